@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, Redis/RQ connection, clock, ids, errors, crypto."""

@@ -1,0 +1,139 @@
+"""Database engine, declarative base and the unit of work. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from core.clock import as_utc
+from core.settings import get_settings
+
+T = TypeVar("T")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always hands back tz-aware UTC (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+_engine: Engine | None = None
+_engine_pid: int | None = None
+_lock = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def get_engine() -> Engine:
+    """The process's engine; a forked child gets a fresh one instead of the parent's pool."""
+    global _engine, _engine_pid
+    with _lock:
+        if _engine is None or _engine_pid != os.getpid():
+            if _engine is not None:
+                _engine.dispose(close=False)
+            _engine = make_engine(get_settings().database_url)
+            _engine_pid = os.getpid()
+        return _engine
+
+
+def reset_engine() -> None:
+    global _engine
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+    """Row locks where the database has them; SQLite has one writer at a time anyway."""
+    if is_sqlite(session):
+        return stmt
+    return stmt.with_for_update(skip_locked=skip_locked)
+
+
+class UnitOfWork:
+    """A transaction that rolls back unless committed; after-commit hooks run only on commit."""
+
+    def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
+        self._factory = session_factory
+        self._after_commit: list[Any] = []
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        factory = self._factory or sessionmaker(bind=get_engine(), expire_on_commit=False)
+        self.session = factory()
+        self._after_commit = []
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def after_commit(self, hook: Any) -> None:
+        """Run `hook()` once the transaction has committed (enqueue jobs, publish events)."""
+        self._after_commit.append(hook)
+
+    def commit(self) -> None:
+        self.session.commit()
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._after_commit = []
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    with UnitOfWork() as uow:
+        yield uow

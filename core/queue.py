@@ -1,0 +1,48 @@
+"""Redis and RQ: JSON job arguments (ids only), a named queue, a deterministic job id per timer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+from rq.serializers import JSONSerializer
+
+from core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def get_redis() -> Redis:
+    return Redis.from_url(get_settings().redis_url)
+
+
+def get_queue(connection: Redis | None = None) -> Queue:
+    return Queue(
+        get_settings().queue_name,
+        connection=connection or get_redis(),
+        serializer=JSONSerializer,
+    )
+
+
+def enqueue(func: str, *args: Any, job_id: str | None = None) -> None:
+    """Enqueue now. Redis being down is logged, not raised: the sweeper covers for it."""
+    try:
+        get_queue().enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=7 * 86400)
+    except Exception as exc:  # a lost wake-up is recovered by the sweeper
+        log.warning("enqueue of %s failed (%s); the sweeper will pick it up", func, type(exc).__name__)
+
+
+def schedule(func: str, when: datetime, *args: Any, job_id: str) -> None:
+    """Schedule a wake-up under a deterministic id; a repeat of the same id is a no-op (RQ 3 unique)."""
+    try:
+        get_queue().enqueue_at(
+            when, func, *args, job_id=job_id, unique=True, result_ttl=600, failure_ttl=7 * 86400
+        )
+    except DuplicateJobError:
+        return
+    except Exception as exc:
+        log.warning("schedule of %s failed (%s); the sweeper will pick it up", func, type(exc).__name__)

@@ -1,0 +1,46 @@
+"""One settings object, read lazily from the environment (prefix HOTLINE_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "hotline111"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'hotline.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    public_base_url: str = "http://127.0.0.1:8111"
+    twilio_account_sid: str = "ACdemo00000000000000000000000000"
+    twilio_auth_token: SecretStr = SecretStr("demo-auth-token")
+    twilio_from: str = "+84111000111"
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_timeout_seconds: float = 10.0
+    secret_key: SecretStr = SecretStr("dev-only-secret-change-me")
+    sla_policy: Path | None = None
+    queue_name: str = "hotline"
+    sweep_interval_seconds: float = Field(default=2.0, gt=0)
+    routing_threshold: float = Field(default=0.6, ge=0, le=1)
+    log_level: str = "INFO"
+
+    @field_validator("public_base_url", "twilio_api_base")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        # A trailing slash would make "//path" URLs and break every Twilio signature.
+        return value.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""intake: the front doors (API, webhooks, forms), auth and the CLI."""

@@ -1,0 +1,1 @@
+"""notifier: message templates, the outbox, delivery through Twilio, receipts, retries."""

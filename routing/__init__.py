@@ -1,0 +1,1 @@
+"""Where a case goes: gazetteer, free-text location finder, team directory, routing rules."""

@@ -1,0 +1,1 @@
+"""workflows: the case state machine, SLA policy and timers, escalation, the service layer."""
