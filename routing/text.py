@@ -1,0 +1,59 @@
+"""Folding Vietnamese text so that "Quảng Trị", "quang tri" and "QUẢNG-TRỊ" compare equal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# A comma, semicolon, newline or bracket ends one part of an address; a hyphen or a dot does not
+# ("Bà Rịa - Vũng Tàu", "P. Tân Sơn").
+_BREAK = re.compile(r"[,;\n\r()\[\]|:/\\]")
+# "q1", "p12", "f7" are written glued to the number.
+_GLUED = re.compile(r"^(q|p|f|x|h|kp|tdp)(\d+)$")
+
+
+def fold(text: str) -> str:
+    """Lowercase, no diacritics (đ -> d), punctuation to single spaces."""
+    text = text.replace("đ", "d").replace("Đ", "d")
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(bare.replace("_", " ")))
+
+
+def key(text: str) -> str:
+    """The folded text without spaces: the form the gazetteer indexes names by."""
+    return fold(text).replace(" ", "")
+
+
+def _norm_token(token: str) -> str:
+    # "01" and "1" are the same ward number.
+    return str(int(token)) if token.isdigit() and len(token) < 6 else token
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # folded
+    start: int  # offsets in the original text
+    end: int
+    segment: int  # index of the comma-separated part it belongs to
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    segment = 0
+    last_end = 0
+    for match in _WORD.finditer(text):
+        if _BREAK.search(text, last_end, match.start()):
+            segment += 1
+        last_end = match.end()
+        folded = fold(match.group())
+        for part in folded.split():
+            glued = _GLUED.match(part)
+            if glued:
+                tokens.append(Token(glued.group(1), match.start(), match.end(), segment))
+                tokens.append(Token(_norm_token(glued.group(2)), match.start(), match.end(), segment))
+            else:
+                tokens.append(Token(_norm_token(part), match.start(), match.end(), segment))
+    return tokens
