@@ -176,8 +176,8 @@ def load() -> Gazetteer:
             new_province_of_old[old_key] = new_key
 
     new_codes_of_old: dict[str, list[str]] = defaultdict(list)
-    for new_prov, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
-        for new_ward, olds in wards.items():
+    for new_prov, new_wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for new_ward, olds in new_wards.items():
             for old in olds:
                 new_codes_of_old[old].append(code_by_key[(new_prov, new_ward)])
     divided: set[str] = set()

@@ -265,16 +265,22 @@ class _Scorer:
         ]  # fmt: skip
         self.districts = [
             m for m in mentions
-            if (m.prefix is None or m.prefix in DISTRICT_KINDS) and any(e.role == "district" for e in m.entries)
+            if (m.prefix is None or m.prefix in DISTRICT_KINDS)
+            and any(e.role == "district" for e in m.entries)
         ]  # fmt: skip
 
-    def province_fit(self, ward: _Mention, new_code: str, old_key: str | None) -> tuple[float, _Mention | None]:
+    def province_fit(
+        self, ward: _Mention, new_code: str, old_key: str | None
+    ) -> tuple[float, _Mention | None]:
         best, support, against = 0.0, None, False
         for m in self.provinces:
             if not _disjoint(m, ward):
                 continue
             for e in m.entries:
-                if e.role == "province" and e.ref == new_code or e.role == "old_province" and e.ref == old_key:
+                if e.role not in ("province", "old_province"):
+                    continue
+                exact = e.ref == new_code if e.role == "province" else e.ref == old_key
+                if exact:
                     score = 0.3
                 elif e.role == "old_province" and self.index.province_of_old[e.ref] == new_code:
                     score = 0.25
