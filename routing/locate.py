@@ -10,6 +10,7 @@ official conversion table. No scan of the 13,000 rows per query.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -98,6 +99,8 @@ class _Mention:
     prefix: str | None  # kind announced by the type word in front
     prefix_start: int
     in_detail: bool = False
+    inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
+    written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
 
 
 @dataclass(slots=True)
@@ -179,6 +182,10 @@ def _type_before(tokens: list[Token], i: int) -> tuple[str | None, int]:
     return None, i
 
 
+def _starts_type(tokens: list[Token], i: int) -> bool:
+    return any(_run(tokens, i, n) in TYPE_WORDS for n in (2, 1))
+
+
 def _looks_like_name(text: str, token: Token, mixed_case: bool) -> bool:
     # In "đi học trên đường về nhà" the "đường" opens no street: a real name is capitalised.
     first = text[token.start]
@@ -208,8 +215,7 @@ def _details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str
                 while (
                     j < min(len(tokens), i + n + 2)
                     and tokens[j].segment == tokens[i].segment
-                    and _type_before(tokens, j + 1)[0] is None
-                    and (tokens[j].text,) not in TYPE_WORDS
+                    and not _starts_type(tokens, j)
                 ):
                     j += 1
         if j > i + n:
@@ -220,7 +226,9 @@ def _details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str
     return spans, village
 
 
-def _mentions(tokens: list[Token], index: _Index, details: list[tuple[int, int]]) -> list[_Mention]:
+def _mentions(
+    text: str, tokens: list[Token], index: _Index, details: list[tuple[int, int]]
+) -> list[_Mention]:
     found: list[_Mention] = []
     for i in range(len(tokens)):
         for length in range(1, MAX_NAME_WORDS + 1):
@@ -236,8 +244,18 @@ def _mentions(tokens: list[Token], index: _Index, details: list[tuple[int, int]]
             if words[-1].isdigit() and length == 1 and prefix is None:
                 continue  # a bare number is a ward only after "phường", "quận"...
             inside = any(s <= i and i + length <= e for s, e in details)
-            found.append(_Mention(i, i + length, entries, prefix, prefix_start, inside))
+            written = _accented(text[tokens[i].start : tokens[i + length - 1].end])
+            found.append(_Mention(i, i + length, entries, prefix, prefix_start, inside, written=written))
+    named = [m for m in found if any(e.role in ("commune", "ward") for e in m.entries)]
+    for m in found:
+        m.inside_longer = any(
+            o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
+        )
     return found
+
+
+def _accented(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text.lower()).replace("-", " ").split())
 
 
 def _prefix_fit(prefix: str | None, kind: str, *, old: bool) -> float:
@@ -304,7 +322,8 @@ class _Scorer:
     def readings(self, m: _Mention) -> dict[str, _Reading]:
         out: dict[str, _Reading] = {}
         words = m.end - m.start
-        base = (0.45 if words >= 2 else 0.2) - (0.3 if m.in_detail else 0.0)
+        base = 0.45 if words >= 2 else 0.2
+        base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0)
         codes = {e.ref for e in m.entries if e.role == "commune"}
         for e in m.entries:
             if e.role == "ward":
@@ -316,6 +335,7 @@ class _Scorer:
                 p_score, p_sup = self.province_fit(m, c.province_code, None)
                 d_score, d_sup = self.district_fit(m, self.index.old_district_of_commune[c.code], 0.15)
                 raw = base + _prefix_fit(m.prefix, c.kind, old=False) + p_score + d_score
+                raw += _same_accents(m, c.short)
                 _keep(out, c.code, _Reading(raw, m, [s for s in (p_sup, d_sup) if s]))
             elif e.role == "ward":
                 w = self.gaz.legacy_wards[e.ref]
@@ -323,11 +343,16 @@ class _Scorer:
                 p_score, p_sup = self.province_fit(m, new_province, w.province_key)
                 d_score, d_sup = self.district_fit(m, {w.district_key}, 0.3)
                 raw = base + _prefix_fit(m.prefix, w.kind, old=True) + p_score + d_score
+                raw += _same_accents(m, w.short)
                 raw -= 0.0 if d_sup else 0.05  # without a district, the new map is the likelier reading
                 legacy = Legacy(w.name, w.district, w.province)
                 for rank, code in enumerate(w.new_codes):
                     _keep(out, code, _Reading(raw - 0.01 * rank, m, [s for s in (p_sup, d_sup) if s], legacy))
         return out
+
+
+def _same_accents(m: _Mention, short: str) -> float:
+    return 0.05 if m.written == _accented(short) else 0.0
 
 
 def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
@@ -356,7 +381,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
         return []
     index = _index()
     details, village = _details(text, tokens)
-    mentions = _mentions(tokens, index, details)
+    mentions = _mentions(text, tokens, index, details)
     scorer = _Scorer(index, mentions)
     best: dict[str, _Reading] = {}
     for mention in mentions:
