@@ -1,0 +1,66 @@
+"""Encryption at rest and blind indexes for identity fields; keys derive from HOTLINE_SECRET_KEY."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+from core.settings import get_settings
+
+
+def _derive(purpose: bytes) -> bytes:
+    secret = get_settings().secret_key.get_secret_value().encode("utf-8")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hotline111", info=purpose).derive(secret)
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_fingerprint: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(b"field-encryption")))
+
+
+def _current_fernet() -> Fernet:
+    fingerprint = hashlib.sha256(get_settings().secret_key.get_secret_value().encode()).hexdigest()
+    return _fernet(fingerprint)
+
+
+def encrypt(plain: str) -> str:
+    return _current_fernet().encrypt(plain.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _current_fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise ValueError("cannot decrypt a protected field: wrong HOTLINE_SECRET_KEY?") from exc
+
+
+def blind_index(value: str) -> str:
+    """A keyed hash for equality look-ups (a reporter's phone) without storing the value in clear."""
+    key = _derive(b"blind-index")
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signing_key() -> bytes:
+    return _derive(b"signing")
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A column whose value is stored encrypted (Fernet) and read back in clear."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else decrypt(value)

@@ -1,0 +1,54 @@
+"""Cases for operators and supervisors: read (audited), move through the workflow, work lists."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from core.db import UnitOfWork
+from intake.auth import Principal, current_principal, may_see_case
+from workflows.diagram import mermaid
+from workflows.queries import cases_in_state, read_case
+from workflows.service import apply
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Who = Annotated[Principal, Depends(current_principal)]
+
+
+class TransitionIn(BaseModel):
+    trigger: str = Field(description="e.g. acknowledge, decline, report_assessment, approve_plan")
+    reason: str | None = Field(default=None, max_length=1000)
+    facts: dict[str, Any] = Field(default_factory=dict, description="what the guard needs, e.g. risk_level")
+
+
+@router.get("/cases/{reference}", summary="A case: state, timers, history, breaches (read is audited)")
+def get_case(reference: str, who: Who, identity: bool = False) -> dict[str, Any]:
+    return read_case(UnitOfWork(), reference=reference, reader=who.user, via="api", purpose="case_view",
+                     may_see=lambda c: may_see_case(who, province_code=c.province_code),
+                     with_identity=identity)
+
+
+@router.post("/cases/{reference}/transitions", summary="Move a case through the workflow")
+def post_transition(reference: str, body: TransitionIn, who: Who) -> dict[str, Any]:
+    read_case(UnitOfWork(), reference=reference, reader=who.user, via="api", purpose="transition",
+              may_see=lambda c: may_see_case(who, province_code=c.province_code))
+    facts = {**body.facts, "actor_role": who.role}
+    case = apply(UnitOfWork(), reference=reference, trigger=body.trigger, actor=who.user, via="api",
+                 reason=body.reason, **facts)
+    return {"reference": case.reference, "state": case.state}
+
+
+@router.get("/cases", summary="A work list by state, e.g. needs_routing (no identities)")
+def list_cases(who: Who, state: Annotated[str, Query(max_length=32)] = "needs_routing") -> list[dict[str, Any]]:
+    if who.role not in {"operator", "supervisor", "admin"}:
+        return []
+    rows = cases_in_state(UnitOfWork(), state=state)
+    return [r for r in rows if may_see_case(who, province_code=r["province_code"])]
+
+
+@router.get("/workflow.mmd", response_class=PlainTextResponse, summary="The case workflow as Mermaid")
+def workflow_diagram() -> str:
+    return mermaid()

@@ -1,0 +1,73 @@
+"""Who is asking. Signed bearer tokens (issued by `hotline token`); access fails closed.
+
+The access policy, in one place:
+- operator (the hotline's counsellors): every case, they take the calls;
+- supervisor: cases of their own province, or every case when they have no province (national);
+- admin: every case;
+- anybody else, or no token: nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Header
+
+from core.crypto import signing_key
+from core.errors import HotlineError
+
+ROLES = {"operator", "supervisor", "admin", "commune_chair"}
+
+
+class Unauthorized(HotlineError):
+    status = 401
+    title = "Unauthorized"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str
+    role: str
+    province: str | None = None
+
+
+def issue_token(user: str, role: str, province: str | None = None) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {sorted(ROLES)}")
+    claims = base64.urlsafe_b64encode(f"{user}|{role}|{province or ''}".encode()).decode().rstrip("=")
+    return f"{claims}.{_mac(claims)}"
+
+
+def _mac(claims: str) -> str:
+    return hmac.new(signing_key(), claims.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def read_token(token: str) -> Principal | None:
+    claims, _, mac = token.partition(".")
+    if not claims or not hmac.compare_digest(mac, _mac(claims)):
+        return None
+    try:
+        user, role, province = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)).decode().split("|")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return Principal(user, role, province or None) if role in ROLES else None
+
+
+def current_principal(authorization: Annotated[str, Header()] = "") -> Principal:
+    scheme, _, token = authorization.partition(" ")
+    found = read_token(token) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise Unauthorized("Cần đăng nhập (Bearer token)", "A valid bearer token is required")
+    return found
+
+
+def may_see_case(who: Principal, *, province_code: str | None) -> bool:
+    if who.role in {"operator", "admin"}:
+        return True
+    if who.role == "supervisor":
+        return who.province is None or who.province == province_code
+    return False

@@ -1,0 +1,75 @@
+"""`hotline up`: the whole service on one machine with embedded defaults, for a newcomer to click."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_ROSTER = REPO / "deploy" / "demo" / "roster.csv"
+
+
+def run_demo(*, port: int, twilio_port: int) -> None:
+    data_dir = Path(os.environ.get("HOTLINE_DEMO_DIR", REPO / ".hotline")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    from intake.embedded_redis import start_redis
+
+    redis_url, redis_proc = start_redis(data_dir)
+    os.environ.setdefault("HOTLINE_DATABASE_URL", f"sqlite:///{data_dir / 'demo.db'}")
+    os.environ["HOTLINE_REDIS_URL"] = redis_url
+    os.environ["HOTLINE_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["HOTLINE_TWILIO_API_BASE"] = f"http://127.0.0.1:{twilio_port}"
+    from core.settings import get_settings, reset_settings
+
+    reset_settings()
+    settings = get_settings()
+    from intake.migrate import upgrade
+
+    upgrade()
+    _import_demo_roster()
+    from intake.twilio_standin import TwilioStandIn
+
+    standin = TwilioStandIn(account_sid=settings.twilio_account_sid,
+                            auth_token=settings.twilio_auth_token.get_secret_value(),
+                            port=twilio_port, auto_deliver=True,
+                            app_url=settings.public_base_url).start()
+    hotline = str(Path(sys.executable).with_name("hotline"))
+    worker = subprocess.Popen([hotline, "worker"], env=os.environ.copy())  # noqa: S603
+    _print_welcome(port, standin.url)
+    try:
+        import uvicorn
+
+        uvicorn.run("intake.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        worker.terminate()
+        standin.stop()
+        redis_proc.terminate()
+
+
+def _import_demo_roster() -> None:
+    from core.db import unit_of_work
+    from routing.directory import import_roster
+    from routing.roster import parse_roster
+
+    parsed = parse_roster(DEMO_ROSTER)
+    with unit_of_work() as uow:
+        import_roster(uow.session, parsed)
+        uow.commit()
+
+
+def _print_welcome(port: int, twilio_url: str) -> None:
+    from intake.auth import issue_token
+
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+hotline111 đang chạy / is running
+  Gửi báo cáo / report form ......... {base}/bao-cao
+  Tin nhắn nhóm xã nhận / SMS sent .. {twilio_url}/
+  Tài liệu API / API docs ........... {base}/docs
+  Sơ đồ quy trình / workflow ........ {base}/api/v1/workflow.mmd
+  Mã điều phối viên / operator token: {issue_token("demo-operator", "operator")}
+Thử địa chỉ / try the location: "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, tỉnh Quảng Trị"
+Ctrl-C để dừng / to stop.
+""", flush=True)

@@ -1,0 +1,180 @@
+"""A local stand-in for the part of Twilio's REST API we use (tests and `hotline up`).
+
+It answers Messages.json and Calls.json like Twilio does, records what it was asked to send,
+shows it on a page (`/`), and posts delivery callbacks signed with the SDK's RequestValidator.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from twilio.request_validator import RequestValidator
+
+
+@dataclass
+class Sent:
+    sid: str
+    kind: str  # sms | call
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None
+    status: str = "queued"
+    at: float = field(default_factory=time.time)
+
+
+class TwilioStandIn:
+    def __init__(self, *, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0,
+                 auto_deliver: bool = False, app_url: str | None = None) -> None:
+        self.account_sid, self.auth_token, self.auto_deliver = account_sid, auth_token, auto_deliver
+        self.app_url = app_url  # where inbound SMS are posted (the app's public base URL)
+        self.sent: list[Sent] = []
+        self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> TwilioStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def messages(self, to: str | None = None) -> list[Sent]:
+        with self._lock:
+            return [m for m in self.sent if m.kind == "sms" and (to is None or m.to == to)]
+
+    def calls(self) -> list[Sent]:
+        with self._lock:
+            return [m for m in self.sent if m.kind == "call"]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.sent.clear()
+
+    def callback(self, sid: str, status: str) -> int:
+        """Post a signed delivery receipt for a message or call, as Twilio would."""
+        item = next(m for m in self.sent if m.sid == sid)
+        if not item.status_callback:
+            return 0
+        key = "MessageSid" if item.kind == "sms" else "CallSid"
+        params = {key: sid, "MessageStatus" if item.kind == "sms" else "CallStatus": status,
+                  "AccountSid": self.account_sid, "To": item.to, "From": item.from_}
+        item.status = status
+        self.post_signed(item.status_callback, params)
+        return 204
+
+    def reply(self, *, from_phone: str, body: str, to: str = "+84111000111") -> str:
+        """A team member answers by SMS: post a signed inbound webhook to the app; its TwiML answer."""
+        if not self.app_url:
+            raise RuntimeError("no app_url to post the inbound SMS to")
+        url = f"{self.app_url}/twilio/sms"
+        params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": self.account_sid,
+                  "From": from_phone, "To": to, "Body": body, "NumMedia": "0"}
+        return self.post_signed(url, params)
+
+    def post_signed(self, url: str, params: dict[str, str]) -> str:
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        request = urllib.request.Request(
+            url, data=urllib.parse.urlencode(params).encode(), method="POST",
+            headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback only)
+            return str(response.read().decode())
+
+    def _record(self, kind: str, form: dict[str, str]) -> Sent:
+        prefix = "SM" if kind == "sms" else "CA"
+        item = Sent(sid=prefix + secrets.token_hex(16), kind=kind, to=form.get("To", ""),
+                    from_=form.get("From", ""), body=form.get("Body") or form.get("Twiml", ""),
+                    status_callback=form.get("StatusCallback"))
+        with self._lock:
+            self.sent.append(item)
+        if self.auto_deliver and item.status_callback:
+            threading.Thread(target=self._deliver_later, args=(item.sid,), daemon=True).start()
+        return item
+
+    def _deliver_later(self, sid: str) -> None:
+        time.sleep(0.3)
+        try:
+            self.callback(sid, "sent")
+            self.callback(sid, "delivered")
+        except OSError:
+            pass  # the app may be gone in a demo; Twilio would retry, we do not need to
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/_sent.json"):
+                    self._send(200, json.dumps([asdict(m) for m in standin.sent], ensure_ascii=False).encode())
+                else:
+                    self._send(200, standin.page().encode(), "text/html; charset=utf-8")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                path = self.path.split("?")[0]
+                if path == "/_reply":
+                    answer = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
+                    self._send(200, f"<meta charset=utf-8><p>{html.escape(answer)}</p><a href=/>&larr;</a>"
+                               .encode(), "text/html; charset=utf-8")
+                    return
+                expected = f"/2010-04-01/Accounts/{standin.account_sid}/"
+                if not path.startswith(expected):
+                    self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
+                    return
+                if standin.fail_next:
+                    status = standin.fail_next.pop(0)
+                    self._send(status, json.dumps({"code": 20500, "message": "stand-in failure",
+                                                    "status": status}).encode())
+                    return
+                kind = "sms" if path.endswith("/Messages.json") else "call"
+                item = standin._record(kind, form)
+                body = {"sid": item.sid, "status": "queued", "to": item.to, "from": item.from_,
+                        "body": item.body, "account_sid": standin.account_sid, "num_segments": "1",
+                        "direction": "outbound-api", "date_created": None, "uri": path}
+                self._send(201, json.dumps(body).encode())
+
+        return Handler
+
+    def page(self) -> str:
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(m.at))}</td><td>{m.kind}</td>"
+            f"<td>{html.escape(m.to)}</td><td>{html.escape(m.body)}</td><td>{m.status}</td>"
+            f"<td><form method=post action=/_reply><input type=hidden name=from value='{html.escape(m.to)}'>"
+            f"<input name=body size=18 placeholder='NHAN ...'><button>Trả lời / reply</button></form></td></tr>"
+            for m in reversed(self.sent)
+        )
+        return (
+            "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=15>"
+            "<title>Twilio stand-in</title><h1>Tin nhắn đã gửi / Messages sent (stand-in)</h1>"
+            "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Loại</th><th>Đến</th><th>Nội dung</th>"
+            f"<th>Trạng thái</th><th>Trả lời như người nhận / reply as the recipient</th></tr>{rows}</table>"
+        )

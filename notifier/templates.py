@@ -1,0 +1,85 @@
+"""SMS and call texts. Vietnamese first, without diacritics (GSM-7, one or two segments).
+
+A text names the case reference, the commune, the urgency, what to do and by when, and how to
+answer. It never carries a child's or reporter's name, phone, or the description.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.clock import local
+
+URGENCY_VI = {"emergency": "KHAN CAP", "high": "CAO", "normal": "BINH THUONG"}
+URGENCY_EN = {"emergency": "EMERGENCY", "high": "HIGH", "normal": "NORMAL"}
+GSM_SEGMENT = 153  # characters per part of a concatenated GSM-7 SMS
+
+
+@dataclass(frozen=True)
+class Assignment:
+    reference: str
+    commune: str
+    urgency: str
+    respond_by: datetime
+    details_url: str | None = None
+    escalated: bool = False
+
+
+def ascii_fold(text: str) -> str:
+    """Vietnamese without diacritics, so every basic phone shows it and it stays GSM-7."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _when(moment: datetime) -> str:
+    return local(moment).strftime("%H:%M %d/%m")
+
+
+def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
+    if language == "en":
+        head = "111 ESCALATED: " if a.escalated else "111: "
+        text = (
+            f"{head}case {a.reference}, {URGENCY_EN[a.urgency]}, {a.commune}. "
+            f"Confirm by {_when(a.respond_by)}. Reply NHAN {a.reference} to accept "
+            f"or TUCHOI {a.reference} <reason>."
+        )
+    else:
+        head = "111 CHUYEN TIEP: " if a.escalated else "111: "
+        text = (
+            f"{head}Ca {a.reference} muc {URGENCY_VI[a.urgency]} tai {a.commune}. "
+            f"Xac nhan truoc {_when(a.respond_by)}. Tra loi NHAN {a.reference} de nhan "
+            f"hoac TUCHOI {a.reference} <ly do>."
+        )
+    if a.details_url:
+        text += f" {a.details_url}"
+    return ascii_fold(text)
+
+
+def reminder_sms(*, reference: str, clock_label: str, due_at: datetime) -> str:
+    return ascii_fold(f"111 NHAC: Ca {reference}: {clock_label} truoc {_when(due_at)}.")
+
+
+def supervisor_sms(*, reference: str, commune: str, what: str, since: datetime) -> str:
+    return ascii_fold(
+        f"111 GIAM SAT: Ca {reference} tai {commune} qua han {what} tu {_when(since)}. "
+        f"Can dieu phoi ngay."
+    )
+
+
+def call_twiml(*, reference: str, commune: str) -> str:
+    spoken = " ".join(reference)
+    say = (
+        f"Tổng đài 111 thông báo. Có ca cần xử lý khẩn tại {commune}. Mã ca {spoken}. "
+        "Vui lòng xem tin nhắn và trả lời ngay."
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        f'<Say language="vi-VN" voice="Google.vi-VN-Standard-A">{say}</Say></Response>'
+    )
+
+
+def segments(text: str) -> int:
+    return 1 if len(text) <= 160 else -(-len(text) // GSM_SEGMENT)

@@ -1,0 +1,132 @@
+"""Test harness: real PostgreSQL (a database per run), real Redis (a database per run), no network.
+
+Pure tests need none of it; fixtures connect only when a test asks for them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ADMIN_URL = os.environ.get("HOTLINE_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_DB = int(os.environ.get("HOTLINE_TEST_REDIS_DB", "11"))
+TEST_POLICY = Path(__file__).parent / "fixtures" / "sla_policy_fast.toml"
+
+# Settings every test process (and the workers it starts) sees; nothing points outside this machine.
+os.environ.setdefault("HOTLINE_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("HOTLINE_PUBLIC_BASE_URL", "http://127.0.0.1:9")
+os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
+os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"
+os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
+
+
+def _loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    return isinstance(host, str) and (host.startswith("127.") or host in {"localhost", "::1"} or host.startswith("/"))
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to reach beyond this machine fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        if self.family == socket.AF_UNIX or _loopback(address):
+            return real_connect(self, address)  # type: ignore[arg-type]
+        raise RuntimeError(f"network access attempted in a test: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+    def no_dns(host: object, *args: object, **kwargs: object) -> object:
+        if isinstance(host, str) and not _loopback((host,)):
+            raise RuntimeError(f"DNS lookup attempted in a test: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated with Alembic, dropped at the end."""
+    from sqlalchemy import create_engine, text
+
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _use_database(url)
+    from intake.migrate import upgrade
+
+    upgrade()
+    yield url
+    from core.db import reset_engine
+
+    reset_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _use_database(url: str) -> None:
+    from core.db import reset_engine
+    from core.settings import reset_settings
+
+    os.environ["HOTLINE_DATABASE_URL"] = url
+    reset_settings()
+    reset_engine()
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[str]:
+    """The run's database, emptied before each test."""
+    from sqlalchemy import text
+
+    from core.db import Base, get_engine
+
+    with get_engine().begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield pg_url
+
+
+@pytest.fixture
+def redis_conn() -> Iterator[object]:
+    from core.queue import get_redis
+
+    conn = get_redis()
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def fast_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An SLA policy with clocks of seconds, for tests that let real workers fire real timers."""
+    from core.settings import reset_settings
+    from workflows.context import reset_policy
+
+    monkeypatch.setenv("HOTLINE_SLA_POLICY", str(TEST_POLICY))
+    reset_settings()
+    reset_policy()
+    yield TEST_POLICY
+    monkeypatch.delenv("HOTLINE_SLA_POLICY")
+    reset_settings()
+    reset_policy()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[object]:
+    from core.clock import FrozenClock, set_clock
+
+    clock = FrozenClock()
+    previous = set_clock(clock)
+    yield clock
+    set_clock(previous)

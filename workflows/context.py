@@ -1,0 +1,36 @@
+"""Process-wide collaborators the service layer needs: the SLA policy and the outbound gateway."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from notifier.ports import Caller, SmsSender
+from workflows.policy import SlaPolicy, load_policy
+
+
+@lru_cache(maxsize=1)
+def active_policy() -> SlaPolicy:
+    """Loaded once; a broken policy file stops the service at start (see intake.app / cli)."""
+    return load_policy()
+
+
+def reset_policy() -> None:
+    active_policy.cache_clear()
+
+
+class _Gateways:
+    sms: SmsSender | None = None
+    caller: Caller | None = None
+
+
+def gateways() -> tuple[SmsSender, Caller]:
+    if _Gateways.sms is None or _Gateways.caller is None:
+        from notifier.twilio_adapter import TwilioGateway
+
+        gateway = TwilioGateway()
+        _Gateways.sms, _Gateways.caller = gateway, gateway
+    return _Gateways.sms, _Gateways.caller
+
+
+def reset_gateways() -> None:
+    _Gateways.sms = _Gateways.caller = None

@@ -1,0 +1,73 @@
+"""RQ jobs: thin, JSON arguments (ids only); each opens a unit of work and calls a service."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from core.clock import utcnow
+from core.db import UnitOfWork, unit_of_work
+from core.ids import job_id
+from core.queue import enqueue, schedule
+from notifier.outbox import deliver, due_for_delivery
+from workflows.context import gateways
+from workflows.escalation import on_timer
+from workflows.models import Case
+from workflows.timers import lock_due, overdue_ids
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "workflows.jobs.deliver_message"
+
+
+def fire_timer(timer_id: int) -> str:
+    """Fire one timer if it is due and not yet fired; a repeat or a stale wake-up does nothing."""
+    with unit_of_work() as uow:
+        outcome = fire_timer_in(uow, timer_id)
+        uow.commit()
+        return outcome
+
+
+def fire_timer_in(uow: UnitOfWork, timer_id: int) -> str:
+    timer = lock_due(uow.session, timer_id, now=utcnow())
+    if timer is None:
+        return "noop"
+    case = uow.session.execute(select(Case).where(Case.id == timer.case_id)).scalar_one()
+    return on_timer(uow, case, timer, now=utcnow())
+
+
+def deliver_message(outbox_id: int) -> str:
+    sms, caller = gateways()
+    with unit_of_work() as uow:
+        status = deliver(uow.session, outbox_id=outbox_id, sms=sms, caller=caller, now=utcnow())
+        retry_at = _retry_time(uow, outbox_id) if status == "pending" else None
+        uow.commit()
+    if retry_at is not None:
+        schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())))
+    return status
+
+
+def _retry_time(uow: UnitOfWork, outbox_id: int):  # type: ignore[no-untyped-def]
+    from notifier.models import OutboxMessage
+
+    return uow.session.get(OutboxMessage, outbox_id).next_attempt_at  # type: ignore[union-attr]
+
+
+def sweep(limit: int = 500) -> dict[str, int]:
+    """Fire every overdue timer and re-send every pending message, whatever Redis did."""
+    fired = 0
+    while True:
+        with unit_of_work() as uow:
+            ids = overdue_ids(uow.session, now=utcnow(), limit=limit)
+            for timer_id in ids:
+                if fire_timer_in(uow, timer_id) != "noop":
+                    fired += 1
+            uow.commit()
+        if len(ids) < limit:
+            break
+    with unit_of_work() as uow:
+        pending = due_for_delivery(uow.session, now=utcnow())
+        uow.commit()
+    for outbox_id in pending:
+        enqueue(DELIVER_JOB, outbox_id)
+    return {"timers_fired": fired, "messages_requeued": len(pending)}

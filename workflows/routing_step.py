@@ -1,0 +1,57 @@
+"""Asking routing where a case goes, and keeping the answer with the case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.db import UnitOfWork
+from core.settings import get_settings
+from routing.directory import load_supervisors, load_team
+from routing.locate import best_confident, locate
+from routing.rules import RouteDecision, decide_route
+from workflows.models import Case, RouteRecord
+
+
+def route_case(
+    uow: UnitOfWork, case: Case, *, location: str | None, category: str | None, immediate_danger: bool,
+    now: datetime,
+) -> RouteDecision:
+    candidates = locate(location or "")
+    best = best_confident(candidates, get_settings().routing_threshold)
+    team = load_team(uow.session, best.commune_code) if best else None
+    province = best.province_code if best else None
+    supervisors = load_supervisors(uow.session, province) if province else []
+    decision = decide_route(
+        happened=best, category=category, immediate_danger=immediate_danger,
+        village=best.village if best else None, team=team, supervisors=supervisors,
+    )
+    keep(uow, case, decision, decided_by="system", now=now, candidates=[_public(c.to_dict()) for c in candidates])
+    return decision
+
+
+def keep(
+    uow: UnitOfWork, case: Case, decision: RouteDecision, *, decided_by: str, now: datetime,
+    candidates: list[dict[str, object]] | None = None,
+) -> None:
+    """Store the decision with its reasons and point the case at the chosen team."""
+    stored = decision.to_dict()
+    if candidates is not None:
+        stored["candidates"] = candidates[:5]
+    case.decisions.append(RouteRecord(decided_at=now, decided_by=decided_by, decision=stored))
+    case.province_code = decision.province_code
+    case.commune_code = decision.commune_code
+    case.commune_name = decision.commune
+    case.team_id = decision.team_id if decision.status == "routed" else None
+    case.assignee_order = 0
+
+
+def _public(candidate: dict[str, object]) -> dict[str, object]:
+    # What the reporter wrote (and the village in it) can point at a child: it stays encrypted.
+    return {k: v for k, v in candidate.items() if k not in {"matched", "village", "text"}}
+
+
+def recipients(case: Case) -> list[dict[str, object]]:
+    """The contact chain of the case's latest routing decision, in order."""
+    if not case.decisions:
+        return []
+    return list(case.decisions[-1].decision.get("recipients", []))

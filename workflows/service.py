@@ -1,0 +1,141 @@
+"""Every change to a case goes through here: lock, fire the trigger, history, timers, outbox, commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core.clock import utcnow
+from core.crypto import blind_index
+from core.db import UnitOfWork, for_update
+from core.errors import NotFound
+from core.ids import new_reference, normalise_reference
+from workflows import assignment
+from workflows.context import active_policy
+from workflows.effects import record
+from workflows.machine import Transition, fire
+from workflows.models import Case, RawSubmission, Ticket
+from workflows.reports import NewReport, Opened
+from workflows.routing_step import route_case
+from workflows.timers import arm, cancel_open, wake_up_after_commit
+
+
+def open_ticket(
+    uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None = None,
+    actor: str = "reporter", via: str = "api",
+) -> Opened:
+    """Store the raw report, open the ticket and its case, route it, notify, arm timers; one commit."""
+    with uow:
+        s = uow.session
+        if external_id is not None:
+            first = _first_answer(uow, channel=channel, external_id=external_id)
+            if first is not None:
+                return first
+        now = utcnow()
+        raw = RawSubmission(
+            channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()), received_at=now
+        )
+        ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
+        s.add_all([raw, ticket])
+        s.flush()
+        raw.ticket_id = ticket.id
+        case = _new_case(ticket, report, now)
+        s.add(case)
+        s.flush()
+        route_case(uow, case, location=report.location, category=report.category,
+                   immediate_danger=report.immediate_danger, now=now)
+        trigger = "assign" if case.team_id is not None else "hold_for_routing"
+        transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
+        uow.commit()
+        return Opened(reference=case.reference, state=case.state, created=True)
+
+
+def apply(
+    uow: UnitOfWork, *, reference: str, trigger: str, actor: str, via: str,
+    reason: str | None = None, **facts: Any,
+) -> Case:
+    """Fire one trigger on a case (acknowledge, decline, report_assessment, approve_plan, ...)."""
+    with uow:
+        case = lock_case(uow, reference)
+        transition(uow, case, trigger, actor=actor, via=via, now=utcnow(), reason=reason, **facts)
+        uow.commit()
+        return case
+
+
+def lock_case(uow: UnitOfWork, reference: str) -> Case:
+    s = uow.session
+    stmt = select(Case).where(Case.reference == normalise_reference(reference))
+    case = s.execute(for_update(s, stmt)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"Không tìm thấy ca {reference}", f"No case {reference}", field="reference")
+    return case
+
+
+def transition(
+    uow: UnitOfWork, case: Case, trigger: str, *, actor: str, via: str, now: datetime,
+    reason: str | None, **facts: Any,
+) -> Transition:
+    step = fire(case, trigger, actor=actor, via=via, reason=reason, **facts)
+    _apply_facts(case, trigger, facts)
+    record(uow, case, event=trigger, actor=actor, via=via, now=now, reason=reason,
+           from_state=step.source, to_state=step.dest)
+    if step.source != step.dest:
+        case.escalation_level = 0
+        _move_clocks(uow, case, now=now)
+    if step.dest == "assigned":
+        assignment.notify_assignee(uow, case, now=now, escalated=False)
+    return step
+
+
+def _apply_facts(case: Case, trigger: str, facts: dict[str, Any]) -> None:
+    if trigger == "report_assessment" and facts.get("risk_level"):
+        case.risk_level = str(facts["risk_level"])
+    if trigger == "decline":
+        case.assignee_order += 1  # the next contact in the chain is asked on re-routing
+
+
+def _move_clocks(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
+    """Cancel the clocks the new state no longer keeps; arm those it starts (a running one goes on)."""
+    policy = active_policy()
+    wanted = policy.clocks_for(case.state, urgency=case.urgency, risk_level=case.risk_level)
+    cancel_open(uow.session, case, now=now, keep=wanted)
+    running = {t.clock for t in case.timers if t.fired_at is None and t.cancelled_at is None}
+    timers = []
+    for clock in wanted:
+        if clock not in running:
+            start = case.received_at if policy.counts_from(clock) == "received" else now
+            timers += arm(uow.session, case, clock, policy=policy, start=start, now=now)
+    wake_up_after_commit(uow, timers)
+
+
+def _first_answer(uow: UnitOfWork, *, channel: str, external_id: str) -> Opened | None:
+    s = uow.session
+    row = s.execute(select(RawSubmission).where(
+        RawSubmission.channel == channel, RawSubmission.external_id == external_id)).scalar_one_or_none()
+    if row is None or row.ticket_id is None:
+        return None
+    case = s.execute(select(Case).where(Case.ticket_id == row.ticket_id)).scalar_one()
+    return Opened(reference=case.reference, state=case.state, created=False)
+
+
+def _unique_reference(uow: UnitOfWork) -> str:
+    while True:
+        ref = new_reference()
+        if uow.session.execute(select(Ticket.id).where(Ticket.reference == ref)).first() is None:
+            return ref
+
+
+def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
+    phone = report.reporter_phone
+    return Case(
+        reference=ticket.reference, ticket_id=ticket.id, state="received", urgency=report.urgency,
+        category=report.category, immediate_danger=report.immediate_danger, received_at=now,
+        description=report.description, location_text=report.location, child_name=report.child_name,
+        child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,
+        reporter_name=report.reporter_name, reporter_phone=phone,
+        reporter_phone_index=blind_index(phone) if phone else None,
+        consent_to_contact=report.consent_to_contact,
+    )

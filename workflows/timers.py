@@ -1,0 +1,84 @@
+"""SLA timers as rows. Arming writes rows; firing locks the row and is a no-op if stale or fired.
+
+Redis only wakes us up (a job per timer under a deterministic id, scheduled after commit); the
+sweeper fires whatever is overdue whatever Redis did, so a FLUSHALL or a dead worker loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import UnitOfWork, for_update
+from core.ids import job_id
+from core.queue import schedule
+from workflows.models import Case, Timer
+from workflows.policy import SlaPolicy
+
+FIRE_JOB = "workflows.jobs.fire_timer"
+
+
+def arm(
+    session: Session, case: Case, clock: str, *, policy: SlaPolicy, start: datetime, now: datetime
+) -> list[Timer]:
+    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled)."""
+    urgency, province = case.urgency, case.province_code
+    due = policy.deadline(clock, urgency=urgency, province_code=province, start=start)
+    rows = [Timer(case_id=case.id, clock=clock, kind="deadline", armed_in_state=case.state, due_at=due)]
+    for at in policy.reminder_times(clock, urgency=urgency, province_code=province, start=start):
+        if at > now:
+            rows.append(
+                Timer(case_id=case.id, clock=clock, kind="reminder", armed_in_state=case.state, due_at=at)
+            )
+    case.timers.extend(rows)
+    session.flush()
+    return rows
+
+
+def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
+    for timer in timers:
+        uow.after_commit(_scheduler(timer.id, timer.due_at))
+
+
+def _scheduler(timer_id: int, due_at: datetime):  # type: ignore[no-untyped-def]
+    return lambda: schedule(FIRE_JOB, due_at, timer_id, job_id=timer_job_id(timer_id, due_at))
+
+
+def timer_job_id(timer_id: int, due_at: datetime) -> str:
+    return job_id("timer", timer_id, int(due_at.timestamp()))
+
+
+def cancel_open(session: Session, case: Case, *, now: datetime, keep: Sequence[str] = ()) -> int:
+    """Moving on cancels what the case was waiting for, except the clocks in `keep`."""
+    count = 0
+    for timer in case.timers:
+        if timer.fired_at is None and timer.cancelled_at is None and timer.clock not in keep:
+            timer.cancelled_at = now
+            count += 1
+    return count
+
+
+def lock_due(session: Session, timer_id: int, *, now: datetime) -> Timer | None:
+    """The timer, locked, if it is due and neither fired nor cancelled; else None (a no-op)."""
+    timer = session.execute(
+        for_update(session, select(Timer).where(Timer.id == timer_id))
+    ).scalar_one_or_none()
+    if timer is None or timer.fired_at is not None or timer.cancelled_at is not None:
+        return None
+    if timer.due_at > now:
+        return None
+    timer.fired_at = now
+    return timer
+
+
+def overdue_ids(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
+    stmt = (
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
+    return list(session.execute(for_update(session, stmt, skip_locked=True)).scalars())
