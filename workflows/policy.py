@@ -304,7 +304,8 @@ def find_line(text: str, keys: tuple[str, ...]) -> int:
             path = (*table, *_parts(assign[1]))
         else:
             continue
-        depth = len(path) if path == keys[: len(path)] else 0
+        # The key itself, else the deepest enclosing table or key, else the first deeper table.
+        depth = len(path) if path == keys[: len(path)] else len(keys) if path[: len(keys)] == keys else 0
         if depth > best_depth:
             best_line, best_depth = number, depth
     return best_line

@@ -17,13 +17,22 @@ def vn(*args: int) -> datetime:
 def test_tet_2027_is_not_worked():
     # holidays says Tết 2027 runs Thu 4 Feb to Wed 10 Feb (29 Tết to 5 Tết).
     assert [is_working_day(date(2027, 2, d)) for d in range(3, 12)] == [
-        True, False, False, False, False, False, False, False, True]
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_weekends_holidays_and_a_make_up_saturday():
     assert not is_working_day(date(2026, 1, 10))  # Saturday
-    assert not is_working_day(date(2026, 9, 2))   # National Day
-    assert is_working_day(date(2026, 8, 22))      # Saturday worked in exchange for 31 Aug
+    assert not is_working_day(date(2026, 9, 2))  # National Day
+    assert is_working_day(date(2026, 8, 22))  # Saturday worked in exchange for 31 Aug
     assert not is_working_day(date(2026, 8, 31))
 
 
@@ -35,7 +44,7 @@ def test_the_start_day_is_not_counted_and_the_deadline_is_17h_local():
 
 
 def test_across_a_weekend():
-    assert add_working_days(vn(2026, 1, 8, 9, 0), 5) == vn(2026, 1, 15, 17, 0)   # Thu -> next Thu
+    assert add_working_days(vn(2026, 1, 8, 9, 0), 5) == vn(2026, 1, 15, 17, 0)  # Thu -> next Thu
     assert add_working_days(vn(2026, 1, 9, 16, 0), 2) == vn(2026, 1, 13, 17, 0)  # Fri -> Tue
     assert add_working_days(vn(2026, 1, 10, 11, 0), 1) == vn(2026, 1, 12, 17, 0)  # Sat -> Mon
 

@@ -73,8 +73,17 @@ def test_every_state_and_trigger(state: str, trigger: str):
         assert trigger in allowed_triggers(state)
     else:
         with pytest.raises(TransitionRefused) as refused:
-            fire(case, trigger, actor="worker-7", via="sms", reason="x", risk_level="high", decision="d",
-                 plan="p", actor_role="commune_chair")
+            fire(
+                case,
+                trigger,
+                actor="worker-7",
+                via="sms",
+                reason="x",
+                risk_level="high",
+                decision="d",
+                plan="p",
+                actor_role="commune_chair",
+            )
         assert case.state == state
         assert f"'{trigger}'" in refused.value.vi and f"'{state}'" in refused.value.vi
         assert refused.value.vi.startswith("Không thể thực hiện")
@@ -133,10 +142,18 @@ def test_the_case_object_gets_no_trigger_methods():
 def test_a_whole_case_from_call_to_closure():
     case = Case("received")
     path = [
-        ("triage", {}), ("assign", {}), ("acknowledge", {}), ("report_assessment", {"risk_level": "high"}),
-        ("start_emergency", {}), ("separate", {"decision": "QĐ-1"}), ("reassess_separation", {}),
-        ("draft_plan", {"plan": "p"}), ("approve_plan", {"actor_role": "commune_chair"}), ("review", {}),
-        ("request_closure", {"reason": "ổn định / stable"}), ("approve_closure", {"actor_role": "commune_chair"}),
+        ("triage", {}),
+        ("assign", {}),
+        ("acknowledge", {}),
+        ("report_assessment", {"risk_level": "high"}),
+        ("start_emergency", {}),
+        ("separate", {"decision": "QĐ-1"}),
+        ("reassess_separation", {}),
+        ("draft_plan", {"plan": "p"}),
+        ("approve_plan", {"actor_role": "commune_chair"}),
+        ("review", {}),
+        ("request_closure", {"reason": "ổn định / stable"}),
+        ("approve_closure", {"actor_role": "commune_chair"}),
     ]
     for trigger, facts in path:
         fire(case, trigger, actor="x", via="ui", **facts)  # type: ignore[arg-type]
