@@ -1,0 +1,127 @@
+"""The team directory in the database: roster import (an upsert), export, and read-only views.
+
+Functions take a session and never commit: the caller's unit of work decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from routing.models import Contact, Supervisor, Team
+from routing.roster import RosterError, RosterParse, RosterRow, write_roster
+from routing.views import ContactView, SupervisorView, TeamView
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    errors: tuple[RosterError, ...]
+
+    @property
+    def imported(self) -> bool:
+        return self.created + self.updated + self.unchanged > 0
+
+
+def import_roster(session: Session, parse: RosterParse, *, skip_invalid: bool = False) -> ImportResult:
+    """Upsert each contact by (commune, phone). With a bad row and no skip_invalid, nothing is stored."""
+    if parse.errors and not skip_invalid:
+        return ImportResult(0, 0, 0, parse.errors)
+    created = updated = unchanged = 0
+    teams = {t.commune_code: t for t in session.scalars(select(Team).options(selectinload(Team.contacts)))}
+    for row in parse.rows:
+        team = teams.get(row.commune_code)
+        if team is None:
+            team = Team(
+                commune_code=row.commune_code,
+                commune_name=row.commune_name,
+                province_code=row.province_code,
+                province_name=row.province_name,
+            )
+            session.add(team)
+            teams[row.commune_code] = team
+        contact = next((c for c in team.contacts if c.phone == row.phone), None)
+        wanted = {
+            "full_name": row.full_name,
+            "village": row.village,
+            "role": row.role,
+            "chain_order": row.chain_order,
+            "note": row.note,
+        }
+        if contact is None:
+            team.contacts.append(Contact(phone=row.phone, **wanted))
+            created += 1
+        elif any(getattr(contact, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(contact, k, v)
+            updated += 1
+        else:
+            unchanged += 1
+    session.flush()
+    return ImportResult(created, updated, unchanged, parse.errors)
+
+
+def _contact_view(c: Contact) -> ContactView:
+    return ContactView(c.id, c.full_name, c.village, c.phone, c.role, c.chain_order, c.note)
+
+
+def _team_view(team: Team) -> TeamView:
+    contacts = sorted(team.contacts, key=lambda c: (c.chain_order, c.id))
+    return TeamView(
+        team_id=team.id,
+        commune_code=team.commune_code,
+        commune_name=team.commune_name,
+        province_code=team.province_code,
+        province_name=team.province_name,
+        contacts=tuple(_contact_view(c) for c in contacts),
+    )
+
+
+def load_team(session: Session, commune_code: str) -> TeamView | None:
+    team = session.scalar(
+        select(Team).where(Team.commune_code == commune_code).options(selectinload(Team.contacts))
+    )
+    return _team_view(team) if team else None
+
+
+def list_teams(session: Session) -> list[TeamView]:
+    teams = session.scalars(
+        select(Team).options(selectinload(Team.contacts)).order_by(Team.province_code, Team.commune_code)
+    )
+    return [_team_view(t) for t in teams]
+
+
+def load_supervisors(session: Session, province_code: str) -> list[SupervisorView]:
+    rows = session.scalars(
+        select(Supervisor)
+        .where(Supervisor.province_code == province_code)
+        .order_by(Supervisor.chain_order, Supervisor.id)
+    )
+    return [SupervisorView(s.id, s.province_code, s.full_name, s.phone, s.chain_order) for s in rows]
+
+
+def export_roster(session: Session, path: str | Path) -> int:
+    """Every contact, in the shape of the import file (CSV or XLSX by suffix); the number of contacts."""
+    rows = [
+        RosterRow(
+            line=0,
+            commune_code=t.commune_code,
+            commune_name=t.commune_name,
+            province_code=t.province_code,
+            province_name=t.province_name,
+            full_name=c.full_name,
+            village=c.village,
+            phone=c.phone,
+            role=c.role,
+            chain_order=c.chain_order,
+            note=c.note,
+        )
+        for t in list_teams(session)
+        for c in t.contacts
+    ]
+    return write_roster(rows, path)

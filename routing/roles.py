@@ -1,0 +1,64 @@
+"""The roles in a commune team, their names as people write them, and their default place in the chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from routing.text import fold
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    code: str
+    vi: str
+    en: str
+    default_order: int  # lower is called first
+
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in (
+        Role("child_protection_officer", "Cán bộ bảo vệ trẻ em", "Child protection officer", 10),
+        Role("commune_chair", "Chủ tịch UBND xã", "Commune chair", 20),
+        Role("commune_police", "Công an xã", "Commune police", 30),
+        Role("health_station", "Trạm y tế", "Health station", 40),
+        Role("village_collaborator", "Cộng tác viên", "Village collaborator", 50),
+    )
+}
+
+# The commune roster form is the list of village collaborators: a row without a role is one of them.
+DEFAULT_ROLE = "village_collaborator"
+
+_ALIASES: dict[str, str] = {
+    "can bo bao ve tre em": "child_protection_officer",
+    "cong chuc bao ve tre em": "child_protection_officer",
+    "nguoi lam cong tac bao ve tre em": "child_protection_officer",
+    "can bo tre em": "child_protection_officer",
+    "bvte": "child_protection_officer",
+    "child protection officer": "child_protection_officer",
+    "chu tich ubnd xa": "commune_chair",
+    "chu tich ubnd": "commune_chair",
+    "chu tich xa": "commune_chair",
+    "chu tich": "commune_chair",
+    "commune chair": "commune_chair",
+    "chair": "commune_chair",
+    "cong an xa": "commune_police",
+    "cong an": "commune_police",
+    "commune police": "commune_police",
+    "police": "commune_police",
+    "tram y te": "health_station",
+    "y te": "health_station",
+    "health station": "health_station",
+    "cong tac vien": "village_collaborator",
+    "ctv": "village_collaborator",
+    "village collaborator": "village_collaborator",
+    "collaborator": "village_collaborator",
+}
+
+
+def parse_role(text: str) -> str | None:
+    """A role code from a code, a Vietnamese or an English name (any case, any accents); None if unknown."""
+    folded = fold(text)
+    if folded.replace(" ", "_") in ROLES:
+        return folded.replace(" ", "_")
+    return _ALIASES.get(folded)
