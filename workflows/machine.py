@@ -3,7 +3,8 @@
 Pure: no I/O. `fire` checks the table and the guards itself (to say exactly why a move is refused),
 then lets a `transitions` Machine built on a throwaway token make the move, and copies the new state
 back to the case only when it succeeded, so a refused or failed move leaves `case.state` unchanged.
-A Machine per call is cheap (tens of microseconds; see tests) and shares nothing between threads.
+A Machine per call costs about half a millisecond and shares nothing between threads (no queue,
+no add_model resetting a shared model's state).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from core.clock import VIETNAM
 from workflows.calendar import add_working_days, is_working_day
 
 
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VIETNAM)  # type: ignore[misc]
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VIETNAM)
 
 
 def test_tet_2027_is_not_worked():

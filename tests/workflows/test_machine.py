@@ -156,7 +156,7 @@ def test_a_whole_case_from_call_to_closure():
         ("approve_closure", {"actor_role": "commune_chair"}),
     ]
     for trigger, facts in path:
-        fire(case, trigger, actor="x", via="ui", **facts)  # type: ignore[arg-type]
+        fire(case, trigger, actor="x", via="ui", **facts)
     assert case.state == "closed"
 
 

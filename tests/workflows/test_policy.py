@@ -20,8 +20,8 @@ def policy() -> SlaPolicy:
     return load_policy(DEFAULT_POLICY)
 
 
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VIETNAM)  # type: ignore[misc]
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VIETNAM)
 
 
 def write(tmp_path: Path, text: str) -> Path:
