@@ -115,6 +115,8 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Detach what was loaded first, so a caller may still read it; then drop what was not committed.
+        self.session.expunge_all()
         self.session.rollback()
         self.session.close()
 

@@ -29,4 +29,5 @@ def configure_logging() -> None:
     handler.addFilter(RedactPhones())
     root.addHandler(handler)
     root.setLevel(get_settings().log_level)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per transition is noise
     root._hotline_configured = True  # type: ignore[attr-defined]

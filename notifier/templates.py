@@ -64,7 +64,7 @@ def reminder_sms(*, reference: str, clock_label: str, due_at: datetime) -> str:
 
 def supervisor_sms(*, reference: str, commune: str, what: str, since: datetime) -> str:
     return ascii_fold(
-        f"111 GIAM SAT: Ca {reference} tai {commune} qua han {what} tu {_when(since)}. "
+        f"111 GIAM SAT: Ca {reference} tai {commune}: {what} (tu {_when(since)}). "
         f"Can dieu phoi ngay."
     )
 

@@ -11,12 +11,11 @@ from datetime import datetime
 
 from core.db import UnitOfWork
 from notifier.templates import call_twiml, reminder_sms, supervisor_sms
-from routing.directory import load_supervisors
 from workflows.assignment import current_recipient, notify_assignee, open_deadline
 from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.models import Case, Timer
-from workflows.routing_step import recipients
+from workflows.routing_step import recipients, supervisor_phones
 from workflows.timers import wake_up_after_commit
 
 CLOCK_LABELS = {
@@ -34,9 +33,15 @@ def label(clock: str) -> str:
 
 
 def on_timer(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
+    if timer.armed_in_state != case.state and timer.clock not in _still_running(case):
+        return "stale"  # the case has moved on; leaving the state should have cancelled it
     if timer.kind == "reminder":
         return remind(uow, case, timer, now=now)
     return breach(uow, case, timer, now=now)
+
+
+def _still_running(case: Case) -> list[str]:
+    return active_policy().clocks_for(case.state, urgency=case.urgency, risk_level=case.risk_level)
 
 
 def remind(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
@@ -66,20 +71,27 @@ def breach(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
         case.escalation_level += 1
         if step == "voice_call" and chain:
             _log_breach(uow, case, timer, step, now)
-            for person in _unique_phones([chain[0], *([current_recipient(case)] if current_recipient(case) else [])]):
+            current = current_recipient(case)
+            for person in _unique_phones([chain[0], *([current] if current else [])]):
                 message(uow, case, to=person, channel="voice", purpose="escalation", now=now,
                         body=call_twiml(reference=case.reference, commune=case.commune_name or ""))
             _rearm(uow, case, timer, now=now)
             return step
         if step == "supervisor":
             _log_breach(uow, case, timer, step, now)
-            for sup in load_supervisors(uow.session, case.province_code) if case.province_code else []:
-                message(uow, case, to=sup.phone, purpose="supervisor", now=now,
-                        body=supervisor_sms(reference=case.reference, commune=case.commune_name or "?",
-                                            what=label(timer.clock), since=timer.due_at))
+            tell_supervisors(uow, case, what=f"qua han {label(timer.clock)}", now=now, since=timer.due_at)
             return step
     _log_breach(uow, case, timer, "none_left", now)
     return "none_left"
+
+
+def tell_supervisors(
+    uow: UnitOfWork, case: Case, *, what: str, now: datetime, since: datetime | None = None
+) -> None:
+    for phone in supervisor_phones(case):
+        message(uow, case, to=phone, purpose="supervisor", now=now,
+                body=supervisor_sms(reference=case.reference, commune=case.commune_name or "?",
+                                    what=what, since=since or now))
 
 
 def _log_breach(uow: UnitOfWork, case: Case, timer: Timer, step: str, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from core.clock import utcnow
 from core.db import UnitOfWork, unit_of_work
 from core.ids import job_id
 from core.queue import enqueue, schedule
+from notifier.models import OutboxMessage
 from notifier.outbox import deliver, due_for_delivery
 from workflows.context import gateways
 from workflows.escalation import on_timer
@@ -47,10 +49,9 @@ def deliver_message(outbox_id: int) -> str:
     return status
 
 
-def _retry_time(uow: UnitOfWork, outbox_id: int):  # type: ignore[no-untyped-def]
-    from notifier.models import OutboxMessage
-
-    return uow.session.get(OutboxMessage, outbox_id).next_attempt_at  # type: ignore[union-attr]
+def _retry_time(uow: UnitOfWork, outbox_id: int) -> datetime | None:
+    msg = uow.session.get(OutboxMessage, outbox_id)
+    return msg.next_attempt_at if msg is not None else None
 
 
 def sweep(limit: int = 500) -> dict[str, int]:

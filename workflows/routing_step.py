@@ -51,7 +51,18 @@ def _public(candidate: dict[str, object]) -> dict[str, object]:
 
 
 def recipients(case: Case) -> list[dict[str, object]]:
-    """The contact chain of the case's latest routing decision, in order."""
+    """The commune team's contact chain of the latest routing decision, in order.
+
+    Province supervisors stand at the end of a decision's list; they are reached by the
+    escalation's own `supervisor` step, not as one more contact of the team.
+    """
     if not case.decisions:
         return []
-    return list(case.decisions[-1].decision.get("recipients", []))
+    return [r for r in case.decisions[-1].decision.get("recipients", []) if r.get("contact_id") is not None]
+
+
+def supervisor_phones(case: Case) -> list[str]:
+    if not case.decisions:
+        return []
+    chain = case.decisions[-1].decision.get("recipients", [])
+    return [str(r["phone"]) for r in chain if r.get("supervisor_id") is not None]

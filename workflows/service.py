@@ -16,6 +16,7 @@ from core.ids import new_reference, normalise_reference
 from workflows import assignment
 from workflows.context import active_policy
 from workflows.effects import record
+from workflows.escalation import tell_supervisors
 from workflows.machine import Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
@@ -45,10 +46,12 @@ def open_ticket(
         case = _new_case(ticket, report, now)
         s.add(case)
         s.flush()
-        route_case(uow, case, location=report.location, category=report.category,
-                   immediate_danger=report.immediate_danger, now=now)
+        decision = route_case(uow, case, location=report.location, category=report.category,
+                              immediate_danger=report.immediate_danger, now=now)
         trigger = "assign" if case.team_id is not None else "hold_for_routing"
         transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
+        if decision.status == "to_supervisor":
+            tell_supervisors(uow, case, what="chua co nhom xa / no commune team", now=now)
         uow.commit()
         return Opened(reference=case.reference, state=case.state, created=True)
 
@@ -103,11 +106,14 @@ def _move_clocks(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
     wanted = policy.clocks_for(case.state, urgency=case.urgency, risk_level=case.risk_level)
     cancel_open(uow.session, case, now=now, keep=wanted)
     running = {t.clock for t in case.timers if t.fired_at is None and t.cancelled_at is None}
+    breached = {t.clock for t in case.timers if t.fired_at is not None and t.kind == "deadline"}
     timers = []
     for clock in wanted:
-        if clock not in running:
-            start = case.received_at if policy.counts_from(clock) == "received" else now
-            timers += arm(uow.session, case, clock, policy=policy, start=start, now=now)
+        from_t0 = policy.counts_from(clock) == "received"
+        if clock in running or (from_t0 and clock in breached):  # a legal clock from T0 breaches once
+            continue
+        start = case.received_at if from_t0 else now
+        timers += arm(uow.session, case, clock, policy=policy, start=start, now=now)
     wake_up_after_commit(uow, timers)
 
 

@@ -6,7 +6,7 @@ sweeper fires whatever is overdue whatever Redis did, so a FLUSHALL or a dead wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -43,7 +43,7 @@ def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
         uow.after_commit(_scheduler(timer.id, timer.due_at))
 
 
-def _scheduler(timer_id: int, due_at: datetime):  # type: ignore[no-untyped-def]
+def _scheduler(timer_id: int, due_at: datetime) -> Callable[[], None]:
     return lambda: schedule(FIRE_JOB, due_at, timer_id, job_id=timer_job_id(timer_id, due_at))
 
 

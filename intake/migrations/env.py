@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from alembic import context
 
-import notifier.models
-import routing.models
 import workflows.models  # noqa: F401  (registers the tables)
 from core.db import Base, get_engine
 

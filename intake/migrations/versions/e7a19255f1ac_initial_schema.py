@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: e7a19255f1ac
-Revises: 
+Revises:
 Create Date: 2026-11-23 23:55:33.686421
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-
 
 revision = 'e7a19255f1ac'
 down_revision = None

@@ -1,0 +1,80 @@
+"""Live parts for end-to-end tests: the app over HTTP, a real worker process, the Twilio stand-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from intake.embedded_redis import free_port
+
+ROSTER = Path(__file__).parents[2] / "deploy" / "demo" / "roster.csv"
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
+    """Poll for something a real worker does; this is not waiting for a deadline to pass."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """The app on a real port, a worker process with the sweeper, and the Twilio stand-in."""
+    import uvicorn
+
+    from core.db import reset_engine, unit_of_work
+    from core.settings import get_settings, reset_settings
+    from intake.app import create_app
+    from intake.twilio_standin import TwilioStandIn
+    from routing.directory import import_roster
+    from routing.roster import parse_roster
+    from workflows.context import reset_gateways
+
+    app_port = free_port()
+    standin = TwilioStandIn(account_sid="ACtest0000000000000000000000000000", auth_token="test-token",
+                            auto_deliver=True, app_url=f"http://127.0.0.1:{app_port}").start()
+    for key, value in {
+        "HOTLINE_PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+        "HOTLINE_TWILIO_API_BASE": standin.url,
+        "HOTLINE_TWILIO_ACCOUNT_SID": standin.account_sid,
+        "HOTLINE_TWILIO_AUTH_TOKEN": standin.auth_token,
+        "HOTLINE_SWEEP_INTERVAL_SECONDS": "0.5",
+    }.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    reset_engine()
+    reset_gateways()
+    with unit_of_work() as uow:
+        import_roster(uow.session, parse_roster(ROSTER))
+        uow.commit()
+
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=app_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, what="the app to start")
+    hotline = str(Path(sys.executable).with_name("hotline"))
+    worker = subprocess.Popen([hotline, "worker"], env=os.environ.copy())
+    try:
+        yield {"base": f"http://127.0.0.1:{app_port}", "standin": standin, "settings": get_settings(),
+               "worker": worker}
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        server.should_exit = True
+        thread.join(10)
+        standin.stop()
+        reset_gateways()

@@ -1,0 +1,62 @@
+"""In-process app on the real test database and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+ROSTER = Path(__file__).parents[2] / "deploy" / "demo" / "roster.csv"
+
+
+@pytest.fixture
+def roster(db: str) -> None:
+    from core.db import unit_of_work
+    from routing.directory import import_roster
+    from routing.roster import parse_roster
+
+    with unit_of_work() as uow:
+        import_roster(uow.session, parse_roster(ROSTER))
+        uow.commit()
+
+
+@pytest.fixture
+def client(db: str, redis_conn: object, roster: None) -> Iterator[TestClient]:
+    from intake.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+class FakeGateway:
+    """SmsSender and Caller that remember what they were asked (for service tests without HTTP)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def send_sms(self, *, to: str, body: str, status_callback: str):
+        from notifier.ports import Sent
+
+        self.sent.append(("sms", to, body))
+        return Sent(provider_sid=f"SM{len(self.sent):032d}", status="queued")
+
+    def call(self, *, to: str, twiml: str, status_callback: str):
+        from notifier.ports import Sent
+
+        self.sent.append(("call", to, twiml))
+        return Sent(provider_sid=f"CA{len(self.sent):032d}", status="queued")
+
+    def to(self, phone: str) -> list[str]:
+        return [body for kind, p, body in self.sent if p == phone and kind == "sms"]
+
+
+@pytest.fixture
+def gateway() -> Iterator[FakeGateway]:
+    from workflows.context import _Gateways, reset_gateways
+
+    fake = FakeGateway()
+    _Gateways.sms = _Gateways.caller = fake
+    yield fake
+    reset_gateways()

@@ -1,0 +1,86 @@
+"""The web report's front doors: JSON API and the public form; bad input is refused whole."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.db import unit_of_work
+from workflows.models import Case, RawSubmission, RouteRecord, Ticket
+
+GOOD = {"description": "Cháu bé bị bỏ đói nhiều ngày.", "location": "xã Cam Lộ, Quảng Trị"}
+
+
+def _count(model) -> int:
+    with unit_of_work() as uow:
+        return int(uow.session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_report_creates_ticket_case_and_routing_decision(client) -> None:
+    response = client.post("/api/v1/reports", json={**GOOD, "child_name": "Lê Thị Cúc", "immediate_danger": True})
+    assert response.status_code == 201
+    reference = response.json()["reference"]
+    assert set(reference[2:]) <= set("34679ACDEFGHJKMNPQRTUVWXY")
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        assert case.urgency == "emergency" and case.commune_code == "19597" and case.state == "assigned"
+        decision = uow.session.execute(select(RouteRecord).where(RouteRecord.case_id == case.id)).scalar_one()
+        assert decision.decision["reasons"]
+        raw = uow.session.execute(select(Case.child_name).where(Case.id == case.id)).scalar_one()
+        assert raw == "Lê Thị Cúc"
+        stored = uow.session.connection().exec_driver_sql(
+            "SELECT child_name, description FROM cases WHERE id = %s", (case.id,)).one()
+        assert "Cúc" not in stored[0] and "đói" not in stored[1]  # encrypted at rest
+
+
+def test_bad_report_gets_problem_json_per_field_and_stores_nothing(client) -> None:
+    response = client.post("/api/v1/reports", json={
+        "description": "", "child_age": "mười", "child_sex": "boy", "reporter_phone": "12",
+        "immediate_danger": "maybe"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    errors = {e["field"]: e for e in response.json()["errors"]}
+    assert set(errors) == {"description", "child_age", "child_sex", "reporter_phone", "immediate_danger"}
+    assert errors["reporter_phone"]["message"].startswith("Số điện thoại")
+    assert errors["reporter_phone"]["message_en"].startswith("Not a valid phone")
+    assert _count(Ticket) == _count(Case) == _count(RawSubmission) == 0
+
+
+def test_malformed_json_is_a_problem_too(client) -> None:
+    response = client.post("/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_unknown_place_waits_in_needs_routing(client) -> None:
+    response = client.post("/api/v1/reports", json={"description": "Có trẻ bị bạo hành", "location": "xyz"})
+    assert response.status_code == 201 and response.json()["status"] == "needs_routing"
+    from intake.auth import issue_token
+
+    listed = client.get("/api/v1/cases?state=needs_routing",
+                        headers={"authorization": f"Bearer {issue_token('op', 'operator')}"}).json()
+    assert [c["reference"] for c in listed] == [response.json()["reference"]]
+
+
+def test_idempotency_key_returns_the_first_answer(client) -> None:
+    first = client.post("/api/v1/reports", json=GOOD, headers={"Idempotency-Key": "partner-42"})
+    again = client.post("/api/v1/reports", json=GOOD, headers={"Idempotency-Key": "partner-42"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["reference"] == again.json()["reference"] and _count(Case) == 1
+
+
+def test_form_shows_errors_in_vietnamese_and_keeps_what_was_typed(client) -> None:
+    page = client.get("/bao-cao")
+    assert page.status_code == 200 and "Báo cáo trẻ em cần được bảo vệ" in page.text and "<script" not in page.text
+    bad = client.post("/bao-cao", data={"description": "", "location": "Cam Lộ", "reporter_phone": "abc"})
+    assert bad.status_code == 422 and "Bắt buộc phải có" in bad.text and 'value="Cam Lộ"' in bad.text
+    assert _count(Case) == 0
+    good = client.post("/bao-cao", data={**GOOD, "immediate_danger": "1"})
+    assert good.status_code == 201 and 'id="reference"' in good.text
+    assert client.get("/bao-cao?lang=en").text.count("Report a child") >= 1
+
+
+def test_openapi_and_health(client) -> None:
+    assert "/api/v1/reports" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok" and ready.json()["redis"] == "ok"

@@ -1,0 +1,183 @@
+"""SLA timers on real PostgreSQL and Redis with an injected clock: nobody sleeps for a deadline."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq import SimpleWorker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+from sqlalchemy import select
+
+from core.clock import FrozenClock, set_clock
+from core.db import UnitOfWork, unit_of_work
+from core.queue import get_queue
+from notifier.models import OutboxMessage
+from routing.models import Supervisor
+from workflows.jobs import fire_timer, sweep
+from workflows.models import Case, CaseHistory, Timer
+from workflows.reports import NewReport
+from workflows.service import apply, open_ticket
+from workflows.timers import timer_job_id
+
+
+@pytest.fixture
+def clock(db, redis_conn, roster, gateway):
+    """A clock that starts at the real now (so RQ's scheduled times line up) and moves on command."""
+    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    previous = set_clock(frozen)
+    yield frozen
+    set_clock(previous)
+
+
+def _open(location: str = "xã Cam Lộ, Quảng Trị", danger: bool = False) -> str:
+    opened = open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh", location=location,
+                                                        immediate_danger=danger), channel="api")
+    return opened.reference
+
+
+def _case(reference: str) -> Case:
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        _ = case.timers, case.history, case.decisions
+        return case
+
+
+def _deadline(reference: str, clock_name: str = "acknowledge") -> Timer:
+    return next(t for t in _case(reference).timers if t.clock == clock_name and t.kind == "deadline")
+
+
+def _outbox() -> list[OutboxMessage]:
+    with unit_of_work() as uow:
+        return list(uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+
+
+def _breaches(reference: str) -> list[str]:
+    return [h.reason or "" for h in _case(reference).history if h.event == "sla_breached"]
+
+
+def _chain(reference: str) -> list[str]:
+    recipients = _case(reference).decisions[-1].decision["recipients"]
+    return [r["phone"] for r in recipients if r["contact_id"] is not None]
+
+
+def test_acknowledge_timer_fires_once_and_asks_the_next_contact(clock) -> None:
+    ref = _open()
+    timer = _deadline(ref)
+    assert timer.due_at == clock.now() + timedelta(hours=4)  # normal urgency
+    clock.advance(timedelta(hours=4, seconds=1))
+    sweep()
+    sweep()
+    assert fire_timer(timer.id) == "noop"
+    chain = _chain(ref)
+    assert [m.to_phone for m in _outbox() if m.purpose == "escalation"] == [chain[1]]
+    assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+
+
+def test_emergency_uses_fifteen_minutes_and_twelve_hours_from_first_receipt(clock) -> None:
+    ref = _open(danger=True)
+    received = _case(ref).received_at
+    assert _deadline(ref).due_at == received + timedelta(minutes=15)
+    assert _deadline(ref, "emergency_protection").due_at == received + timedelta(hours=12)
+    clock.advance(timedelta(minutes=5))
+    apply(UnitOfWork(), reference=ref, trigger="acknowledge", actor="officer", via="sms")
+    timers = _case(ref).timers
+    ack = next(t for t in timers if t.clock == "acknowledge" and t.kind == "deadline")
+    assert ack.cancelled_at is not None and ack.fired_at is None
+    protection = [t for t in timers if t.clock == "emergency_protection" and t.kind == "deadline"]
+    assert len(protection) == 1 and protection[0].cancelled_at is None  # the legal clock runs on
+    assert any(t.clock == "assessment" and t.cancelled_at is None for t in timers)
+
+
+def test_reminders_go_out_before_the_deadline(clock) -> None:
+    ref = _open()
+    reminders = sorted(t.due_at for t in _case(ref).timers if t.kind == "reminder" and t.clock == "acknowledge")
+    assert reminders == [clock.now() + timedelta(hours=2), clock.now() + timedelta(hours=3, minutes=36)]
+    clock.advance(timedelta(hours=2, seconds=1))
+    sweep()
+    reminder = [m for m in _outbox() if m.purpose == "reminder"]
+    assert len(reminder) == 1 and reminder[0].to_phone == _chain(ref)[0] and ref in reminder[0].body
+    assert _deadline(ref).reminded_at is not None and _breaches(ref) == []
+
+
+def test_escalation_climbs_contacts_then_a_call_then_the_supervisor(clock) -> None:
+    with unit_of_work() as uow:
+        uow.session.add(Supervisor(province_code="44", full_name="Giám sát Sở Y tế", phone="+84233111222"))
+        uow.commit()
+    ref = _open()
+    chain = _chain(ref)
+    for _ in range(len(chain) + 3):
+        clock.advance(timedelta(hours=5))
+        sweep()
+    steps = [b.split(": ")[1] for b in _breaches(ref)]
+    assert steps == ["next_contact_sms"] * (len(chain) - 1) + ["voice_call", "supervisor"]
+    out = _outbox()
+    assert [m.to_phone for m in out if m.purpose == "escalation" and m.channel == "sms"] == chain[1:]
+    assert [m.channel for m in out if m.channel == "voice"] and out[-1].to_phone == "+84233111222"
+
+
+def test_one_firing_when_two_workers_and_the_sweeper_race(clock) -> None:
+    refs = [_open() for _ in range(5)]
+    timers = [_deadline(r).id for r in refs]
+    clock.advance(timedelta(hours=4, seconds=1))
+    start = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            for timer_id in timers:
+                fire_timer(timer_id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def sweeper() -> None:
+        start.wait()
+        try:
+            sweep()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker), threading.Thread(target=worker), threading.Thread(target=sweeper)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    for ref in refs:
+        assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+    assert len([m for m in _outbox() if m.purpose == "escalation"]) == len(refs)
+
+
+def test_a_real_rq_worker_fires_the_scheduled_job_once(clock, redis_conn) -> None:
+    ref = _open()
+    timer = _deadline(ref)
+    queue = get_queue(redis_conn)
+    registry = ScheduledJobRegistry(queue=queue)
+    job_id = timer_job_id(timer.id, timer.due_at)
+    assert job_id in registry.get_job_ids()
+    clock.advance(timedelta(hours=4, seconds=1))
+    for _ in range(2):  # the same wake-up delivered twice (at-least-once), both run by a real worker
+        job = Job.fetch(job_id, connection=redis_conn, serializer=JSONSerializer)
+        registry.remove(job)
+        queue.enqueue_job(job)
+        SimpleWorker([queue], connection=redis_conn, serializer=JSONSerializer).work(burst=True)
+    assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+    assert _deadline(ref).fired_at is not None
+
+
+def test_no_timer_is_lost_after_flushall(clock, redis_conn) -> None:
+    refs = [_open() for _ in range(30)]
+    assert len(ScheduledJobRegistry(queue=get_queue(redis_conn)).get_job_ids()) >= 30
+    redis_conn.flushdb()
+    clock.advance(timedelta(hours=4, seconds=1))
+    sweep()
+    with unit_of_work() as uow:
+        overdue = uow.session.execute(select(Timer).where(
+            Timer.due_at <= clock.now(), Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))).scalars().all()
+        assert overdue == []
+        fired = uow.session.execute(select(CaseHistory).where(CaseHistory.event == "sla_breached")).scalars().all()
+        assert len(fired) == len(refs)
