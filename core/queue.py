@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,16 @@ from core.settings import get_settings
 log = logging.getLogger(__name__)
 
 
+_clients: dict[tuple[int, str], Redis] = {}
+
+
 def get_redis() -> Redis:
-    return Redis.from_url(get_settings().redis_url)
+    """One client (and connection pool) per process and URL; a forked child makes its own."""
+    key = (os.getpid(), get_settings().redis_url)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = Redis.from_url(key[1], socket_timeout=10, health_check_interval=30)
+    return client
 
 
 def get_queue(connection: Redis | None = None) -> Queue:

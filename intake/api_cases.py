@@ -9,10 +9,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from core.db import UnitOfWork
+from core.errors import Forbidden
 from intake.auth import Principal, current_principal, may_see_case
 from workflows.diagram import mermaid
 from workflows.queries import cases_in_state, read_case
-from workflows.service import apply
+from workflows.service import apply, reroute
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Who = Annotated[Principal, Depends(current_principal)]
@@ -39,6 +40,22 @@ def post_transition(reference: str, body: TransitionIn, who: Who) -> dict[str, A
     case = apply(UnitOfWork(), reference=reference, trigger=body.trigger, actor=who.user, via="api",
                  reason=body.reason, **facts)
     return {"reference": case.reference, "state": case.state}
+
+
+class RouteIn(BaseModel):
+    commune_code: str = Field(pattern=r"^\d{5}$", description="mã xã 2025 / the 2025 commune code")
+    reason: str = Field(min_length=3, max_length=1000, description="vì sao / why (recorded)")
+
+
+@router.post("/cases/{reference}/route", summary="Operator routes or re-routes a case, with a reason")
+def post_route(reference: str, body: RouteIn, who: Who) -> dict[str, Any]:
+    if who.role not in {"operator", "supervisor", "admin"}:
+        raise Forbidden("Chỉ tư vấn viên hoặc giám sát được chuyển ca", "Only operators and supervisors route")
+    read_case(UnitOfWork(), reference=reference, reader=who.user, via="api", purpose="route",
+              may_see=lambda c: may_see_case(who, province_code=c.province_code))
+    case = reroute(UnitOfWork(), reference=reference, commune_code=body.commune_code, reason=body.reason,
+                   operator=who.user, via="api")
+    return {"reference": case.reference, "state": case.state, "commune_code": case.commune_code}
 
 
 @router.get("/cases", summary="A work list by state, e.g. needs_routing (no identities)")

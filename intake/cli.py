@@ -43,8 +43,11 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
     from intake.runtime import run_worker
     from workflows.context import active_policy
 
+    from routing.locate import warm_up
+
     configure_logging()
     active_policy()
+    warm_up()
     run_worker(burst=burst)
 
 

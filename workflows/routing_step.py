@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.db import UnitOfWork
+from core.errors import InvalidInput
 from core.settings import get_settings
+from routing import gazetteer
 from routing.directory import load_supervisors, load_team
-from routing.locate import best_confident, locate
-from routing.rules import RouteDecision, decide_route
+from routing.locate import Candidate, best_confident, locate
+from routing.rules import RouteDecision, decide_route, override
 from workflows.models import Case, RouteRecord
 
 
@@ -66,3 +68,22 @@ def supervisor_phones(case: Case) -> list[str]:
         return []
     chain = case.decisions[-1].decision.get("recipients", [])
     return [str(r["phone"]) for r in chain if r.get("supervisor_id") is not None]
+
+
+def operator_decision(
+    uow: UnitOfWork, case: Case, *, commune_code: str, reason: str, operator: str
+) -> RouteDecision:
+    """The rules applied to the commune an operator chose, with who chose it and why."""
+    if not reason.strip():
+        raise InvalidInput("Cần ghi lý do chuyển", "A reason is required", field="reason")
+    commune = gazetteer.load().commune(commune_code)
+    team = load_team(uow.session, commune.code) if commune else None
+    if commune is None or team is None:
+        raise InvalidInput(f"Xã {commune_code} không có hoặc chưa có nhóm bảo vệ trẻ em",
+                           f"Commune {commune_code} is unknown or has no team", field="commune_code")
+    chosen = Candidate(commune_code=team.commune_code, commune=team.commune_name,
+                       province_code=team.province_code, province=team.province_name,
+                       confidence=1.0, matched="operator")
+    decision = decide_route(happened=chosen, category=case.category, immediate_danger=case.immediate_danger,
+                            village=None, team=team, supervisors=load_supervisors(uow.session, team.province_code))
+    return override(decision, team=team, reason=reason, operator=operator)

@@ -11,16 +11,16 @@ from sqlalchemy import select
 from core.clock import utcnow
 from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.ids import new_reference, normalise_reference
 from workflows import assignment
 from workflows.context import active_policy
 from workflows.effects import record
 from workflows.escalation import tell_supervisors
-from workflows.machine import Transition, fire
+from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
-from workflows.routing_step import route_case
+from workflows.routing_step import keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
 
@@ -40,9 +40,10 @@ def open_ticket(
             channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()), received_at=now
         )
         ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
-        s.add_all([raw, ticket])
+        s.add(ticket)
         s.flush()
         raw.ticket_id = ticket.id
+        s.add(raw)
         case = _new_case(ticket, report, now)
         s.add(case)
         s.flush()
@@ -144,4 +145,27 @@ def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
         reporter_name=report.reporter_name, reporter_phone=phone,
         reporter_phone_index=blind_index(phone) if phone else None,
         consent_to_contact=report.consent_to_contact,
+        history=[], timers=[], decisions=[],  # a new case has none: no lazy load to find that out
     )
+
+
+def reroute(
+    uow: UnitOfWork, *, reference: str, commune_code: str, reason: str, operator: str, via: str = "ui"
+) -> Case:
+    """An operator sends the case to a commune's team (from 'needs routing', or away from a team)."""
+    with uow:
+        case = lock_case(uow, reference)
+        if case.state not in (*ROUTABLE, "assigned"):
+            raise Conflict(f"Ca đang ở bước {case.state}, không chuyển được", f"Cannot re-route in state {case.state}")
+        decision = operator_decision(uow, case, commune_code=commune_code, reason=reason, operator=operator)
+        now = utcnow()
+        keep(uow, case, decision, decided_by=operator, now=now)
+        record(uow, case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
+        if case.state == "assigned":  # a new team: its own acknowledgement clock and SMS
+            cancel_open(uow.session, case, now=now)
+            _move_clocks(uow, case, now=now)
+            assignment.notify_assignee(uow, case, now=now, escalated=False)
+        else:
+            transition(uow, case, "assign", actor=operator, via=via, now=now, reason=reason)
+        uow.commit()
+        return case

@@ -84,3 +84,24 @@ def test_openapi_and_health(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok" and ready.json()["redis"] == "ok"
+
+
+def test_operator_routes_a_waiting_case_with_a_recorded_reason(client) -> None:
+    from intake.auth import issue_token
+
+    reference = client.post("/api/v1/reports", json={"description": "Trẻ bị bỏ rơi", "location": "gần chợ"}).json()[
+        "reference"]
+    auth = {"authorization": f"Bearer {issue_token('op-lan', 'operator')}"}
+    no_reason = client.post(f"/api/v1/cases/{reference}/route", json={"commune_code": "19597", "reason": ""},
+                            headers=auth)
+    assert no_reason.status_code == 422
+    no_team = client.post(f"/api/v1/cases/{reference}/route", json={"commune_code": "00004", "reason": "gọi lại"},
+                          headers=auth)
+    assert no_team.status_code == 422 and no_team.json()["errors"][0]["field"] == "commune_code"
+    routed = client.post(f"/api/v1/cases/{reference}/route",
+                         json={"commune_code": "19597", "reason": "Người gọi xác nhận ở Cam Lộ"}, headers=auth)
+    assert routed.status_code == 200 and routed.json()["state"] == "assigned"
+    view = client.get(f"/api/v1/cases/{reference}", headers=auth).json()
+    assert view["routing"]["overridden_by"] == "op-lan"
+    assert any("Người gọi xác nhận ở Cam Lộ" in r for r in view["routing"]["reasons"])
+    assert [h["event"] for h in view["history"]][-2:] == ["rerouted", "assign"]
