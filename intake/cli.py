@@ -41,9 +41,8 @@ def serve(host: str = "127.0.0.1", port: int = 8111) -> None:
 def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừng / drain the queue and exit")) -> None:
     """Chạy worker RQ (gửi tin, hẹn giờ) và bộ quét hạn / Run the RQ worker, its scheduler and the sweeper."""
     from intake.runtime import run_worker
-    from workflows.context import active_policy
-
     from routing.locate import warm_up
+    from workflows.context import active_policy
 
     configure_logging()
     active_policy()
