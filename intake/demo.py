@@ -45,7 +45,12 @@ def run_demo(*, port: int, twilio_port: int) -> None:
     finally:
         worker.terminate()
         standin.stop()
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
         redis_proc.terminate()
+        redis_proc.wait(10)
 
 
 def _import_demo_roster() -> None:

@@ -41,8 +41,7 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> None:
                 redis = get_redis()
                 worker = SimpleWorker([get_queue(redis)], connection=redis, serializer=JSONSerializer)
                 worker.work(with_scheduler=True, burst=burst, logging_level=get_settings().log_level)
-                if burst:
-                    return
+                return  # drained (burst) or asked to stop (SIGTERM/SIGINT): either way, done
             except (ConnectionError, OSError, RedisError) as exc:
                 # Redis went away or was flushed under us: the sweeper keeps timers going meanwhile.
                 log.warning("worker lost Redis (%s); starting again", type(exc).__name__)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 import threading
 import time
@@ -142,7 +143,8 @@ class TwilioStandIn:
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
                 path = self.path.split("?")[0]
                 if path == "/_reply":
-                    answer = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
+                    twiml = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
+                    answer = re.sub(r"<[^>]+>", " ", twiml.split("?>", 1)[-1]).strip()
                     self._send(200, f"<meta charset=utf-8><p>{html.escape(answer)}</p><a href=/>&larr;</a>"
                                .encode(), "text/html; charset=utf-8")
                     return

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.db import UnitOfWork
-from core.settings import get_settings
 from notifier.templates import Assignment, assignment_sms
 from workflows.effects import message, record
 from workflows.models import Case, Timer
@@ -35,8 +34,7 @@ def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bo
     deadline = open_deadline(case, "acknowledge")
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=deadline.due_at if deadline else now,
-        details_url=f"{get_settings().public_base_url}/c/{case.reference}", escalated=escalated,
+        respond_by=deadline.due_at if deadline else now, escalated=escalated,
     ))
     message(uow, case, to=str(person["phone"]), body=text, now=now,
             purpose="escalation" if escalated else "assignment")
