@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Contact, Supervisor, Team
+from routing.roles import SUPERVISOR
 from routing.roster import RosterError, RosterParse, RosterRow, write_roster
 from routing.views import ContactView, SupervisorView, TeamView
 
@@ -34,7 +35,13 @@ def import_roster(session: Session, parse: RosterParse, *, skip_invalid: bool = 
         return ImportResult(0, 0, 0, parse.errors)
     created = updated = unchanged = 0
     teams = {t.commune_code: t for t in session.scalars(select(Team).options(selectinload(Team.contacts)))}
+    supervisors = {(v.province_code, v.phone): v for v in session.scalars(select(Supervisor))}
     for row in parse.rows:
+        if row.role == SUPERVISOR:
+            outcome = _upsert_supervisor(session, supervisors, row)
+            created, updated, unchanged = (created + (outcome == "created"), updated + (outcome == "updated"),
+                                           unchanged + (outcome == "unchanged"))
+            continue
         team = teams.get(row.commune_code)
         if team is None:
             team = Team(
@@ -64,6 +71,19 @@ def import_roster(session: Session, parse: RosterParse, *, skip_invalid: bool = 
             unchanged += 1
     session.flush()
     return ImportResult(created, updated, unchanged, parse.errors)
+
+
+def _upsert_supervisor(session: Session, known: dict[tuple[str, str], Supervisor], row: RosterRow) -> str:
+    current = known.get((row.province_code, row.phone))
+    if current is None:
+        known[(row.province_code, row.phone)] = current = Supervisor(
+            province_code=row.province_code, phone=row.phone, full_name=row.full_name, chain_order=row.chain_order)
+        session.add(current)
+        return "created"
+    if (current.full_name, current.chain_order) == (row.full_name, row.chain_order):
+        return "unchanged"
+    current.full_name, current.chain_order = row.full_name, row.chain_order
+    return "updated"
 
 
 def _contact_view(c: Contact) -> ContactView:
@@ -123,5 +143,12 @@ def export_roster(session: Session, path: str | Path) -> int:
         )
         for t in list_teams(session)
         for c in t.contacts
+    ]
+    provinces = {t.province_code: t.province_name for t in list_teams(session)}
+    rows += [
+        RosterRow(line=0, commune_code="", commune_name="", province_code=s.province_code,
+                  province_name=provinces.get(s.province_code, s.province_code), full_name=s.full_name,
+                  village="", phone=s.phone, role=SUPERVISOR, chain_order=s.chain_order, note="")
+        for s in session.scalars(select(Supervisor).order_by(Supervisor.province_code, Supervisor.chain_order))
     ]
     return write_roster(rows, path)

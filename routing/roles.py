@@ -15,6 +15,8 @@ class Role:
     default_order: int  # lower is called first
 
 
+SUPERVISOR = "province_supervisor"
+
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (
@@ -23,6 +25,8 @@ ROLES: dict[str, Role] = {
         Role("commune_police", "Công an xã", "Commune police", 30),
         Role("health_station", "Trạm y tế", "Health station", 40),
         Role("village_collaborator", "Cộng tác viên", "Village collaborator", 50),
+        # Not a commune team member: the province's last step of every escalation (Xã left blank).
+        Role(SUPERVISOR, "Giám sát tỉnh", "Province supervisor", 90),
     )
 }
 
@@ -53,6 +57,12 @@ _ALIASES: dict[str, str] = {
     "ctv": "village_collaborator",
     "village collaborator": "village_collaborator",
     "collaborator": "village_collaborator",
+    "giam sat tinh": SUPERVISOR,
+    "giam sat": SUPERVISOR,
+    "so y te": SUPERVISOR,
+    "giam sat so y te": SUPERVISOR,
+    "supervisor": SUPERVISOR,
+    "province supervisor": SUPERVISOR,
 }
 
 

@@ -15,7 +15,7 @@ import phonenumbers
 from openpyxl import Workbook, load_workbook
 
 from routing.gazetteer import Gazetteer, load
-from routing.roles import DEFAULT_ROLE, ROLES, parse_role
+from routing.roles import DEFAULT_ROLE, ROLES, SUPERVISOR, parse_role
 from routing.text import fold
 
 HEADERS = ["Xã", "Tỉnh", "Họ và tên", "Thôn", "Số điện thoại", "Vai trò", "Thứ tự", "Ghi chú"]
@@ -164,42 +164,30 @@ def parse_roster(path: str | Path, *, gazetteer: Gazetteer | None = None) -> Ros
 def _check_row(
     gaz: Gazetteer, line: int, cell: dict[str, str]
 ) -> tuple[RosterRow | None, RosterError | None]:
-    def bad(vi: str, en: str) -> tuple[None, RosterError]:
-        return None, RosterError(line, vi, en)
-
-    commune_text, province_text = cell.get("commune", ""), cell.get("province", "")
-    if not commune_text:
-        return bad("thiếu tên xã", "commune missing")
-    if commune_text.isdigit():
-        commune = gaz.commune(commune_text)
-    elif not province_text:
-        return bad(f"thiếu tỉnh cho xã «{commune_text}»", f"province missing for commune {commune_text!r}")
-    else:
-        commune = gaz.find_commune(commune_text, province_text)
-    if commune is None:
-        return bad(
-            f"không có xã «{commune_text}» trên bản đồ 2025 ({province_text or 'mã xã'})",
-            f"no 2025 commune {commune_text!r} in {province_text or 'the codes'}",
-        )
-    name = " ".join(cell.get("name", "").split())
-    if not name:
-        return bad("thiếu họ và tên", "name missing")
-    phone = normalize_phone(cell.get("phone", ""))
-    if phone is None:
-        return bad(f"số điện thoại không hợp lệ «{cell.get('phone', '')}»", "invalid phone number")
+    """The row, or every problem it has at once (so a whole file is fixed in one pass)."""
+    problems: list[tuple[str, str]] = []
     role = parse_role(cell["role"]) if cell.get("role") else DEFAULT_ROLE
     if role is None:
-        return bad(f"vai trò không rõ «{cell['role']}»", f"unknown role {cell['role']!r}")
+        problems.append((f"vai trò không rõ «{cell['role']}»", f"unknown role {cell['role']!r}"))
+    place = _place(gaz, cell, supervisor=role == SUPERVISOR, problems=problems)
+    name = " ".join(cell.get("name", "").split())
+    if not name:
+        problems.append(("thiếu họ và tên", "name missing"))
+    phone = normalize_phone(cell.get("phone", ""))
+    if phone is None:
+        problems.append((f"số điện thoại không hợp lệ «{cell.get('phone', '')}»", "invalid phone number"))
     order_text = cell.get("order", "")
     if order_text and not order_text.isdigit():
-        return bad(f"thứ tự phải là số «{order_text}»", "order must be a whole number")
-    province = gaz.provinces[commune.province_code]
+        problems.append((f"thứ tự phải là số «{order_text}»", "order must be a whole number"))
+    if problems or place is None or role is None or phone is None:
+        return None, RosterError(line, "; ".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+    commune_code, commune_name, province_code, province_name = place
     return RosterRow(
         line=line,
-        commune_code=commune.code,
-        commune_name=commune.name,
-        province_code=province.code,
-        province_name=province.name,
+        commune_code=commune_code,
+        commune_name=commune_name,
+        province_code=province_code,
+        province_name=province_name,
         full_name=name,
         village=cell.get("village", ""),
         phone=phone,
@@ -207,6 +195,35 @@ def _check_row(
         chain_order=int(order_text) if order_text else ROLES[role].default_order,
         note=cell.get("note", ""),
     ), None
+
+
+def _place(
+    gaz: Gazetteer, cell: dict[str, str], *, supervisor: bool, problems: list[tuple[str, str]]
+) -> tuple[str, str, str, str] | None:
+    """(commune code, commune, province code, province); a supervisor has a province and no commune."""
+    commune_text, province_text = cell.get("commune", ""), cell.get("province", "")
+    if supervisor and not commune_text:
+        province = gaz.province(province_text) if province_text else None
+        if province is None:
+            problems.append((f"giám sát tỉnh cần tỉnh đúng «{province_text}»", "a supervisor needs a province"))
+            return None
+        return "", "", province.code, province.name
+    if not commune_text:
+        problems.append(("thiếu tên xã", "commune missing"))
+        return None
+    if commune_text.isdigit():
+        commune = gaz.commune(commune_text)
+    elif not province_text:
+        problems.append((f"thiếu tỉnh cho xã «{commune_text}»", f"province missing for commune {commune_text!r}"))
+        return None
+    else:
+        commune = gaz.find_commune(commune_text, province_text)
+    if commune is None:
+        problems.append((f"không có xã «{commune_text}» trên bản đồ 2025 ({province_text or 'mã xã'})",
+                         f"no 2025 commune {commune_text!r} in {province_text or 'the codes'}"))
+        return None
+    province = gaz.provinces[commune.province_code]
+    return commune.code, commune.name, province.code, province.name
 
 
 def roster_records(rows: Iterable[RosterRow]) -> list[list[str]]:

@@ -16,7 +16,6 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from core.queue import get_queue
 from notifier.models import OutboxMessage
-from routing.models import Supervisor
 from workflows.jobs import fire_timer, sweep
 from workflows.models import Case, CaseHistory, Timer
 from workflows.reports import NewReport
@@ -104,10 +103,7 @@ def test_reminders_go_out_before_the_deadline(clock) -> None:
 
 
 def test_escalation_climbs_contacts_then_a_call_then_the_supervisor(clock) -> None:
-    with unit_of_work() as uow:
-        uow.session.add(Supervisor(province_code="44", full_name="Giám sát Sở Y tế", phone="+84233111222"))
-        uow.commit()
-    ref = _open()
+    ref = _open()  # the demo roster has one supervisor for Quảng Trị
     chain = _chain(ref)
     for _ in range(len(chain) + 3):
         clock.advance(timedelta(hours=5))
@@ -116,7 +112,8 @@ def test_escalation_climbs_contacts_then_a_call_then_the_supervisor(clock) -> No
     assert steps == ["next_contact_sms"] * (len(chain) - 1) + ["voice_call", "supervisor"]
     out = _outbox()
     assert [m.to_phone for m in out if m.purpose == "escalation" and m.channel == "sms"] == chain[1:]
-    assert [m.channel for m in out if m.channel == "voice"] and out[-1].to_phone == "+84233111222"
+    assert [m.channel for m in out if m.channel == "voice"] and out[-1].to_phone == "+842333852111"
+    assert out[-1].purpose == "supervisor" and ref in out[-1].body
 
 
 def test_one_firing_when_two_workers_and_the_sweeper_race(clock) -> None:
@@ -181,3 +178,12 @@ def test_no_timer_is_lost_after_flushall(clock, redis_conn) -> None:
         assert overdue == []
         fired = uow.session.execute(select(CaseHistory).where(CaseHistory.event == "sla_breached")).scalars().all()
         assert len(fired) == len(refs)
+
+
+def test_no_team_in_the_commune_tells_the_province_supervisor(clock) -> None:
+    ref = _open(location="phường Đông Hà, Quảng Trị")  # found, but no team registered there
+    case = _case(ref)
+    assert case.state == "needs_routing" and case.commune_code is not None
+    sent = [m for m in _outbox() if m.case_id == case.id]
+    assert [(m.to_phone, m.purpose) for m in sent] == [("+842333852111", "supervisor")]
+    assert "Dong Ha" in sent[0].body and ref in sent[0].body

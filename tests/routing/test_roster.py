@@ -110,3 +110,20 @@ def test_xlsx_round_trip(tmp_path: Path) -> None:
 
 def _same(row: RosterRow) -> tuple[str, ...]:
     return (row.commune_code, row.full_name, row.village, row.phone, row.role, str(row.chain_order), row.note)
+
+
+def test_a_bad_row_lists_every_problem_and_supervisors_need_only_a_province(tmp_path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "Xã,Tỉnh,Họ và tên,Thôn,Số điện thoại,Vai trò,Thứ tự,Ghi chú\n"
+        "Xã Cam Lộ,Quảng Trị,,,12,Phó thủ tướng,x,\n"
+        ",Quảng Trị,Giám sát Sở Y tế,,0233 3852 111,Giám sát tỉnh,,\n"
+        ",,Giám sát không tỉnh,,0233 3852 112,Giám sát tỉnh,,\n",
+        encoding="utf-8",
+    )
+    parsed = parse_roster(path)
+    first, third = parsed.errors
+    assert first.line == 2 and first.vi.count(";") == 3  # role, name, phone, order: all at once
+    assert third.line == 4 and "tỉnh" in third.vi
+    (supervisor,) = parsed.rows
+    assert (supervisor.role, supervisor.province_code, supervisor.commune_code) == ("province_supervisor", "44", "")
