@@ -11,7 +11,7 @@ from core.db import unit_of_work
 from routing.directory import export_roster, import_roster, list_teams, load_team
 from routing.gazetteer import load
 from routing.roles import ROLES
-from routing.roster import RosterParse, parse_roster
+from routing.roster import RosterParse, count_lines, parse_roster
 
 app = typer.Typer(
     help="Danh bạ đội bảo vệ trẻ em cấp xã. / Commune child-protection teams.", no_args_is_help=True
@@ -29,9 +29,8 @@ def import_file(
     ] = False,
 ) -> None:
     """Nhập danh sách đội (kiểm tra cả tệp trước). / Import a roster (the whole file is checked first)."""
-    with typer.progressbar(length=1, label="Kiểm tra tệp / checking") as bar:
-        parsed: RosterParse = parse_roster(file)
-        bar.update(1)
+    with typer.progressbar(length=count_lines(file), label="Kiểm tra tệp / checking") as bar:
+        parsed: RosterParse = parse_roster(file, on_line=lambda: bar.update(1))
     for error in parsed.errors:
         typer.echo(str(error), err=True)
     if parsed.errors and not skip_invalid:
@@ -41,10 +40,9 @@ def import_file(
             err=True,
         )
         raise typer.Exit(1)
-    with typer.progressbar(length=1, label="Lưu / storing") as bar, unit_of_work() as uow:
-        result = import_roster(uow.session, parsed, skip_invalid=skip_invalid)
+    with typer.progressbar(length=len(parsed.rows), label="Lưu / storing") as bar, unit_of_work() as uow:
+        result = import_roster(uow.session, parsed, skip_invalid=skip_invalid, on_row=lambda: bar.update(1))
         uow.commit()
-        bar.update(1)
     typer.echo(
         f"Thêm {result.created}, cập nhật {result.updated}, giữ nguyên {result.unchanged},"
         f" lỗi {len(result.errors)}."

@@ -5,6 +5,7 @@ Functions take a session and never commit: the caller's unit of work decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,9 @@ class ImportResult:
         return self.created + self.updated + self.unchanged > 0
 
 
-def import_roster(session: Session, parse: RosterParse, *, skip_invalid: bool = False) -> ImportResult:
+def import_roster(
+    session: Session, parse: RosterParse, *, skip_invalid: bool = False, on_row: Callable[[], None] | None = None
+) -> ImportResult:
     """Upsert each contact by (commune, phone). With a bad row and no skip_invalid, nothing is stored."""
     if parse.errors and not skip_invalid:
         return ImportResult(0, 0, 0, parse.errors)
@@ -37,6 +40,8 @@ def import_roster(session: Session, parse: RosterParse, *, skip_invalid: bool = 
     teams = {t.commune_code: t for t in session.scalars(select(Team).options(selectinload(Team.contacts)))}
     supervisors = {(v.province_code, v.phone): v for v in session.scalars(select(Supervisor))}
     for row in parse.rows:
+        if on_row is not None:
+            on_row()
         if row.role == SUPERVISOR:
             outcome = _upsert_supervisor(session, supervisors, row)
             created, updated, unchanged = (created + (outcome == "created"), updated + (outcome == "updated"),

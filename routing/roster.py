@@ -7,7 +7,7 @@ Pure: files in, values out. Storing is routing.directory's job.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +115,14 @@ def _header_map(values: list[str]) -> dict[str, int] | None:
     return found if "name" in found and "phone" in found else None
 
 
-def parse_roster(path: str | Path, *, gazetteer: Gazetteer | None = None) -> RosterParse:
+def count_lines(path: str | Path) -> int:
+    """How many lines the file has (the length of a progress bar)."""
+    return sum(1 for _ in _cells(Path(path)))
+
+
+def parse_roster(
+    path: str | Path, *, gazetteer: Gazetteer | None = None, on_line: Callable[[], None] | None = None
+) -> RosterParse:
     """Every row checked; errors carry the file's line number and a reason in Vietnamese and English."""
     gaz = gazetteer or load()
     rows: list[RosterRow] = []
@@ -123,6 +130,8 @@ def parse_roster(path: str | Path, *, gazetteer: Gazetteer | None = None) -> Ros
     columns: dict[str, int] | None = None
     seen: dict[tuple[str, str], int] = {}
     for line, values in _cells(Path(path)):
+        if on_line is not None:
+            on_line()
         if not any(v.strip() for v in values):
             continue
         if columns is None:  # the form may have title lines above its header
