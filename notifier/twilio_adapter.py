@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -42,26 +43,23 @@ class TwilioGateway:
         )
 
     def send_sms(self, *, to: str, body: str, status_callback: str) -> Sent:
-        try:
-            msg = self._client.messages.create(
-                to=to, from_=self._from, body=body, status_callback=status_callback
-            )
-        except TwilioRestException as exc:
-            raise _classify(exc) from exc
-        except (TwilioException, OSError) as exc:
-            raise TransientDeliveryError(type(exc).__name__) from exc
-        return Sent(provider_sid=str(msg.sid), status=str(msg.status or "queued"))
+        return _sent(self._client.messages.create, to=to, from_=self._from, body=body,
+                     status_callback=status_callback)
 
     def call(self, *, to: str, twiml: str, status_callback: str) -> Sent:
-        try:
-            call = self._client.calls.create(
-                to=to, from_=self._from, twiml=twiml, status_callback=status_callback
-            )
-        except TwilioRestException as exc:
-            raise _classify(exc) from exc
-        except (TwilioException, OSError) as exc:
-            raise TransientDeliveryError(type(exc).__name__) from exc
-        return Sent(provider_sid=str(call.sid), status=str(call.status or "queued"))
+        return _sent(self._client.calls.create, to=to, from_=self._from, twiml=twiml,
+                     status_callback=status_callback)
+
+
+def _sent(create: Callable[..., Any], **params: Any) -> Sent:
+    """One REST call, its errors sorted into worth-retrying and not."""
+    try:
+        resource = create(**params)
+    except TwilioRestException as exc:
+        raise _classify(exc) from exc
+    except (TwilioException, OSError) as exc:
+        raise TransientDeliveryError(type(exc).__name__) from exc
+    return Sent(provider_sid=str(resource.sid), status=str(resource.status or "queued"))
 
 
 def _classify(exc: TwilioRestException) -> Exception:

@@ -9,6 +9,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -107,19 +108,32 @@ def redis_conn() -> Iterator[object]:
     conn.flushdb()
 
 
-@pytest.fixture
-def fast_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An SLA policy with clocks of seconds, for tests that let real workers fire real timers."""
+@contextmanager
+def sla_policy(path: Path) -> Iterator[Path]:
+    """Run with HOTLINE_SLA_POLICY pointing at `path`, then back to the default."""
     from core.settings import reset_settings
     from workflows.context import reset_policy
 
-    monkeypatch.setenv("HOTLINE_SLA_POLICY", str(TEST_POLICY))
+    previous = os.environ.get("HOTLINE_SLA_POLICY")
+    os.environ["HOTLINE_SLA_POLICY"] = str(path)
     reset_settings()
     reset_policy()
-    yield TEST_POLICY
-    monkeypatch.delenv("HOTLINE_SLA_POLICY")
-    reset_settings()
-    reset_policy()
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop("HOTLINE_SLA_POLICY", None)
+        else:
+            os.environ["HOTLINE_SLA_POLICY"] = previous
+        reset_settings()
+        reset_policy()
+
+
+@pytest.fixture
+def fast_policy() -> Iterator[Path]:
+    """An SLA policy with clocks of seconds, for tests that let real workers fire real timers."""
+    with sla_policy(TEST_POLICY) as path:
+        yield path
 
 
 @pytest.fixture

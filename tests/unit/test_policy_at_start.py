@@ -6,24 +6,18 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from core.settings import reset_settings
-from workflows.context import reset_policy
+from tests.conftest import sla_policy
 from workflows.policy import PolicyError
 
 BROKEN = '[reminders]\nat = [0.5]\n\n[clocks.acknowledge]\nemergency = "soon"\nhigh = "PT1H"\nnormal = "PT4H"\n'
 
 
 @pytest.fixture
-def broken_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def broken_policy(tmp_path: Path):
     path = tmp_path / "policy.toml"
     path.write_text(BROKEN, encoding="utf-8")
-    monkeypatch.setenv("HOTLINE_SLA_POLICY", str(path))
-    reset_settings()
-    reset_policy()
-    yield path
-    monkeypatch.delenv("HOTLINE_SLA_POLICY")
-    reset_settings()
-    reset_policy()
+    with sla_policy(path):
+        yield path
 
 
 def test_the_app_refuses_to_start(broken_policy: Path) -> None:
