@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.clock import utcnow
 from core.db import UnitOfWork
+from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms
 from workflows.effects import message, record
 from workflows.models import Case, Timer
@@ -39,3 +41,19 @@ def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bo
     message(uow, case, to=str(person["phone"]), body=text, now=now,
             purpose="escalation" if escalated else "assignment")
     return True
+
+
+def fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
+    """An assignment that cannot be delivered goes to the next contact of the chain at once."""
+    if msg.case_id is None or msg.purpose not in {"assignment", "escalation"}:
+        return
+    case = uow.session.get(Case, msg.case_id)
+    if case is None or case.state != "assigned":
+        return
+    chain = recipients(case)
+    if case.assignee_order < len(chain) and str(chain[case.assignee_order]["phone"]) != msg.to_phone:
+        return  # the case already moved on to someone else
+    record(uow, case, event="delivery_failed", actor="system", via="system", now=utcnow(),
+           reason=f"{msg.channel} {msg.status}")
+    case.assignee_order += 1
+    notify_assignee(uow, case, now=utcnow(), escalated=True)

@@ -13,6 +13,7 @@ from core.ids import job_id
 from core.queue import enqueue, schedule
 from notifier.models import OutboxMessage
 from notifier.outbox import deliver, due_for_delivery
+from workflows.assignment import fail_over
 from workflows.context import gateways
 from workflows.escalation import on_timer
 from workflows.models import Case
@@ -43,6 +44,10 @@ def deliver_message(outbox_id: int) -> str:
     with unit_of_work() as uow:
         status = deliver(uow.session, outbox_id=outbox_id, sms=sms, caller=caller, now=utcnow())
         retry_at = _retry_time(uow, outbox_id) if status == "pending" else None
+        if status == "failed":
+            failed = uow.session.get(OutboxMessage, outbox_id)
+            if failed is not None:
+                fail_over(uow, failed)
         uow.commit()
     if retry_at is not None:
         schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())))

@@ -15,9 +15,8 @@ from core.ids import normalise_reference
 from notifier.models import OutboxMessage
 from notifier.outbox import record_status
 from notifier.templates import ascii_fold
-from workflows.assignment import notify_assignee
-from workflows.effects import record
-from workflows.models import Case, RawSubmission
+from workflows.assignment import fail_over
+from workflows.models import RawSubmission
 from workflows.routing_step import recipients
 from workflows.service import lock_case, transition
 
@@ -92,21 +91,6 @@ def record_delivery(uow: UnitOfWork, *, outbox_id: int, status: str, provider_si
         moved = record_status(uow.session, outbox_id=outbox_id, status=status, provider_sid=provider_sid,
                               now=utcnow(), on_failed=failed.append)
         for msg in failed:
-            _fail_over(uow, msg)
+            fail_over(uow, msg)
         uow.commit()
         return moved
-
-
-def _fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
-    if msg.case_id is None or msg.purpose not in {"assignment", "escalation"}:
-        return
-    case = uow.session.get(Case, msg.case_id)
-    if case is None or case.state != "assigned":
-        return
-    chain = recipients(case)
-    if case.assignee_order < len(chain) and str(chain[case.assignee_order]["phone"]) != msg.to_phone:
-        return  # the case already moved on to someone else
-    record(uow, case, event="delivery_failed", actor="system", via="system", now=utcnow(),
-           reason=f"{msg.channel} {msg.status}")
-    case.assignee_order += 1
-    notify_assignee(uow, case, now=utcnow(), escalated=True)
