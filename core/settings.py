@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "hotline111"
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 (refused outside the SQLite demo)
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
     twilio_from: str = "+84111000111"
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_seconds: float = 10.0
-    secret_key: SecretStr = SecretStr("dev-only-secret-change-me")
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
     sla_policy: Path | None = None
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=2.0, gt=0)
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         # A trailing slash would make "//path" URLs and break every Twilio signature.
         return value.rstrip("/")
+
+
+def require_real_secret(settings: Settings) -> None:
+    """The dev secret is for the SQLite demo only: with real data it would leave identities readable."""
+    if settings.secret_key.get_secret_value() == DEV_SECRET and not settings.database_url.startswith("sqlite"):
+        raise SystemExit(
+            "HOTLINE_SECRET_KEY chưa được đặt (chỉ dùng mặc định cho bản chạy thử SQLite). / "
+            "Set HOTLINE_SECRET_KEY: the default is for the SQLite demo only."
+        )
 
 
 @lru_cache(maxsize=1)

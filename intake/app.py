@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from core.errors import HotlineError
 from core.logging import configure_logging
+from core.settings import get_settings, require_real_secret
 from intake import api_cases, api_reports, health, twilio_webhooks
 from intake.problems import on_hotline_error, on_validation_error
 from routing.locate import warm_up
@@ -19,6 +20,7 @@ from workflows.context import active_policy
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    require_real_secret(get_settings())
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
     yield

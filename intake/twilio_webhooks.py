@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from core.db import UnitOfWork
-from core.errors import Forbidden
+from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
 from notifier.twilio_adapter import signature_is_valid
 from workflows.replies import handle_team_reply, record_delivery
@@ -43,6 +43,8 @@ def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1)]) -> Response
 
 @router.post("/sms", summary="An SMS from a team member: NHAN <ref> / TUCHOI <ref> <reason>")
 def inbound_sms(form: Form) -> Response:
+    if not form.get("MessageSid"):
+        raise InvalidInput("Thiếu MessageSid", "MessageSid is missing", field="MessageSid")
     answer = handle_team_reply(UnitOfWork(), message_sid=form.get("MessageSid", ""),
                                from_phone=form.get("From", ""), body=form.get("Body", ""))
     twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(answer)}</Message></Response>'
