@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +28,18 @@ def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str =
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """The worker and its RQ scheduler child: a worker left running would take the next test's jobs."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
 
 
 @pytest.fixture
@@ -64,16 +78,12 @@ def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.Mon
     thread.start()
     wait_for(lambda: server.started, what="the app to start")
     hotline = str(Path(sys.executable).with_name("hotline"))
-    worker = subprocess.Popen([hotline, "worker"], env=os.environ.copy())
+    worker = subprocess.Popen([hotline, "worker"], env=os.environ.copy(), start_new_session=True)
     try:
         yield {"base": f"http://127.0.0.1:{app_port}", "standin": standin, "settings": get_settings(),
                "worker": worker}
     finally:
-        worker.terminate()
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop_group(worker)
         server.should_exit = True
         thread.join(10)
         standin.stop()
