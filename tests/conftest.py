@@ -24,6 +24,7 @@ os.environ.setdefault("HOTLINE_SECRET_KEY", "test-secret-key-not-for-production"
 os.environ.setdefault("HOTLINE_PUBLIC_BASE_URL", "http://127.0.0.1:9")
 os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
 os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"
+os.environ["HOTLINE_QUEUE_NAME"] = f"hotline-test-{uuid.uuid4().hex[:8]}"  # no other run can take our jobs
 os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
 
 
