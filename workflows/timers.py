@@ -7,7 +7,7 @@ sweeper fires whatever is overdue whatever Redis did, so a FLUSHALL or a dead wo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +44,14 @@ def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
 
 
 def _scheduler(timer_id: int, due_at: datetime) -> Callable[[], None]:
-    return lambda: schedule(FIRE_JOB, due_at, timer_id, job_id=timer_job_id(timer_id, due_at))
+    return lambda: schedule(FIRE_JOB, wake_up_at(due_at), timer_id, job_id=timer_job_id(timer_id, due_at))
+
+
+def wake_up_at(due_at: datetime) -> datetime:
+    """`due_at` rounded up to the second: RQ keeps whole seconds and would otherwise wake us up to a second
+    early, when `lock_due` finds the timer not yet due and leaves it to the sweeper."""
+    whole = due_at.replace(microsecond=0)
+    return whole if whole == due_at else whole + timedelta(seconds=1)
 
 
 def timer_job_id(timer_id: int, due_at: datetime) -> str:
@@ -66,19 +73,29 @@ def lock_due(session: Session, timer_id: int, *, now: datetime) -> Timer | None:
     timer = session.execute(
         for_update(session, select(Timer).where(Timer.id == timer_id))
     ).scalar_one_or_none()
+    return _claim(timer, now=now)
+
+
+def lock_overdue(session: Session, *, now: datetime, limit: int = 500) -> list[Timer]:
+    """Up to `limit` overdue timers, locked and marked fired in one query; rows another firer holds are skipped.
+
+    The sweeper's batch form of `lock_due`: a row it returns was locked with the conditions re-checked on
+    its latest version, so no other firer can have fired or cancelled it.
+    """
+    stmt = (
+        select(Timer)
+        .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
+    locked = session.execute(for_update(session, stmt, skip_locked=True)).scalars()
+    return [timer for timer in locked if _claim(timer, now=now) is not None]
+
+
+def _claim(timer: Timer | None, *, now: datetime) -> Timer | None:
     if timer is None or timer.fired_at is not None or timer.cancelled_at is not None:
         return None
     if timer.due_at > now:
         return None
     timer.fired_at = now
     return timer
-
-
-def overdue_ids(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
-    stmt = (
-        select(Timer.id)
-        .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now)
-        .order_by(Timer.due_at)
-        .limit(limit)
-    )
-    return list(session.execute(for_update(session, stmt, skip_locked=True)).scalars())
