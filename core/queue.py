@@ -29,26 +29,29 @@ def get_redis() -> Redis:
     return client
 
 
-def get_queue(connection: Redis | None = None) -> Queue:
-    return Queue(
-        get_settings().queue_name,
-        connection=connection or get_redis(),
-        serializer=JSONSerializer,
-    )
+def get_queue(connection: Redis | None = None, *, messages: bool = False) -> Queue:
+    """The timers' queue, or the messages' own: a burst of timer wake-ups never delays an SMS."""
+    name = get_settings().queue_name + ("-messages" if messages else "")
+    return Queue(name, connection=connection or get_redis(), serializer=JSONSerializer)
 
 
-def enqueue(func: str, *args: Any, job_id: str | None = None) -> None:
+def work_queues(connection: Redis) -> list[Queue]:
+    """What a worker listens to, most urgent first (RQ takes from the first queue that has a job)."""
+    return [get_queue(connection, messages=True), get_queue(connection)]
+
+
+def enqueue(func: str, *args: Any, job_id: str | None = None, messages: bool = False) -> None:
     """Enqueue now. Redis being down is logged, not raised: the sweeper covers for it."""
     try:
-        get_queue().enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=7 * 86400)
+        get_queue(messages=messages).enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=7 * 86400)
     except Exception as exc:  # a lost wake-up is recovered by the sweeper
         log.warning("enqueue of %s failed (%s); the sweeper will pick it up", func, type(exc).__name__)
 
 
-def schedule(func: str, when: datetime, *args: Any, job_id: str) -> None:
+def schedule(func: str, when: datetime, *args: Any, job_id: str, messages: bool = False) -> None:
     """Schedule a wake-up under a deterministic id; a repeat of the same id is a no-op (RQ 3 unique)."""
     try:
-        get_queue().enqueue_at(
+        get_queue(messages=messages).enqueue_at(
             when, func, *args, job_id=job_id, unique=True, result_ttl=600, failure_ttl=7 * 86400
         )
     except DuplicateJobError:

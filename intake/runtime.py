@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from core.queue import get_queue, get_redis
+from core.queue import get_redis, work_queues
 from core.settings import get_settings
 from workflows.jobs import sweep
 
@@ -36,15 +36,19 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> None:
     if with_sweeper:
         sweeper.start()
     try:
-        while not stop.is_set():
+        while True:
             try:
                 redis = get_redis()
-                worker = SimpleWorker([get_queue(redis)], connection=redis, serializer=JSONSerializer)
+                worker = SimpleWorker(work_queues(redis), connection=redis, serializer=JSONSerializer)
                 worker.work(with_scheduler=True, burst=burst, logging_level=get_settings().log_level)
-                return  # drained (burst) or asked to stop (SIGTERM/SIGINT): either way, done
             except (ConnectionError, OSError, RedisError) as exc:
-                # Redis went away or was flushed under us: the sweeper keeps timers going meanwhile.
                 log.warning("worker lost Redis (%s); starting again", type(exc).__name__)
-                stop.wait(1.0)
+            else:
+                if burst or worker._shutdown_requested_date is not None:
+                    return  # drained, or asked to stop (SIGTERM/SIGINT)
+                # RQ leaves its loop on a Redis timeout or an unexpected error: start again; the
+                # sweeper keeps the timers firing meanwhile.
+                log.warning("worker stopped without being asked; starting again")
+            stop.wait(1.0)
     finally:
         stop.set()

@@ -27,4 +27,4 @@ def message(
     msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
                         purpose=purpose, now=now)
     outbox_id = msg.id
-    uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1"))
+    uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))

@@ -15,12 +15,12 @@ from notifier.models import OutboxMessage
 from notifier.outbox import deliver, due_for_delivery
 from workflows.assignment import fail_over
 from workflows.context import gateways
+from workflows.effects import DELIVER_JOB
 from workflows.escalation import on_timer
 from workflows.models import Case, Timer
 from workflows.timers import lock_due, lock_overdue
 
 log = logging.getLogger(__name__)
-DELIVER_JOB = "workflows.jobs.deliver_message"
 
 
 def fire_timer(timer_id: int) -> str:
@@ -50,7 +50,8 @@ def deliver_message(outbox_id: int) -> str:
                 fail_over(uow, failed)
         uow.commit()
     if retry_at is not None:
-        schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())))
+        schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())),
+                 messages=True)
     return status
 
 
@@ -84,5 +85,5 @@ def sweep(limit: int = 500) -> dict[str, int]:
         pending = due_for_delivery(uow.session, now=utcnow())
         uow.commit()
     for outbox_id in pending:
-        enqueue(DELIVER_JOB, outbox_id)
+        enqueue(DELIVER_JOB, outbox_id, messages=True)
     return {"timers_fired": fired, "messages_requeued": len(pending)}

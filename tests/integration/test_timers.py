@@ -187,3 +187,20 @@ def test_no_team_in_the_commune_tells_the_province_supervisor(clock) -> None:
     sent = [m for m in _outbox() if m.case_id == case.id]
     assert [(m.to_phone, m.purpose) for m in sent] == [("+842333852111", "supervisor")]
     assert "Dong Ha" in sent[0].body and ref in sent[0].body
+
+
+def test_the_sweeper_claims_a_batch_once_and_skips_what_another_firer_holds(clock) -> None:
+    from workflows.timers import lock_overdue
+
+    refs = [_open() for _ in range(3)]
+    clock.advance(timedelta(hours=4, seconds=1))
+    held = _deadline(refs[0]).id
+    with unit_of_work() as holder:  # another firer has this row locked
+        holder.session.execute(select(Timer).where(Timer.id == held).with_for_update()).scalar_one()
+        with unit_of_work() as sweeper:
+            claimed = lock_overdue(sweeper.session, now=clock.now())
+            ids = {t.id for t in claimed}
+            sweeper.commit()
+    assert held not in ids and {_deadline(r).id for r in refs[1:]} <= ids
+    with unit_of_work() as again:
+        assert {t.id for t in lock_overdue(again.session, now=clock.now())} == {held}
