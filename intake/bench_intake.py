@@ -31,7 +31,7 @@ LOCATIONS = [
 
 
 def run_intake_bench(*, requests: int = 2000, concurrency: int = 8) -> dict[str, Any]:
-    from intake.bench_timers import _bench_environment as bench_environment
+    from intake.bench_env import bench_environment
 
     with bench_environment() as (env, _workdir):
         _import_demo_roster()

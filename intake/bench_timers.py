@@ -17,31 +17,27 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rq import Worker
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 from core.clock import utcnow
-from core.db import get_engine, reset_engine
+from core.db import get_engine
 from core.queue import get_queue, get_redis
-from core.settings import reset_settings
+from intake.bench_env import bench_environment
 from workflows.models import Case, Ticket, Timer
 from workflows.timers import FIRE_JOB, timer_job_id, wake_up_at
 
-DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CASES = 100
 CHUNK = 5_000
 # The workers get these on top of the caller's environment (nothing may leave this machine).
@@ -67,7 +63,7 @@ def run_timer_bench(*, count: int = 100_000, spread_seconds: int = 180, workers:
     # A plain `kill` must still drop the database and stop the workers (they have sessions of their own).
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        with _bench_environment() as (env, workdir):
+        with bench_environment(WORKER_ENV) as (env, workdir):
             _seed_cases()
             for name, flush in (("normal", False), ("flushall", True)):
                 runs.append(_run_once(name, env, workdir, count=count, spread=spread_seconds, lead=lead,
@@ -100,43 +96,6 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append("swept: fired by the sweeper (its log lines); via RQ: the rest; "
                  "RQ left: wake-ups still queued when the last timer had fired")
     return "\n".join(lines)
-
-
-@contextmanager
-def _bench_environment() -> Iterator[tuple[dict[str, str], Path]]:
-    """A fresh database and a private Redis, pointed at by this process and the workers; gone after."""
-    from intake.embedded_redis import start_redis
-    from intake.migrate import upgrade
-
-    admin = create_engine(os.environ.get("HOTLINE_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
-                          isolation_level="AUTOCOMMIT")
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    saved = {k: os.environ.get(k) for k in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL", "HOTLINE_SECRET_KEY")}
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp, admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        redis_proc = None
-        try:
-            redis_url, redis_proc = start_redis(Path(tmp))
-            os.environ["HOTLINE_DATABASE_URL"] = admin.url.set(database=name).render_as_string(hide_password=False)
-            os.environ["HOTLINE_REDIS_URL"] = redis_url
-            os.environ["HOTLINE_SECRET_KEY"] = secrets.token_urlsafe(32)  # throwaway data, throwaway key
-            reset_settings()
-            reset_engine()
-            upgrade()
-            yield {**os.environ, **WORKER_ENV}, Path(tmp)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reset_settings()
-            reset_engine()
-            if redis_proc is not None:
-                redis_proc.terminate()
-                redis_proc.wait(10)
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _seed_cases() -> None:

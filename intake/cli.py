@@ -88,7 +88,7 @@ def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: th
     from routing.bench import format_report, run_routing_bench
 
     default = Path(__file__).resolve().parents[1] / "tests" / "routing" / "corpus.jsonl"
-    typer.echo(format_report(run_routing_bench(corpus or default)))
+    typer.echo(format_report(run_routing_bench(corpus or default, show=False)))
 
 
 @bench_app.command("timers")

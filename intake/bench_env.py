@@ -1,0 +1,55 @@
+"""A throwaway PostgreSQL database and a private Redis for a benchmark; the shared ones are not touched."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from core.db import reset_engine
+from core.settings import reset_settings
+
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def bench_environment(extra_env: dict[str, str] | None = None) -> Iterator[tuple[dict[str, str], Path]]:
+    """A fresh database and a private Redis, pointed at by this process and the workers; gone after."""
+    from intake.embedded_redis import start_redis
+    from intake.migrate import upgrade
+
+    admin = create_engine(os.environ.get("HOTLINE_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
+                          isolation_level="AUTOCOMMIT")
+    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
+    saved = {k: os.environ.get(k) for k in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL", "HOTLINE_SECRET_KEY")}
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp, admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        redis_proc = None
+        try:
+            redis_url, redis_proc = start_redis(Path(tmp))
+            os.environ["HOTLINE_DATABASE_URL"] = admin.url.set(database=name).render_as_string(hide_password=False)
+            os.environ["HOTLINE_REDIS_URL"] = redis_url
+            os.environ["HOTLINE_SECRET_KEY"] = secrets.token_urlsafe(32)  # throwaway data, throwaway key
+            reset_settings()
+            reset_engine()
+            upgrade()
+            yield {**os.environ, **(extra_env or {})}, Path(tmp)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_settings()
+            reset_engine()
+            if redis_proc is not None:
+                redis_proc.terminate()
+                redis_proc.wait(10)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
