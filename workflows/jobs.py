@@ -68,6 +68,16 @@ def _cases_of(uow: UnitOfWork, timers: list[Timer]) -> dict[int, Case]:
     return {case.id: case for case in uow.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
 
 
+def _fire_one(uow: UnitOfWork, case: Case, timer: Timer) -> None:
+    """One timer's effects in a savepoint: a failing one is retried next round, the rest of the batch goes on."""
+    try:
+        with uow.session.begin_nested():
+            on_timer(uow, case, timer, now=utcnow())
+    except Exception:
+        log.exception("timer %s failed; it stays due and is tried again next round", timer.id)
+        timer.fired_at = None
+
+
 def sweep(limit: int = 500) -> dict[str, int]:
     """Fire every overdue timer and re-send every pending message, whatever Redis did."""
     fired = 0
@@ -76,7 +86,7 @@ def sweep(limit: int = 500) -> dict[str, int]:
             timers = lock_overdue(uow.session, now=utcnow(), limit=limit)
             cases = _cases_of(uow, timers)
             for timer in timers:
-                on_timer(uow, cases[timer.case_id], timer, now=utcnow())
+                _fire_one(uow, cases[timer.case_id], timer)
             uow.commit()
         fired += len(timers)
         if len(timers) < limit:

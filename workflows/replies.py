@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.db import UnitOfWork
@@ -49,16 +50,24 @@ HELP = "111: Tra loi: NHAN <ma ca> de nhan ca, TUCHOI <ma ca> <ly do> de tu choi
 def handle_team_reply(uow: UnitOfWork, *, message_sid: str, from_phone: str, body: str) -> str:
     """Apply a team's SMS answer once; a retried webhook gets the first answer again."""
     with uow:
-        s = uow.session
-        seen = s.execute(select(RawSubmission).where(
-            RawSubmission.channel == "sms_reply", RawSubmission.external_id == message_sid)).scalar_one_or_none()
-        if seen is not None:
-            return str(json.loads(seen.payload)["answer"])
-        answer = _answer(uow, from_phone=from_phone, body=body)
-        s.add(RawSubmission(channel="sms_reply", external_id=message_sid, received_at=utcnow(),
-                            payload=json.dumps({"body": body, "answer": answer})))
-        uow.commit()
-        return answer
+        first = _first_answer(uow, message_sid)
+        if first is not None:
+            return first
+        try:
+            answer = _answer(uow, from_phone=from_phone, body=body)
+            uow.session.add(RawSubmission(channel="sms_reply", external_id=message_sid, received_at=utcnow(),
+                                          payload=json.dumps({"body": body, "answer": answer})))
+            uow.commit()
+            return answer
+        except IntegrityError:  # the same retry at the same moment: the one that committed answers
+            uow.rollback()
+            return _first_answer(uow, message_sid) or HELP
+
+
+def _first_answer(uow: UnitOfWork, message_sid: str) -> str | None:
+    seen = uow.session.execute(select(RawSubmission).where(
+        RawSubmission.channel == "sms_reply", RawSubmission.external_id == message_sid)).scalar_one_or_none()
+    return None if seen is None else str(json.loads(seen.payload)["answer"])
 
 
 def _answer(uow: UnitOfWork, *, from_phone: str, body: str) -> str:

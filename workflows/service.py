@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.crypto import blind_index
@@ -28,33 +29,47 @@ def open_ticket(
     uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None = None,
     actor: str = "reporter", via: str = "api",
 ) -> Opened:
-    """Store the raw report, open the ticket and its case, route it, notify, arm timers; one commit."""
+    """Store the raw report, open the ticket and its case, route it, notify, arm timers; one commit.
+
+    With an `external_id` (MessageSid, CallSid, Idempotency-Key) a repeat gets the first answer,
+    also when the two arrive at the same moment (the unique key decides which one stays).
+    """
     with uow:
-        s = uow.session
-        if external_id is not None:
-            first = _first_answer(uow, channel=channel, external_id=external_id)
-            if first is not None:
-                return first
-        now = utcnow()
-        raw = RawSubmission(
-            channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()), received_at=now
-        )
-        ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
-        s.add(ticket)
-        s.flush()
-        raw.ticket_id = ticket.id
-        s.add(raw)
-        case = _new_case(ticket, report, now)
-        s.add(case)
-        s.flush()
-        decision = route_case(uow, case, location=report.location, category=report.category,
-                              immediate_danger=report.immediate_danger, now=now)
-        trigger = "assign" if case.team_id is not None else "hold_for_routing"
-        transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
-        if decision.status == "to_supervisor":
-            tell_supervisors(uow, case, what="chua co nhom xa / no commune team", now=now)
-        uow.commit()
-        return Opened(reference=case.reference, state=case.state, created=True)
+        first = _first_answer(uow, channel=channel, external_id=external_id) if external_id else None
+        if first is not None:
+            return first
+        try:
+            opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via)
+            uow.commit()
+            return opened
+        except IntegrityError:
+            uow.rollback()
+            first = _first_answer(uow, channel=channel, external_id=external_id) if external_id else None
+            if first is None:
+                raise
+            return first
+
+
+def _open_new(
+    uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None, actor: str, via: str
+) -> Opened:
+    s = uow.session
+    now = utcnow()
+    ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
+    s.add(ticket)
+    s.flush()
+    s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
+                        received_at=now, ticket_id=ticket.id))
+    case = _new_case(ticket, report, now)
+    s.add(case)
+    s.flush()
+    decision = route_case(uow, case, location=report.location, category=report.category,
+                          immediate_danger=report.immediate_danger, now=now)
+    trigger = "assign" if case.team_id is not None else "hold_for_routing"
+    transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
+    if decision.status == "to_supervisor":
+        tell_supervisors(uow, case, what="chua co nhom xa / no commune team", now=now)
+    return Opened(reference=case.reference, state=case.state, created=True)
 
 
 def apply(

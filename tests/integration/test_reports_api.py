@@ -105,3 +105,26 @@ def test_operator_routes_a_waiting_case_with_a_recorded_reason(client) -> None:
     assert view["routing"]["overridden_by"] == "op-lan"
     assert any("Người gọi xác nhận ở Cam Lộ" in r for r in view["routing"]["reasons"])
     assert [h["event"] for h in view["history"]][-2:] == ["rerouted", "assign"]
+
+
+def test_two_simultaneous_retries_make_one_case(client) -> None:
+    import threading
+
+    from core.db import UnitOfWork
+    from workflows.reports import NewReport
+    from workflows.service import open_ticket
+
+    answers, start = [], threading.Barrier(4)
+
+    def submit() -> None:
+        start.wait()
+        answers.append(open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh", location="Cam Lộ"),
+                                   channel="api", external_id="retry-7"))
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(answers) == 4 and len({a.reference for a in answers}) == 1
+    assert sum(a.created for a in answers) == 1 and _count(Case) == 1

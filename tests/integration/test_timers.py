@@ -204,3 +204,25 @@ def test_the_sweeper_claims_a_batch_once_and_skips_what_another_firer_holds(cloc
     assert held not in ids and {_deadline(r).id for r in refs[1:]} <= ids
     with unit_of_work() as again:
         assert {t.id for t in lock_overdue(again.session, now=clock.now())} == {held}
+
+
+def test_a_failing_timer_does_not_hold_back_the_others(clock, monkeypatch) -> None:
+    import workflows.jobs as jobs
+
+    refs = [_open() for _ in range(3)]
+    poisoned = _deadline(refs[0]).id
+    real = jobs.on_timer
+
+    def flaky(uow, case, timer, *, now):
+        if timer.id == poisoned:
+            raise RuntimeError("a bug in one handler")
+        return real(uow, case, timer, now=now)
+
+    monkeypatch.setattr(jobs, "on_timer", flaky)
+    clock.advance(timedelta(hours=4, seconds=1))
+    sweep()
+    assert _breaches(refs[0]) == [] and _deadline(refs[0]).fired_at is None  # still due, tried again
+    assert all(_breaches(r) == ["acknowledge: next_contact_sms"] for r in refs[1:])
+    monkeypatch.setattr(jobs, "on_timer", real)
+    sweep()
+    assert _breaches(refs[0]) == ["acknowledge: next_contact_sms"]
