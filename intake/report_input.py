@@ -23,6 +23,9 @@ class ReportIn(BaseModel):
     location: Annotated[Text, StringConstraints(max_length=500)] | None = Field(
         default=None, description="Địa chỉ nơi trẻ đang ở, bản đồ cũ hay mới / where the child is"
     )
+    child_home: Annotated[Text, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="Nơi trẻ sống, nếu khác nơi xảy ra / where the child lives, if elsewhere"
+    )
     child_name: Annotated[Text, StringConstraints(max_length=120)] | None = None
     child_age: int | None = Field(default=None, ge=0, le=17)
     child_sex: Literal["female", "male", "unknown"] = "unknown"
@@ -31,7 +34,7 @@ class ReportIn(BaseModel):
     reporter_phone: Annotated[Text, StringConstraints(max_length=30)] | None = None
     consent_to_contact: bool = False
 
-    @field_validator("location", "child_name", "reporter_name", "reporter_phone", mode="before")
+    @field_validator("location", "child_home", "child_name", "reporter_name", "reporter_phone", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -69,6 +69,14 @@ def supervisor_sms(*, reference: str, commune: str, what: str, since: datetime) 
     )
 
 
+def informed_sms(*, reference: str, where: str, home: str) -> str:
+    """For the commune where the child lives, when it happened elsewhere: to know, not to act."""
+    return ascii_fold(
+        f"111 THONG BAO: Ca {reference} xay ra tai {where}, tre cu tru tai {home}. "
+        f"Xa noi xay ra xu ly; xa ban phoi hop khi duoc de nghi. Khong can tra loi."
+    )
+
+
 def call_twiml(*, reference: str, commune: str) -> str:
     spoken = " ".join(reference)
     say = (

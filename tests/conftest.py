@@ -5,6 +5,7 @@ Pure tests need none of it; fixtures connect only when a test asks for them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import uuid
@@ -92,6 +93,9 @@ def db(pg_url: str) -> Iterator[str]:
     from sqlalchemy import text
 
     from core.db import Base, get_engine
+
+    for module in ("notifier.models", "routing.models", "workflows.models"):
+        importlib.import_module(module)  # every table, whatever this test happened to import
 
     with get_engine().begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

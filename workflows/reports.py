@@ -10,6 +10,7 @@ from typing import Any
 class NewReport:
     description: str
     location: str | None = None
+    child_home: str | None = None  # where the child lives, when not where it happened
     child_name: str | None = None
     child_age: int | None = None
     child_sex: str = "unknown"

@@ -16,16 +16,19 @@ from workflows.models import Case, RouteRecord
 
 def route_case(
     uow: UnitOfWork, case: Case, *, location: str | None, category: str | None, immediate_danger: bool,
-    now: datetime,
+    now: datetime, home: str | None = None,
 ) -> RouteDecision:
+    threshold = get_settings().routing_threshold
     candidates = locate(location or "")
-    best = best_confident(candidates, get_settings().routing_threshold)
+    best = best_confident(candidates, threshold)
+    lives = best_confident(locate(home), threshold) if home else None
     team = load_team(uow.session, best.commune_code) if best else None
     province = best.province_code if best else None
     supervisors = load_supervisors(uow.session, province) if province else []
     decision = decide_route(
-        happened=best, category=category, immediate_danger=immediate_danger,
+        happened=best, lives=lives, category=category, immediate_danger=immediate_danger,
         village=best.village if best else None, team=team, supervisors=supervisors,
+        home_team=load_team(uow.session, lives.commune_code) if lives else None,
     )
     keep(uow, case, decision, decided_by="system", now=now, candidates=[_public(c.to_dict()) for c in candidates])
     return decision
@@ -87,3 +90,13 @@ def operator_decision(
     decision = decide_route(happened=chosen, category=case.category, immediate_danger=case.immediate_danger,
                             village=None, team=team, supervisors=load_supervisors(uow.session, team.province_code))
     return override(decision, team=team, reason=reason, operator=operator)
+
+
+def home_team_phones(uow: UnitOfWork, decision: RouteDecision) -> list[tuple[str, str]]:
+    """(commune, first contact's phone) of each home commune the decision informs and that has a team."""
+    out = []
+    for code in decision.informed:
+        team = load_team(uow.session, code)
+        if team is not None and team.contacts:
+            out.append((team.commune_name, team.contacts[0].phone))
+    return out

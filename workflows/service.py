@@ -14,14 +14,15 @@ from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
 from core.errors import Conflict, NotFound
 from core.ids import new_reference, normalise_reference
+from notifier.templates import informed_sms
 from workflows import assignment
 from workflows.context import active_policy
-from workflows.effects import record
+from workflows.effects import message, record
 from workflows.escalation import tell_supervisors
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
-from workflows.routing_step import keep, operator_decision, route_case
+from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
 
@@ -64,11 +65,14 @@ def _open_new(
     s.add(case)
     s.flush()
     decision = route_case(uow, case, location=report.location, category=report.category,
-                          immediate_danger=report.immediate_danger, now=now)
+                          immediate_danger=report.immediate_danger, now=now, home=report.child_home)
     trigger = "assign" if case.team_id is not None else "hold_for_routing"
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
         tell_supervisors(uow, case, what="chua co nhom xa / no commune team", now=now)
+    for home_commune, phone in home_team_phones(uow, decision):
+        message(uow, case, to=phone, purpose="informed", now=now,
+                body=informed_sms(reference=case.reference, where=case.commune_name or "?", home=home_commune))
     return Opened(reference=case.reference, state=case.state, created=True)
 
 

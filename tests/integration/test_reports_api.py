@@ -128,3 +128,19 @@ def test_two_simultaneous_retries_make_one_case(client) -> None:
         t.join(30)
     assert len(answers) == 4 and len({a.reference for a in answers}) == 1
     assert sum(a.created for a in answers) == 1 and _count(Case) == 1
+
+
+def test_the_commune_where_the_child_lives_is_informed(client) -> None:
+    from notifier.models import OutboxMessage
+
+    response = client.post("/api/v1/reports", json={
+        "description": "Trẻ bị bóc lột lao động", "location": "xã Cam Lộ, Quảng Trị",
+        "child_home": "phường Hồng Bàng, Hải Phòng", "child_name": "Phạm Văn Tí"})
+    assert response.status_code == 201
+    with unit_of_work() as uow:
+        decision = uow.session.execute(select(RouteRecord.decision)).scalar_one()
+        assert decision["commune_code"] == "19597" and decision["informed"] == ["11311"]
+        sent = uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+    informed = [m for m in sent if m.purpose == "informed"]
+    assert [m.to_phone for m in informed] == ["+84904222333"]  # Hồng Bàng's first contact
+    assert "Xa Cam Lo" in informed[0].body and "Ti" not in informed[0].body
