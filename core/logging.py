@@ -7,7 +7,7 @@ import re
 
 from core.settings import get_settings
 
-_PHONE = re.compile(r"\+?\d[\d .-]{7,}\d")
+_PHONE = re.compile(r"(?<![\w.])\+?\d[\d .-]{7,}\d(?![\w.])")  # a whole number, not digits inside an id
 
 
 class RedactPhones(logging.Filter):
@@ -15,9 +15,15 @@ class RedactPhones(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if _PHONE.search(message):
-            record.msg, record.args = _PHONE.sub("[redacted]", message), ()
+        masked = _PHONE.sub(_mask, message)
+        if masked != message:
+            record.msg, record.args = masked, ()
         return True
+
+
+def _mask(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group())
+    return "[redacted]" if 9 <= digits <= 15 else match.group()  # phones, not dates or counts
 
 
 def configure_logging() -> None:
