@@ -10,7 +10,8 @@ REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 _JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def new_reference(prefix: str = "HL", length: int = 7) -> str:
+def new_reference(prefix: str = "TE", length: int = 7) -> str:
+    """"TE" (trẻ em) and seven more, every character from the unambiguous alphabet."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
     return f"{prefix}{body}"
 

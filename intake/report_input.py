@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from workflows.reports import NewReport
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+# The abuse taxonomy of Luật Trẻ em Art. 4 as codes (bạo lực, bóc lột, xâm hại tình dục, mua bán, bỏ rơi...).
+Category = Literal["violence", "exploitation", "sexual_abuse", "trafficking", "abandonment_neglect", "other"]
 
 
 class ReportIn(BaseModel):
@@ -30,6 +32,10 @@ class ReportIn(BaseModel):
     child_age: int | None = Field(default=None, ge=0, le=17)
     child_sex: Literal["female", "male", "unknown"] = "unknown"
     immediate_danger: bool = False
+    category: Category | None = Field(
+        default=None, description="Loại xâm hại nếu biết / abuse type if known (sexual abuse and trafficking "
+        "bring in the commune police)"
+    )
     reporter_name: Annotated[Text, StringConstraints(max_length=120)] | None = None
     reporter_phone: Annotated[Text, StringConstraints(max_length=30)] | None = None
     consent_to_contact: bool = False

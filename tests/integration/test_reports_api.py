@@ -19,7 +19,7 @@ def test_report_creates_ticket_case_and_routing_decision(client) -> None:
     response = client.post("/api/v1/reports", json={**GOOD, "child_name": "Lê Thị Cúc", "immediate_danger": True})
     assert response.status_code == 201
     reference = response.json()["reference"]
-    assert set(reference[2:]) <= set("34679ACDEFGHJKMNPQRTUVWXY")
+    assert set(reference) <= set("34679ACDEFGHJKMNPQRTUVWXY")
     with unit_of_work() as uow:
         case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
         assert case.urgency == "emergency" and case.commune_code == "19597" and case.state == "assigned"
@@ -144,3 +144,16 @@ def test_the_commune_where_the_child_lives_is_informed(client) -> None:
     informed = [m for m in sent if m.purpose == "informed"]
     assert [m.to_phone for m in informed] == ["+84904222333"]  # Hồng Bàng's first contact
     assert "Xa Cam Lo" in informed[0].body and "Ti" not in informed[0].body
+
+
+def test_sexual_abuse_brings_in_the_commune_police_early(client) -> None:
+    bad = client.post("/api/v1/reports", json={**GOOD, "category": "gossip"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "category"
+    response = client.post("/api/v1/reports", json={**GOOD, "category": "sexual_abuse"})
+    assert response.status_code == 201
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case)).scalar_one()
+        decision = uow.session.execute(select(RouteRecord.decision)).scalar_one()
+    assert case.urgency == "high"
+    roles = [r["role"] for r in decision["recipients"] if r["contact_id"] is not None]
+    assert roles[:2] == ["child_protection_officer", "commune_police"]
