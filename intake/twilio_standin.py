@@ -1,7 +1,7 @@
 """A local stand-in for the part of Twilio's REST API we use (tests and `hotline up`).
 
 It answers Messages.json and Calls.json like Twilio does, records what it was asked to send,
-shows it on a page (`/`), and posts delivery callbacks signed with the SDK's RequestValidator.
+shows it on a page (`/`), and posts callbacks signed like Twilio's (notifier.twilio_adapter.sign).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from twilio.request_validator import RequestValidator
+from notifier.twilio_adapter import sign
 
 
 @dataclass
@@ -91,7 +91,7 @@ class TwilioStandIn:
         return self.post_signed(url, params)
 
     def post_signed(self, url: str, params: dict[str, str]) -> str:
-        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        signature = sign(url, params, self.auth_token)
         request = urllib.request.Request(  # noqa: S310 (loopback only: the app under test or demo)
             url, data=urllib.parse.urlencode(params).encode(), method="POST",
             headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},

@@ -54,9 +54,9 @@ class FakeGateway:
 
 @pytest.fixture
 def gateway() -> Iterator[FakeGateway]:
-    from workflows.context import _Gateways, reset_gateways
+    from workflows.context import reset_gateways, use_gateways
 
     fake = FakeGateway()
-    _Gateways.sms = _Gateways.caller = fake
+    use_gateways(fake, fake)
     yield fake
     reset_gateways()

@@ -11,7 +11,7 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from notifier.ports import PermanentDeliveryError, Sent, TransientDeliveryError
-from workflows.context import _Gateways, reset_gateways
+from workflows.context import reset_gateways, use_gateways
 from workflows.jobs import deliver_message, sweep
 from workflows.models import Case
 from workflows.replies import handle_team_reply
@@ -47,7 +47,7 @@ def clock(db, redis_conn, roster):
 
 
 def _use(gateway: Flaky) -> None:
-    _Gateways.sms = _Gateways.caller = gateway
+    use_gateways(gateway, gateway)
 
 
 def _open() -> str:
