@@ -3,6 +3,7 @@
 The access policy, in one place:
 - operator (the hotline's counsellors): every case, they take the calls;
 - supervisor: cases of their own province, or every case when they have no province (national);
+- commune chair: cases routed to their own commune (they approve plans and closures there);
 - admin: every case;
 - anybody else, or no token: nothing.
 """
@@ -33,12 +34,16 @@ class Principal:
     user: str
     role: str
     province: str | None = None
+    commune: str | None = None
 
 
-def issue_token(user: str, role: str, province: str | None = None) -> str:
+def issue_token(user: str, role: str, province: str | None = None, commune: str | None = None) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {sorted(ROLES)}")
-    claims = base64.urlsafe_b64encode(f"{user}|{role}|{province or ''}".encode()).decode().rstrip("=")
+    if role == "commune_chair" and not commune:
+        raise ValueError("a commune chair's token names their commune (5-digit code)")
+    raw = f"{user}|{role}|{province or ''}|{commune or ''}"
+    claims = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
     return f"{claims}.{_mac(claims)}"
 
 
@@ -51,10 +56,11 @@ def read_token(token: str) -> Principal | None:
     if not claims or not hmac.compare_digest(mac, _mac(claims)):
         return None
     try:
-        user, role, province = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)).decode().split("|")
+        user, role, province, commune = (
+            base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)).decode().split("|"))
     except (ValueError, UnicodeDecodeError):
         return None
-    return Principal(user, role, province or None) if role in ROLES else None
+    return Principal(user, role, province or None, commune or None) if role in ROLES else None
 
 
 def current_principal(authorization: Annotated[str, Header()] = "") -> Principal:
@@ -65,9 +71,11 @@ def current_principal(authorization: Annotated[str, Header()] = "") -> Principal
     return found
 
 
-def may_see_case(who: Principal, *, province_code: str | None) -> bool:
+def may_see_case(who: Principal, *, province_code: str | None, commune_code: str | None = None) -> bool:
     if who.role in {"operator", "admin"}:
         return True
     if who.role == "supervisor":
         return who.province is None or who.province == province_code
+    if who.role == "commune_chair":
+        return who.commune is not None and who.commune == commune_code
     return False

@@ -65,11 +65,12 @@ def token(
     user: str = typer.Option(..., help="tên người dùng / user name"),
     role: str = typer.Option("operator", help="operator | supervisor | admin | commune_chair"),
     province: str = typer.Option("", help="mã tỉnh cho giám sát viên / a supervisor's province code"),
+    commune: str = typer.Option("", help="mã xã cho chủ tịch UBND xã / a commune chair's commune code"),
 ) -> None:
     """Cấp mã truy cập API / Issue an API bearer token."""
     from intake.auth import issue_token
 
-    typer.echo(issue_token(user, role, province or None))
+    typer.echo(issue_token(user, role, province or None, commune or None))
 
 
 @bench_app.command("intake")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import utcnow
 from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from core.ids import new_reference, normalise_reference
 from notifier.templates import informed_sms
 from workflows import assignment
@@ -78,22 +79,27 @@ def _open_new(
 
 def apply(
     uow: UnitOfWork, *, reference: str, trigger: str, actor: str, via: str,
-    reason: str | None = None, **facts: Any,
+    reason: str | None = None, allowed: Callable[[Case], bool] | None = None, **facts: Any,
 ) -> Case:
-    """Fire one trigger on a case (acknowledge, decline, report_assessment, approve_plan, ...)."""
+    """Fire one trigger on a case (acknowledge, decline, report_assessment, approve_plan, ...).
+
+    `allowed` is the caller's access rule, checked on the locked row in the same transaction.
+    """
     with uow:
-        case = lock_case(uow, reference)
+        case = lock_case(uow, reference, allowed=allowed)
         transition(uow, case, trigger, actor=actor, via=via, now=utcnow(), reason=reason, **facts)
         uow.commit()
         return case
 
 
-def lock_case(uow: UnitOfWork, reference: str) -> Case:
+def lock_case(uow: UnitOfWork, reference: str, *, allowed: Callable[[Case], bool] | None = None) -> Case:
     s = uow.session
     stmt = select(Case).where(Case.reference == normalise_reference(reference))
     case = s.execute(for_update(s, stmt)).scalar_one_or_none()
     if case is None:
         raise NotFound(f"Không tìm thấy ca {reference}", f"No case {reference}", field="reference")
+    if allowed is not None and not allowed(case):
+        raise Forbidden("Bạn không có quyền với ca này", "You may not act on this case")
     return case
 
 
@@ -169,11 +175,12 @@ def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
 
 
 def reroute(
-    uow: UnitOfWork, *, reference: str, commune_code: str, reason: str, operator: str, via: str = "ui"
+    uow: UnitOfWork, *, reference: str, commune_code: str, reason: str, operator: str, via: str = "ui",
+    allowed: Callable[[Case], bool] | None = None,
 ) -> Case:
     """An operator sends the case to a commune's team (from 'needs routing', or away from a team)."""
     with uow:
-        case = lock_case(uow, reference)
+        case = lock_case(uow, reference, allowed=allowed)
         if case.state not in (*ROUTABLE, "assigned"):
             raise Conflict(f"Ca đang ở bước {case.state}, không chuyển được", f"Cannot re-route in state {case.state}")
         decision = operator_decision(uow, case, commune_code=commune_code, reason=reason, operator=operator)

@@ -157,3 +157,29 @@ def test_sexual_abuse_brings_in_the_commune_police_early(client) -> None:
     assert case.urgency == "high"
     roles = [r["role"] for r in decision["recipients"] if r["contact_id"] is not None]
     assert roles[:2] == ["child_protection_officer", "commune_police"]
+
+
+def test_only_the_commune_chair_of_that_commune_approves_the_plan(client) -> None:
+    from intake.auth import issue_token
+
+    def bearer(*args: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {issue_token(*args)}"}
+
+    operator = bearer("op", "operator")
+    reference = client.post("/api/v1/reports", json=GOOD).json()["reference"]
+
+    def move(trigger: str, who: dict[str, str], **facts: str):
+        return client.post(f"/api/v1/cases/{reference}/transitions", headers=who,
+                           json={"trigger": trigger, "facts": facts})
+
+    assert move("acknowledge", operator).status_code == 200
+    assert move("report_assessment", operator, risk_level="medium").status_code == 200
+    assert move("begin_detailed_assessment", operator).status_code == 200
+    assert move("draft_plan", operator, plan="Mẫu 04").status_code == 200
+    refused = move("approve_plan", operator, actor_role="commune_chair")  # a role in the body counts for nothing
+    assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
+    assert move("approve_plan", bearer("chair-hb", "commune_chair", "31", "11311")).status_code == 403
+    approved = move("approve_plan", bearer("chair-cl", "commune_chair", "44", "19597"))
+    assert approved.status_code == 200 and approved.json()["state"] == "intervening"
+    view = client.get(f"/api/v1/cases/{reference}", headers=bearer("chair-cl", "commune_chair", "44", "19597"))
+    assert view.status_code == 200 and view.json()["history"][-1]["actor"] == "chair-cl"

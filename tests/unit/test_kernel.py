@@ -40,6 +40,11 @@ def test_tokens_are_signed_and_access_fails_closed() -> None:
     assert not may_see_case(who, province_code=None)
     with pytest.raises(ValueError):
         issue_token("x", "root")
+    with pytest.raises(ValueError):
+        issue_token("x", "commune_chair")  # a chair's token names the commune
+    chair = read_token(issue_token("hoa", "commune_chair", "44", "19597"))
+    assert chair is not None and may_see_case(chair, province_code="44", commune_code="19597")
+    assert not may_see_case(chair, province_code="44", commune_code="19612")
 
 
 def test_report_validation_messages_are_bilingual() -> None:
