@@ -68,7 +68,7 @@ def _cases_of(uow: UnitOfWork, timers: list[Timer]) -> dict[int, Case]:
     return {case.id: case for case in uow.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
 
 
-def _fire_one(uow: UnitOfWork, case: Case, timer: Timer) -> None:
+def _fire_one(uow: UnitOfWork, case: Case, timer: Timer) -> bool:
     """One timer's effects in a savepoint: a failing one is retried next round, the rest of the batch goes on."""
     try:
         with uow.session.begin_nested():
@@ -76,6 +76,8 @@ def _fire_one(uow: UnitOfWork, case: Case, timer: Timer) -> None:
     except Exception:
         log.exception("timer %s failed; it stays due and is tried again next round", timer.id)
         timer.fired_at = None
+        return False
+    return True
 
 
 def sweep(limit: int = 500) -> dict[str, int]:
@@ -85,11 +87,11 @@ def sweep(limit: int = 500) -> dict[str, int]:
         with unit_of_work() as uow:
             timers = lock_overdue(uow.session, now=utcnow(), limit=limit)
             cases = _cases_of(uow, timers)
-            for timer in timers:
-                _fire_one(uow, cases[timer.case_id], timer)
+            done = sum(_fire_one(uow, cases[timer.case_id], timer) for timer in timers)
             uow.commit()
-        fired += len(timers)
-        if len(timers) < limit:
+        fired += done
+        # A short batch means nothing is left; a batch where nothing fired would come back the same.
+        if len(timers) < limit or done == 0:
             break
     with unit_of_work() as uow:
         pending = due_for_delivery(uow.session, now=utcnow())

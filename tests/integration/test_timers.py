@@ -226,3 +226,18 @@ def test_a_failing_timer_does_not_hold_back_the_others(clock, monkeypatch) -> No
     monkeypatch.setattr(jobs, "on_timer", real)
     sweep()
     assert _breaches(refs[0]) == ["acknowledge: next_contact_sms"]
+
+
+def test_a_batch_where_every_timer_fails_ends_the_round(clock, monkeypatch) -> None:
+    import workflows.jobs as jobs
+
+    refs = [_open() for _ in range(2)]
+    monkeypatch.setattr(jobs, "on_timer", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
+    clock.advance(timedelta(hours=4, seconds=1))
+    result: list[dict[str, int]] = []
+    round_ = threading.Thread(target=lambda: result.append(sweep(limit=2)), daemon=True)
+    round_.start()
+    round_.join(20)
+    assert not round_.is_alive(), "the sweeper kept claiming the same failing batch"
+    assert result == [{"timers_fired": 0, "messages_requeued": 0}]
+    assert all(_deadline(r).fired_at is None for r in refs)
