@@ -18,18 +18,22 @@ from core.settings import get_settings
 
 
 def _derive(purpose: bytes) -> bytes:
-    secret = get_settings().secret_key.get_secret_value().encode("utf-8")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hotline111", info=purpose).derive(secret)
+    return _key(get_settings().secret_key.get_secret_value(), purpose)
+
+
+@lru_cache(maxsize=16)
+def _key(secret: str, purpose: bytes) -> bytes:
+    """Derived once per secret and purpose: every report and every token check needs one."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hotline111", info=purpose).derive(secret.encode())
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret_fingerprint: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"field-encryption")))
+def _fernet(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _current_fernet() -> Fernet:
-    fingerprint = hashlib.sha256(get_settings().secret_key.get_secret_value().encode()).hexdigest()
-    return _fernet(fingerprint)
+    return _fernet(_derive(b"field-encryption"))
 
 
 def encrypt(plain: str) -> str:

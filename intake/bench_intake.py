@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from intake.demo import import_demo_roster
 from intake.embedded_redis import free_port
 
 LOCATIONS = [
@@ -34,7 +35,7 @@ def run_intake_bench(*, requests: int = 2000, concurrency: int = 8) -> dict[str,
     from intake.bench_env import bench_environment
 
     with bench_environment() as (env, _workdir):
-        _import_demo_roster()
+        import_demo_roster()
         port = free_port()
         hotline = str(Path(sys.executable).with_name("hotline"))
         server = subprocess.Popen([hotline, "serve", "--port", str(port)], env=env,  # noqa: S603
@@ -55,17 +56,6 @@ def run_intake_bench(*, requests: int = 2000, concurrency: int = 8) -> dict[str,
     for name, r in results.items():
         print(f"{name:26} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7d}")
     return results
-
-
-def _import_demo_roster() -> None:
-    from core.db import unit_of_work
-    from intake.demo import DEMO_ROSTER
-    from routing.directory import import_roster
-    from routing.roster import parse_roster
-
-    with unit_of_work() as uow:
-        import_roster(uow.session, parse_roster(DEMO_ROSTER))
-        uow.commit()
 
 
 def _wait_ready(base: str) -> None:

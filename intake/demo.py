@@ -28,7 +28,7 @@ def run_demo(*, port: int, twilio_port: int) -> None:
     from intake.migrate import upgrade
 
     upgrade()
-    _import_demo_roster()
+    import_demo_roster()
     from intake.twilio_standin import TwilioStandIn
 
     standin = TwilioStandIn(account_sid=settings.twilio_account_sid,
@@ -53,7 +53,8 @@ def run_demo(*, port: int, twilio_port: int) -> None:
         redis_proc.wait(10)
 
 
-def _import_demo_roster() -> None:
+def import_demo_roster() -> None:
+    """The demo's teams and supervisors (also what the benchmarks and the tests route to)."""
     from core.db import unit_of_work
     from routing.directory import import_roster
     from routing.roster import parse_roster

@@ -23,7 +23,6 @@ class Assignment:
     commune: str
     urgency: str
     respond_by: datetime
-    details_url: str | None = None
     escalated: bool = False
 
 
@@ -53,8 +52,6 @@ def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
             f"Xac nhan truoc {_when(a.respond_by)}. Tra loi NHAN {a.reference} de nhan "
             f"hoac TUCHOI {a.reference} <ly do>."
         )
-    if a.details_url:
-        text += f" {a.details_url}"
     return ascii_fold(text)
 
 

@@ -30,7 +30,7 @@ def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bo
     """SMS the case's current contact; False when the chain has nobody left."""
     person = current_recipient(case)
     if person is None:
-        record(uow, case, event="chain_exhausted", actor="system", via="system", now=now,
+        record(case, event="chain_exhausted", actor="system", via="system", now=now,
                reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
         return False
     deadline = open_deadline(case, "acknowledge")
@@ -53,7 +53,7 @@ def fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
     chain = recipients(case)
     if case.assignee_order < len(chain) and str(chain[case.assignee_order]["phone"]) != msg.to_phone:
         return  # the case already moved on to someone else
-    record(uow, case, event="delivery_failed", actor="system", via="system", now=utcnow(),
+    record(case, event="delivery_failed", actor="system", via="system", now=utcnow(),
            reason=f"{msg.channel} {msg.status}")
     case.assignee_order += 1
     notify_assignee(uow, case, now=utcnow(), escalated=True)

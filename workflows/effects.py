@@ -13,7 +13,7 @@ DELIVER_JOB = "workflows.jobs.deliver_message"
 
 
 def record(
-    uow: UnitOfWork, case: Case, *, event: str, actor: str, via: str, now: datetime,
+    case: Case, *, event: str, actor: str, via: str, now: datetime,
     reason: str | None = None, from_state: str | None = None, to_state: str | None = None,
 ) -> None:
     case.history.append(CaseHistory(at=now, actor=actor, via=via, event=event,

@@ -52,7 +52,7 @@ def remind(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
     deadline.reminded_at = now
     message(uow, case, to=str(person["phone"]), purpose="reminder", now=now,
             body=reminder_sms(reference=case.reference, clock_label=label(timer.clock), due_at=deadline.due_at))
-    record(uow, case, event="reminder_sent", actor="system", via="system", now=now, reason=timer.clock)
+    record(case, event="reminder_sent", actor="system", via="system", now=now, reason=timer.clock)
     return "reminder_sent"
 
 
@@ -95,7 +95,7 @@ def tell_supervisors(
 
 
 def _log_breach(uow: UnitOfWork, case: Case, timer: Timer, step: str, now: datetime) -> None:
-    record(uow, case, event="sla_breached", actor="system", via="system", now=now,
+    record(case, event="sla_breached", actor="system", via="system", now=now,
            reason=f"{timer.clock}: {step}")
 
 

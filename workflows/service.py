@@ -109,7 +109,7 @@ def transition(
 ) -> Transition:
     step = fire(case, trigger, actor=actor, via=via, reason=reason, **facts)
     _apply_facts(case, trigger, facts)
-    record(uow, case, event=trigger, actor=actor, via=via, now=now, reason=reason,
+    record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
            from_state=step.source, to_state=step.dest)
     if step.source != step.dest:
         case.escalation_level = 0
@@ -186,7 +186,7 @@ def reroute(
         decision = operator_decision(uow, case, commune_code=commune_code, reason=reason, operator=operator)
         now = utcnow()
         keep(uow, case, decision, decided_by=operator, now=now)
-        record(uow, case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
+        record(case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
         if case.state == "assigned":  # a new team: its own acknowledgement clock and SMS
             cancel_open(uow.session, case, now=now)
             _move_clocks(uow, case, now=now)

@@ -16,8 +16,6 @@ import pytest
 
 from intake.embedded_redis import free_port
 
-ROSTER = Path(__file__).parents[2] / "deploy" / "demo" / "roster.csv"
-
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
     """Poll for something a real worker does; this is not waiting for a deadline to pass."""
@@ -47,12 +45,11 @@ def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.Mon
     """The app on a real port, a worker process with the sweeper, and the Twilio stand-in."""
     import uvicorn
 
-    from core.db import reset_engine, unit_of_work
+    from core.db import reset_engine
     from core.settings import get_settings, reset_settings
     from intake.app import create_app
+    from intake.demo import import_demo_roster
     from intake.twilio_standin import TwilioStandIn
-    from routing.directory import import_roster
-    from routing.roster import parse_roster
     from workflows.context import reset_gateways
 
     app_port = free_port()
@@ -69,9 +66,7 @@ def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.Mon
     reset_settings()
     reset_engine()
     reset_gateways()
-    with unit_of_work() as uow:
-        import_roster(uow.session, parse_roster(ROSTER))
-        uow.commit()
+    import_demo_roster()
 
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=app_port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-ROSTER = Path(__file__).parents[2] / "deploy" / "demo" / "roster.csv"
-
 
 @pytest.fixture
 def roster(db: str) -> None:
-    from core.db import unit_of_work
-    from routing.directory import import_roster
-    from routing.roster import parse_roster
+    from intake.demo import import_demo_roster
 
-    with unit_of_work() as uow:
-        import_roster(uow.session, parse_roster(ROSTER))
-        uow.commit()
+    import_demo_roster()
 
 
 @pytest.fixture
