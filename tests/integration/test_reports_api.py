@@ -144,6 +144,8 @@ def test_the_commune_where_the_child_lives_is_informed(client) -> None:
     informed = [m for m in sent if m.purpose == "informed"]
     assert [m.to_phone for m in informed] == ["+84904222333"]  # Hồng Bàng's first contact
     assert "Xa Cam Lo" in informed[0].body and "Ti" not in informed[0].body
+    for secret in ("Pham Van Ti", "Phạm", "boc lot", "bóc lột"):  # neither the child nor what happened
+        assert secret not in informed[0].body
 
 
 def test_sexual_abuse_brings_in_the_commune_police_early(client) -> None:
