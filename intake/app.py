@@ -12,8 +12,11 @@ from fastapi.responses import RedirectResponse
 from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
-from intake import api_cases, api_reports, health, twilio_webhooks
-from intake.problems import on_hotline_error, on_validation_error
+from intake.api import cases as api_cases
+from intake.api import health
+from intake.api import reports as api_reports
+from intake.api.problems import on_hotline_error, on_validation_error
+from intake.telephony import twilio_webhooks
 from routing.locate import warm_up
 from workflows.context import active_policy
 

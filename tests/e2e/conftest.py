@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.embedded_redis import free_port
+from devtools.embedded_redis import free_port
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
@@ -47,9 +47,9 @@ def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.Mon
 
     from core.db import reset_engine
     from core.settings import get_settings, reset_settings
+    from devtools.demo import import_demo_roster
+    from devtools.twilio_standin import TwilioStandIn
     from intake.app import create_app
-    from intake.demo import import_demo_roster
-    from intake.twilio_standin import TwilioStandIn
     from workflows.context import reset_gateways
 
     app_port = free_port()

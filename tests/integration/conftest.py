@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 @pytest.fixture
 def roster(db: str) -> None:
-    from intake.demo import import_demo_roster
+    from devtools.demo import import_demo_roster
 
     import_demo_roster()
 

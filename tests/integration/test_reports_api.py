@@ -54,7 +54,7 @@ def test_malformed_json_is_a_problem_too(client) -> None:
 def test_unknown_place_waits_in_needs_routing(client) -> None:
     response = client.post("/api/v1/reports", json={"description": "Có trẻ bị bạo hành", "location": "xyz"})
     assert response.status_code == 201 and response.json()["status"] == "needs_routing"
-    from intake.auth import issue_token
+    from intake.people.auth import issue_token
 
     listed = client.get("/api/v1/cases?state=needs_routing",
                         headers={"authorization": f"Bearer {issue_token('op', 'operator')}"}).json()
@@ -87,7 +87,7 @@ def test_openapi_and_health(client) -> None:
 
 
 def test_operator_routes_a_waiting_case_with_a_recorded_reason(client) -> None:
-    from intake.auth import issue_token
+    from intake.people.auth import issue_token
 
     reference = client.post("/api/v1/reports", json={"description": "Trẻ bị bỏ rơi", "location": "gần chợ"}).json()[
         "reference"]
@@ -162,7 +162,7 @@ def test_sexual_abuse_brings_in_the_commune_police_early(client) -> None:
 
 
 def test_only_the_commune_chair_of_that_commune_approves_the_plan(client) -> None:
-    from intake.auth import issue_token
+    from intake.people.auth import issue_token
 
     def bearer(*args: str) -> dict[str, str]:
         return {"authorization": f"Bearer {issue_token(*args)}"}

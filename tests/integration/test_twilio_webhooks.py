@@ -77,7 +77,7 @@ def test_team_reply_is_applied_once(client) -> None:
 
 
 def test_case_read_needs_a_token_and_is_audited(client) -> None:
-    from intake.auth import issue_token
+    from intake.people.auth import issue_token
     from workflows.models import CaseRead
 
     reference = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh",

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from routing.bench import format_report, run_routing_bench
+from devtools.bench_routing import format_report, run_routing_bench
 
 CORPUS = Path(__file__).with_name("corpus.jsonl")
 

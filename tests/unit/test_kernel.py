@@ -5,9 +5,9 @@ from pydantic import ValidationError
 
 from core.crypto import blind_index, decrypt, encrypt
 from core.ids import REFERENCE_ALPHABET, job_id, new_reference, normalise_reference
-from intake.auth import issue_token, may_see_case, read_token
-from intake.problems import field_errors
-from intake.report_input import ReportIn
+from intake.api.problems import field_errors
+from intake.api.report_input import ReportIn
+from intake.people.auth import issue_token, may_see_case, read_token
 
 
 def test_references_avoid_ambiguous_characters() -> None:

@@ -14,7 +14,7 @@ DEMO_ROSTER = REPO / "deploy" / "demo" / "roster.csv"
 def run_demo(*, port: int, twilio_port: int) -> None:
     data_dir = Path(os.environ.get("HOTLINE_DEMO_DIR", REPO / ".hotline")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    from intake.embedded_redis import start_redis
+    from devtools.embedded_redis import start_redis
 
     redis_url, redis_proc = start_redis(data_dir)
     os.environ.setdefault("HOTLINE_DATABASE_URL", f"sqlite:///{data_dir / 'demo.db'}")
@@ -29,7 +29,7 @@ def run_demo(*, port: int, twilio_port: int) -> None:
 
     upgrade()
     import_demo_roster()
-    from intake.twilio_standin import TwilioStandIn
+    from devtools.twilio_standin import TwilioStandIn
 
     standin = TwilioStandIn(account_sid=settings.twilio_account_sid,
                             auth_token=settings.twilio_auth_token.get_secret_value(),
@@ -66,7 +66,7 @@ def import_demo_roster() -> None:
 
 
 def _print_welcome(port: int, twilio_url: str) -> None:
-    from intake.auth import issue_token
+    from intake.people.auth import issue_token
 
     base = f"http://127.0.0.1:{port}"
     print(f"""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from core.db import UnitOfWork
 from core.errors import Forbidden
-from intake.auth import Principal, current_principal, may_see_case
+from intake.people.auth import Principal, current_principal, may_see_case
 from workflows.diagram import mermaid
 from workflows.models import Case
 from workflows.queries import cases_in_state, read_case
@@ -34,7 +34,7 @@ def get_case(reference: str, who: Who, identity: bool = False) -> dict[str, Any]
 
 
 def _access(who: Principal) -> Callable[[Case], bool]:
-    """The one access rule (intake.auth.may_see_case) applied to a stored case."""
+    """The one access rule (intake.people.auth.may_see_case) applied to a stored case."""
     return lambda case: may_see_case(who, province_code=case.province_code, commune_code=case.commune_code)
 
 

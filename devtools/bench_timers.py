@@ -34,7 +34,7 @@ from sqlalchemy import insert, text
 from core.clock import utcnow
 from core.db import get_engine
 from core.queue import get_queue, get_redis
-from intake.bench_env import bench_environment
+from devtools.bench_env import bench_environment
 from workflows.models import Case, Ticket, Timer
 from workflows.timers import FIRE_JOB, timer_job_id, wake_up_at
 

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from core.db import UnitOfWork
-from intake.i18n import pick_language, texts
-from intake.problems import field_errors
-from intake.report_input import ReportAccepted, ReportIn
-from intake.templating import render
+from intake.api.problems import field_errors
+from intake.api.report_input import ReportAccepted, ReportIn
+from intake.web.i18n import pick_language, texts
+from intake.web.templating import render
 from workflows.service import open_ticket
 
 router = APIRouter()

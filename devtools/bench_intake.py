@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from intake.demo import import_demo_roster
-from intake.embedded_redis import free_port
+from devtools.demo import import_demo_roster
+from devtools.embedded_redis import free_port
 
 LOCATIONS = [
     "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, tỉnh Quảng Trị",
@@ -32,7 +32,7 @@ LOCATIONS = [
 
 
 def run_intake_bench(*, requests: int = 2000, concurrency: int = 8) -> dict[str, Any]:
-    from intake.bench_env import bench_environment
+    from devtools.bench_env import bench_environment
 
     with bench_environment() as (env, _workdir):
         import_demo_roster()

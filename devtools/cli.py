@@ -1,0 +1,49 @@
+"""The developer commands of `hotline`: the demo and the benchmarks (registered when devtools/ is present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="up")(up)
+    app.add_typer(bench_app, name="bench")
+
+
+def up(port: int = 8111, twilio_port: int = 8112) -> None:
+    """Chạy thử toàn bộ hệ thống trên máy này / Run everything for a local demo (SQLite, embedded Redis)."""
+    from devtools.demo import run_demo
+
+    run_demo(port=port, twilio_port=twilio_port)
+
+
+bench_app = typer.Typer(help="Đo hiệu năng / Benchmarks (results go into the README).", no_args_is_help=True)
+
+
+@bench_app.command("intake")
+def bench_intake(requests: int = 2000, concurrency: int = 8) -> None:
+    """Báo cáo/giây, p50/p99 của POST /api/v1/reports trên PostgreSQL / Reports per second and latency."""
+    from devtools.bench_intake import run_intake_bench
+
+    run_intake_bench(requests=requests, concurrency=concurrency)
+
+
+@bench_app.command("routing")
+def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: the test corpus")) -> None:
+    """Độ chính xác top-1/top-3 và thời gian mỗi địa chỉ / Routing accuracy and time per text."""
+    from devtools.bench_routing import format_report, run_routing_bench
+
+    default = REPO / "tests" / "routing" / "corpus.jsonl"
+    typer.echo(format_report(run_routing_bench(corpus or default, show=False)))
+
+
+@bench_app.command("timers")
+def bench_timers(count: int = 100_000, spread_seconds: int = 180, workers: int = 2) -> None:
+    """Độ trễ khi hẹn giờ kích hoạt, có và không có FLUSHALL / Timer lateness, with and without FLUSHALL."""
+    from devtools.bench_timers import run_timer_bench
+
+    run_timer_bench(count=count, spread_seconds=spread_seconds, workers=workers)

@@ -1,0 +1,1 @@
+"""The JSON API: partner reports, cases, health."""

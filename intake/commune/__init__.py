@@ -1,0 +1,1 @@
+"""Commune officers' mobile pages."""

@@ -1,0 +1,1 @@
+"""People: users, sessions, API tokens, and who may do what."""

@@ -1,0 +1,1 @@
+"""Server-rendered page helpers shared by every front door: templates, language."""
