@@ -42,6 +42,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
     ("assign",                    ROUTABLE,                             "assigned",             None),
     ("acknowledge",               "assigned",                           "acknowledged",         None),
     ("decline",                   "assigned",                           "declined",             "has_reason"),
+    ("wrong_commune",             "assigned",                           "needs_routing",        None),
     ("report_assessment",         "acknowledged",                       "assessed",             "has_risk"),
     ("start_emergency",           ("acknowledged", "assessed"),         "emergency_protection", None),
     ("separate",                  "emergency_protection",               "separated",            "has_order"),
