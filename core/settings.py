@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,14 @@ class Settings(BaseSettings):
     twilio_from: str = "+84111000111"
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_seconds: float = 10.0
+    # Outbound SMS: "twilio" (works everywhere, one-way in Vietnam) or "jasmin" (two-way short code).
+    sms_provider: Literal["twilio", "jasmin"] = "twilio"
+    jasmin_url: str = "http://127.0.0.1:1401"  # Jasmin's HTTP API
+    jasmin_username: str = ""
+    jasmin_password: SecretStr = SecretStr("")
+    jasmin_from: str = ""  # the short code (or a registered brand name) SMS are sent from
+    jasmin_inbound_key: SecretStr = SecretStr("")  # in the URL Jasmin posts MO messages and receipts to
+    jasmin_timeout_seconds: float = 10.0
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     sla_policy: Path | None = None
     queue_name: str = "hotline"
@@ -30,7 +39,7 @@ class Settings(BaseSettings):
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
     log_level: str = "INFO"
 
-    @field_validator("public_base_url", "twilio_api_base")
+    @field_validator("public_base_url", "twilio_api_base", "jasmin_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         # A trailing slash would make "//path" URLs and break every Twilio signature.

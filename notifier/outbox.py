@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import for_update
-from core.settings import get_settings
+from notifier.callbacks import status_callback_url
 from notifier.models import OutboxMessage
 from notifier.ports import Caller, PermanentDeliveryError, SmsSender, TransientDeliveryError
 
@@ -39,11 +39,6 @@ def queue_message(
     return msg
 
 
-def status_callback_url(outbox_id: int) -> str:
-    # The outbox id is our idempotency key: Twilio has none for outbound messages.
-    return f"{get_settings().public_base_url}/twilio/status?outbox={outbox_id}"
-
-
 def deliver(
     session: Session, *, outbox_id: int, sms: SmsSender, caller: Caller, now: datetime
 ) -> str:
@@ -55,7 +50,7 @@ def deliver(
         return "skipped"
     msg.attempts += 1
     try:
-        callback = status_callback_url(msg.id)
+        callback = status_callback_url(msg.id, msg.channel)
         if msg.channel == "voice":
             sent = caller.call(to=msg.to_phone, twiml=msg.body, status_callback=callback)
         else:

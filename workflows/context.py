@@ -24,11 +24,18 @@ class _Gateways:
 
 
 def gateways() -> tuple[SmsSender, Caller]:
+    """Voice always goes through Twilio; SMS through the provider the settings name."""
     if _Gateways.sms is None or _Gateways.caller is None:
+        from core.settings import get_settings
         from notifier.twilio_adapter import TwilioGateway
 
-        gateway = TwilioGateway()
-        _Gateways.sms, _Gateways.caller = gateway, gateway
+        twilio = TwilioGateway()
+        sms: SmsSender = twilio
+        if get_settings().sms_provider == "jasmin":
+            from notifier.jasmin_adapter import JasminSms
+
+            sms = JasminSms()
+        _Gateways.sms, _Gateways.caller = sms, twilio
     return _Gateways.sms, _Gateways.caller
 
 

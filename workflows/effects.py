@@ -28,3 +28,10 @@ def message(
                         purpose=purpose, now=now)
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
+
+
+def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
+    """An answer to someone who wrote to us (no case to hang it on: a wrong reference, a help text)."""
+    msg = queue_message(uow.session, case_id=None, channel="sms", to_phone=to, body=body, purpose="reply", now=now)
+    outbox_id = msg.id
+    uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))

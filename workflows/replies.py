@@ -17,6 +17,7 @@ from notifier.models import OutboxMessage
 from notifier.outbox import record_status
 from notifier.templates import ascii_fold
 from workflows.assignment import fail_over
+from workflows.effects import reply
 from workflows.models import RawSubmission
 from workflows.routing_step import recipients
 from workflows.service import lock_case, transition
@@ -47,8 +48,14 @@ def parse_reply(body: str) -> ParsedReply | None:
 HELP = "111: Tra loi: NHAN <ma ca> de nhan ca, TUCHOI <ma ca> <ly do> de tu choi."
 
 
-def handle_team_reply(uow: UnitOfWork, *, message_sid: str, from_phone: str, body: str) -> str:
-    """Apply a team's SMS answer once; a retried webhook gets the first answer again."""
+def handle_team_reply(
+    uow: UnitOfWork, *, message_sid: str, from_phone: str, body: str, answer_by_sms: bool = False
+) -> str:
+    """Apply a team's SMS answer once; a retried webhook gets the first answer again.
+
+    With `answer_by_sms` (a provider that cannot answer in its webhook's response, like Jasmin) the
+    answer goes out through the outbox, written in the same transaction: a retry sends nothing new.
+    """
     with uow:
         first = _first_answer(uow, message_sid)
         if first is not None:
@@ -57,6 +64,8 @@ def handle_team_reply(uow: UnitOfWork, *, message_sid: str, from_phone: str, bod
             answer = _answer(uow, from_phone=from_phone, body=body)
             uow.session.add(RawSubmission(channel="sms_reply", external_id=message_sid, received_at=utcnow(),
                                           payload=json.dumps({"body": body, "answer": answer})))
+            if answer_by_sms:
+                reply(uow, to=from_phone, body=answer, now=utcnow())
             uow.commit()
             return answer
         except IntegrityError:  # the same retry at the same moment: the one that committed answers

@@ -1,0 +1,65 @@
+"""Jasmin's webhooks: mobile-originated SMS from the short code, and delivery receipts.
+
+Jasmin's HTTP client connector cannot sign a request, so the MO URL carries a secret key
+(HOTLINE_JASMIN_INBOUND_KEY) and each receipt URL our own signature of its outbox id. Jasmin
+retries until it reads `ACK/Jasmin`; a repeated message id gets the first answer and sends nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from core.db import UnitOfWork
+from core.errors import Forbidden, InvalidInput
+from notifier.callbacks import inbound_key_is_valid, receipt_signature_is_valid
+from notifier.jasmin_adapter import ACK, parse_inbound, parse_receipt
+from workflows.replies import handle_team_reply, record_delivery
+
+router = APIRouter(prefix="/jasmin", tags=["jasmin"])
+MAX_ID = 64
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "khoá hoặc chữ ký sai / wrong key or signature (problem+json)"},
+    422: {"description": "thiếu hoặc sai trường / a field is missing or invalid (problem+json)"},
+}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    # Jasmin writes the data coding as the raw byte ("\x00" for GSM-7); anything else with a NUL is bad.
+    if any("\x00" in v for k, v in form.items() if k != "coding"):
+        raise InvalidInput("Dữ liệu chứa ký tự NUL", "The form contains a NUL character", field="content")
+    return form
+
+
+@router.post("/mo", response_class=PlainTextResponse, responses=PROBLEMS,
+             summary="SMS từ điện thoại tới đầu số / An SMS to our short code (Jasmin MO)")
+async def mobile_originated(request: Request, key: Annotated[str, Query(max_length=200)] = "") -> str:
+    if not inbound_key_is_valid(key):
+        raise Forbidden("Khoá Jasmin không hợp lệ", "Invalid Jasmin key")
+    message = parse_inbound(await _form(request))
+    if not message.external_id or len(message.external_id) > MAX_ID:
+        raise InvalidInput("Thiếu mã tin nhắn (id)", "The message id is missing or too long", field="id")
+    if len(message.from_phone) < 6:
+        raise InvalidInput("Thiếu số gửi (from)", "The sender is missing", field="from")
+    handle_team_reply(UnitOfWork(), message_sid=f"jasmin:{message.external_id}", from_phone=message.from_phone,
+                      body=message.text[:1000], answer_by_sms=True)
+    return ACK
+
+
+@router.post("/dlr", response_class=PlainTextResponse, responses=PROBLEMS,
+             summary="Báo cáo gửi tin của Jasmin / Jasmin delivery receipt for an outbox message")
+async def delivery_receipt(
+    request: Request,
+    outbox: Annotated[int, Query(ge=1, le=2**62)],
+    sig: Annotated[str, Query(max_length=64)] = "",
+) -> str:
+    if not receipt_signature_is_valid(outbox, sig):
+        raise Forbidden("Chữ ký báo cáo không hợp lệ", "Invalid receipt signature")
+    receipt = parse_receipt(outbox, await _form(request))
+    if receipt.status:  # a state we do not know changes nothing, and Jasmin need not retry it
+        record_delivery(UnitOfWork(), outbox_id=receipt.outbox_id, status=receipt.status,
+                        provider_sid=receipt.provider_sid)
+    return ACK
