@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     jasmin_timeout_seconds: float = 10.0
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     sla_policy: Path | None = None
+    lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
+    shift_lead_phones: list[str] = Field(default_factory=list)  # told at once when a danger call waits
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
     routing_threshold: float = Field(default=0.6, ge=0, le=1)

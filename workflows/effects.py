@@ -32,6 +32,16 @@ def message(
 
 def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
     """An answer to someone who wrote to us (no case to hang it on: a wrong reference, a help text)."""
-    msg = queue_message(uow.session, case_id=None, channel="sms", to_phone=to, body=body, purpose="reply", now=now)
+    send(uow, to=to, body=body, purpose="reply", now=now)
+
+
+def send(
+    uow: UnitOfWork, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
+    case_id: int | None = None,
+) -> int:
+    """Write any message into the outbox; its delivery is queued once the transaction has committed."""
+    msg = queue_message(uow.session, case_id=case_id, channel=channel, to_phone=to, body=body, purpose=purpose,
+                        now=now)
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
+    return outbox_id

@@ -13,12 +13,12 @@ from core.ids import job_id
 from core.queue import enqueue, schedule
 from notifier.models import OutboxMessage
 from notifier.outbox import deliver, due_for_delivery
-from workflows.assignment import fail_over
 from workflows.context import gateways
 from workflows.effects import DELIVER_JOB
 from workflows.escalation import on_timer
 from workflows.models import Case, Timer
 from workflows.timers import lock_due, lock_overdue
+from workflows.undeliverable import next_after_failure
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def deliver_message(outbox_id: int) -> str:
         if status == "failed":
             failed = uow.session.get(OutboxMessage, outbox_id)
             if failed is not None:
-                fail_over(uow, failed)
+                next_after_failure(uow, failed)
         uow.commit()
     if retry_at is not None:
         schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())),

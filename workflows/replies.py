@@ -16,11 +16,11 @@ from core.ids import normalise_reference
 from notifier.models import OutboxMessage
 from notifier.outbox import record_status
 from notifier.templates import ascii_fold
-from workflows.assignment import fail_over
 from workflows.effects import reply
 from workflows.models import RawSubmission
 from workflows.routing_step import recipients
 from workflows.service import lock_case, transition
+from workflows.undeliverable import next_after_failure
 
 # Commands a commune officer types on a basic phone; Vietnamese words, diacritics optional.
 COMMANDS = {
@@ -109,6 +109,6 @@ def record_delivery(uow: UnitOfWork, *, outbox_id: int, status: str, provider_si
         moved = record_status(uow.session, outbox_id=outbox_id, status=status, provider_sid=provider_sid,
                               now=utcnow(), on_failed=failed.append)
         for msg in failed:
-            fail_over(uow, msg)
+            next_after_failure(uow, msg)
         uow.commit()
         return moved

@@ -7,23 +7,22 @@ retries until it reads `ACK/Jasmin`; a repeated message id gets the first answer
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
+from intake.telephony.openapi import WEBHOOK_ERRORS
 from notifier.callbacks import inbound_key_is_valid, receipt_signature_is_valid
 from notifier.jasmin_adapter import ACK, parse_inbound, parse_receipt
-from workflows.replies import handle_team_reply, record_delivery
+from workflows.inbound_sms import receive_sms
+from workflows.replies import record_delivery
 
 router = APIRouter(prefix="/jasmin", tags=["jasmin"])
 MAX_ID = 64
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "khoá hoặc chữ ký sai / wrong key or signature (problem+json)"},
-    422: {"description": "thiếu hoặc sai trường / a field is missing or invalid (problem+json)"},
-}
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -34,7 +33,7 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-@router.post("/mo", response_class=PlainTextResponse, responses=PROBLEMS,
+@router.post("/mo", response_class=PlainTextResponse, responses=WEBHOOK_ERRORS,
              summary="SMS từ điện thoại tới đầu số / An SMS to our short code (Jasmin MO)")
 async def mobile_originated(request: Request, key: Annotated[str, Query(max_length=200)] = "") -> str:
     if not inbound_key_is_valid(key):
@@ -44,12 +43,11 @@ async def mobile_originated(request: Request, key: Annotated[str, Query(max_leng
         raise InvalidInput("Thiếu mã tin nhắn (id)", "The message id is missing or too long", field="id")
     if len(message.from_phone) < 6:
         raise InvalidInput("Thiếu số gửi (from)", "The sender is missing", field="from")
-    handle_team_reply(UnitOfWork(), message_sid=f"jasmin:{message.external_id}", from_phone=message.from_phone,
-                      body=message.text[:1000], answer_by_sms=True)
+    receive_sms(replace(message, text=message.text[:1600]), answer_by_sms=True)
     return ACK
 
 
-@router.post("/dlr", response_class=PlainTextResponse, responses=PROBLEMS,
+@router.post("/dlr", response_class=PlainTextResponse, responses=WEBHOOK_ERRORS,
              summary="Báo cáo gửi tin của Jasmin / Jasmin delivery receipt for an outbox message")
 async def delivery_receipt(
     request: Request,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
-from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
+from twilio.twiml.messaging_response import MessagingResponse
 
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
+from notifier.ports import InboundSms
 from notifier.twilio_adapter import signature_is_valid
-from workflows.replies import handle_team_reply, record_delivery
+from workflows.inbound_sms import receive_sms
+from workflows.replies import record_delivery
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 
@@ -41,11 +43,14 @@ def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1)]) -> Response
     return Response(status_code=204)
 
 
-@router.post("/sms", summary="An SMS from a team member: NHAN <ref> / TUCHOI <ref> <reason>")
+@router.post("/sms", summary="An SMS to our number: a team member's answer, or the public writing to the line")
 def inbound_sms(form: Form) -> Response:
-    if not form.get("MessageSid"):
+    sid = form.get("MessageSid", "")
+    if not sid or len(sid) > 64:
         raise InvalidInput("Thiếu MessageSid", "MessageSid is missing", field="MessageSid")
-    answer = handle_team_reply(UnitOfWork(), message_sid=form.get("MessageSid", ""),
-                               from_phone=form.get("From", ""), body=form.get("Body", ""))
-    twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(answer)}</Message></Response>'
-    return Response(twiml, media_type="application/xml")
+    answer = receive_sms(InboundSms(provider="twilio", external_id=sid, from_phone=form.get("From", ""),
+                                    to=form.get("To", ""), text=form.get("Body", "")[:1600]), answer_by_sms=False)
+    twiml = MessagingResponse()
+    if answer:
+        twiml.message(answer)
+    return Response(str(twiml), media_type="application/xml")

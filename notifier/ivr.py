@@ -1,0 +1,140 @@
+"""What the public hears when they call a line: TwiML built with the SDK's VoiceResponse, in Vietnamese.
+
+Speech recognition is only ever an extra: every choice is a keypress (DTMF), and "press 1 if a child
+is in danger now" comes before any menu. Nothing here names a caller, a reporter or a child.
+"""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+VOICE = {"voice": "Google.vi-VN-Standard-A", "language": "vi-VN"}
+DANGER_NOW = "Nếu có trẻ em đang gặp nguy hiểm ngay lúc này, xin bấm phím 1."
+MENU = "Để báo tin hoặc xin tư vấn về trẻ em, bấm phím 2. Về mua bán người, bấm phím 3."
+RECORDING_NOTICE = "Cuộc gọi có thể được ghi âm để bảo vệ trẻ em tốt hơn."
+SPOKEN_DIGITS = {"một": "1", "mot": "1", "hai": "2", "ba": "3", "khẩn cấp": "1", "nguy hiểm": "1"}
+
+
+def _say(target: VoiceResponse | Gather, text: str) -> None:
+    target.say(text, **VOICE)
+
+
+def system_down() -> str:
+    """When the service cannot take calls (the database does not answer): where else to turn."""
+    r = VoiceResponse()
+    _say(r, "Tổng đài 111 đang tạm gián đoạn. Nếu trẻ em đang gặp nguy hiểm, xin gọi ngay 113 "
+            "cho công an hoặc 115 cho cấp cứu. Xin gọi lại 111 sau ít phút.")
+    r.hangup()
+    return str(r)
+
+
+def blocked() -> str:
+    r = VoiceResponse()
+    _say(r, "Số máy của bạn tạm thời không thể gọi tới tổng đài này. Nếu trẻ em đang gặp nguy hiểm, xin gọi 113.")
+    r.hangup()
+    return str(r)
+
+
+def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
+    """The danger question first, then the recording notice and the menu; no answer comes back as empty."""
+    r = VoiceResponse()
+    gather = r.gather(num_digits=1, action=menu_url, method="POST", timeout=6, input="dtmf speech",
+                      language="vi-VN", hints="một, hai, ba, khẩn cấp", action_on_empty_result=True)
+    if repeat:
+        _say(gather, "Xin lỗi, chúng tôi chưa nghe rõ.")
+    else:
+        _say(gather, greeting)
+    _say(gather, DANGER_NOW)
+    if not repeat:
+        _say(gather, RECORDING_NOTICE)
+    _say(gather, MENU)
+    return str(r)
+
+
+def enqueue(*, queue: str, wait_url: str, after_url: str, danger: bool) -> str:
+    r = VoiceResponse()
+    if danger:
+        _say(r, "Chúng tôi đang nối máy ưu tiên cho bạn tới tư vấn viên. Xin đừng gác máy.")
+    else:
+        _say(r, "Xin cảm ơn. Chúng tôi đang nối máy tới tư vấn viên.")
+    r.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=after_url, method="POST")
+    return str(r)
+
+
+def hold(*, position: int, danger: bool, leave_url: str | None) -> str:
+    """The wait music's words: where the caller stands, and still a way to say a child is in danger."""
+    r = VoiceResponse()
+    where = f"Bạn đang ở vị trí số {position}." if position > 0 else ""
+    if danger:
+        _say(r, f"{where} Tư vấn viên sẽ nghe máy ngay. Xin đừng gác máy.".strip())
+    else:
+        gather = r.gather(num_digits=1, action=leave_url, method="POST", timeout=4)
+        _say(gather, f"{where} Xin vui lòng chờ trong giây lát. {DANGER_NOW}".strip())
+    r.pause(length=8)
+    return str(r)
+
+
+def leave_queue() -> str:
+    r = VoiceResponse()
+    r.leave()
+    return str(r)
+
+
+def voicemail(*, record_url: str, closed: bool) -> str:
+    """No operator in time, or outside the line's hours: leave a message, we call back (no transcription:
+    Twilio transcribes only English)."""
+    r = VoiceResponse()
+    if closed:
+        _say(r, "Tổng đài hiện ngoài giờ làm việc. Nếu trẻ em đang gặp nguy hiểm, xin gọi ngay 111 hoặc 113.")
+    else:
+        _say(r, "Hiện các tư vấn viên đều đang bận.")
+    _say(r, "Xin để lại lời nhắn sau tiếng bíp. Chúng tôi sẽ gọi lại cho bạn sớm nhất.")
+    r.record(max_length=120, play_beep=True, action=record_url, method="POST", timeout=5)
+    _say(r, "Chúng tôi chưa nhận được lời nhắn. Xin gọi lại 111. Tạm biệt.")
+    r.hangup()
+    return str(r)
+
+
+def thanks_goodbye() -> str:
+    r = VoiceResponse()
+    _say(r, "Cảm ơn bạn. Tổng đài 111 sẽ gọi lại. Tạm biệt.")
+    r.hangup()
+    return str(r)
+
+
+def operator_ring(*, choice: str, answer_url: str) -> str:
+    """What an operator on duty hears: the caller's menu choice, and press 1 to take the call (a voicemail
+    box that picks up cannot press 1, so it never takes a caller)."""
+    what = {"danger": "KHẨN CẤP: có trẻ em đang gặp nguy hiểm.", "trafficking": "Cuộc gọi về mua bán người.",
+            "report": "Cuộc gọi báo tin hoặc xin tư vấn.", "default": "Cuộc gọi tới tổng đài."}[choice]
+    r = VoiceResponse()
+    gather = r.gather(num_digits=1, action=answer_url, method="POST", timeout=8)
+    _say(gather, f"{what} Bấm phím 1 để nhận cuộc gọi.")
+    r.redirect(answer_url + "&timeout=1", method="POST")
+    return str(r)
+
+
+def bridge(queue: str) -> str:
+    r = VoiceResponse()
+    dial = Dial()
+    dial.queue(queue)
+    r.append(dial)
+    return str(r)
+
+
+def not_taken() -> str:
+    r = VoiceResponse()
+    _say(r, "Cuộc gọi đã được chuyển cho người khác. Cảm ơn.")
+    r.hangup()
+    return str(r)
+
+
+def digit_from(digits: str, speech: str) -> str:
+    """A keypress, else a few spoken words ("một", "khẩn cấp"); speech never decides alone what DTMF can."""
+    if digits:
+        return digits.strip()[:1]
+    said = speech.strip().lower()
+    for words, digit in SPOKEN_DIGITS.items():
+        if words in said:
+            return digit
+    return ""

@@ -1,0 +1,138 @@
+"""Contacts before cases: open one for whatever arrived, then make it a case, join it to one, or close it.
+
+Every front door (voice, SMS, Zalo, the web form, the partner API) opens a contact at once; an
+operator decides what it becomes. A caller's contacts are linked by a keyed hash of their number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.crypto import blind_index
+from core.db import UnitOfWork, for_update
+from core.errors import Conflict, InvalidInput, NotFound
+from core.ids import new_reference, normalise_reference
+from workflows.contact_models import NON_CASE_OUTCOMES, IntakeContact
+from workflows.lines import DEFAULT_LINE
+from workflows.models import Case
+
+
+def caller_index(address: str | None) -> str | None:
+    """The keyed hash that links a caller's contacts; the number itself is never stored."""
+    return blind_index(address) if address else None
+
+
+def contact_reference(uow: UnitOfWork) -> str:
+    while True:
+        ref = new_reference(prefix="LH")  # liên hệ: a contact, read aloud like a case reference
+        if uow.session.execute(select(IntakeContact.id).where(IntakeContact.reference == ref)).first() is None:
+            return ref
+
+
+def find_contact(uow: UnitOfWork, *, channel: str, external_id: str, lock: bool = False) -> IntakeContact | None:
+    s = uow.session
+    stmt = select(IntakeContact).where(IntakeContact.channel == channel, IntakeContact.external_id == external_id)
+    return s.execute(for_update(s, stmt) if lock else stmt).scalar_one_or_none()
+
+
+def open_contact(
+    uow: UnitOfWork, *, channel: str, external_id: str, caller: str | None, now: datetime, line: str = DEFAULT_LINE,
+) -> tuple[IntakeContact, bool]:
+    """The contact for (channel, external_id), created once; True when this call created it.
+
+    A retried webhook finds the first one; two at the same moment are told apart by the unique key.
+    """
+    found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
+    if found is not None:
+        return found, False
+    contact = IntakeContact(reference=contact_reference(uow), line=line, channel=channel, external_id=external_id,
+                            caller_index=caller_index(caller), started_at=now, messages=[])
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(contact)
+    except IntegrityError:
+        found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
+        if found is None:
+            raise
+        return found, False
+    return contact, True
+
+
+def lock_contact(uow: UnitOfWork, reference_or_id: str | int) -> IntakeContact:
+    s = uow.session
+    if isinstance(reference_or_id, int):
+        stmt = select(IntakeContact).where(IntakeContact.id == reference_or_id)
+    else:
+        stmt = select(IntakeContact).where(IntakeContact.reference == normalise_reference(reference_or_id))
+    contact = s.execute(for_update(s, stmt)).scalar_one_or_none()
+    if contact is None:
+        raise NotFound(f"Không tìm thấy liên hệ {reference_or_id}", f"No contact {reference_or_id}", field="contact")
+    return contact
+
+
+def close_contact(
+    uow: UnitOfWork, *, contact: str | int, outcome: str, actor: str, now: datetime, topic: str | None = None,
+) -> IntakeContact:
+    """End a contact that is not a case: counselling (with its topic), information, silent, prank, ..."""
+    if outcome not in NON_CASE_OUTCOMES:
+        raise InvalidInput(f"Kết quả không hợp lệ: {outcome}", f"Unknown outcome {outcome!r}", field="outcome")
+    with uow:
+        row = lock_contact(uow, contact)
+        _still_open(row)
+        row.outcome, row.outcome_topic, row.state, row.closed_by = outcome, topic, "closed", actor
+        row.ended_at = row.ended_at or now
+        uow.commit()
+        return row
+
+
+def merge_into_case(uow: UnitOfWork, *, contact: str | int, case_reference: str, actor: str, now: datetime) -> Case:
+    """A duplicate report: the contact joins the case it is about."""
+    with uow:
+        row = lock_contact(uow, contact)
+        _still_open(row)
+        case = uow.session.execute(
+            select(Case).where(Case.reference == normalise_reference(case_reference))).scalar_one_or_none()
+        if case is None:
+            raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
+        row.outcome, row.case_id, row.state, row.closed_by = "merged", case.id, "closed", actor
+        row.ended_at = row.ended_at or now
+        uow.commit()
+        return case
+
+
+def attach_case(row: IntakeContact, case: Case, *, actor: str, now: datetime) -> None:
+    """The contact became this case (its report was opened from it)."""
+    row.outcome, row.case_id, row.state, row.closed_by = "case", case.id, "closed", actor
+    row.ended_at = row.ended_at or now
+
+
+def _still_open(row: IntakeContact) -> None:
+    if row.outcome is not None:
+        raise Conflict(f"Liên hệ {row.reference} đã kết thúc ({row.outcome})",
+                       f"Contact {row.reference} is already closed ({row.outcome})")
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    reference: str
+    channel: str
+    started_at: datetime
+    outcome: str | None
+    case_reference: str | None
+
+
+def caller_history(uow: UnitOfWork, *, caller: str | None = None, index: str | None = None,
+                   limit: int = 20) -> list[HistoryItem]:
+    """A returning caller's earlier contacts and cases, newest first: one query on the keyed hash."""
+    key = index or caller_index(caller)
+    if key is None:
+        return []
+    rows = uow.session.execute(
+        select(IntakeContact, Case.reference).outerjoin(Case, Case.id == IntakeContact.case_id)
+        .where(IntakeContact.caller_index == key).order_by(IntakeContact.started_at.desc()).limit(limit)
+    ).all()
+    return [HistoryItem(c.reference, c.channel, c.started_at, c.outcome, ref) for c, ref in rows]

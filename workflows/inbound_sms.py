@@ -1,0 +1,40 @@
+"""Every inbound SMS, whatever the provider: a team member's answer, or a message from the public."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.clock import utcnow
+from core.db import UnitOfWork
+from notifier.ports import InboundSms
+from routing.models import Contact as TeamMember
+from workflows.conversations import receive_public_message
+from workflows.effects import reply
+from workflows.lines import line_for_number
+from workflows.replies import handle_team_reply
+
+
+def is_team_member(phone: str) -> bool:
+    with UnitOfWork() as uow:
+        return uow.session.execute(select(TeamMember.id).where(TeamMember.phone == phone).limit(1)).first() is not None
+
+
+def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
+    """Apply one inbound SMS once; the answer to send back (None: nothing to say).
+
+    With `answer_by_sms` (Jasmin, which cannot answer in its webhook's response) the answer goes out
+    through the outbox in the same transaction, so a retried webhook sends nothing twice.
+    """
+    key = f"{message.provider}:{message.external_id}"
+    if is_team_member(message.from_phone):
+        return handle_team_reply(UnitOfWork(), message_sid=key, from_phone=message.from_phone, body=message.text,
+                                 answer_by_sms=answer_by_sms)
+    now = utcnow()
+    with UnitOfWork() as uow:
+        answer = receive_public_message(uow, channel="sms", provider=message.provider,
+                                        external_id=message.external_id, sender=message.from_phone,
+                                        text=message.text, line=line_for_number(message.to).code, now=now)
+        if answer and answer_by_sms:
+            reply(uow, to=message.from_phone, body=answer, now=now)
+        uow.commit()
+        return answer
