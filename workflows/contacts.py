@@ -110,6 +110,23 @@ def attach_case(row: IntakeContact, case: Case, *, actor: str, now: datetime) ->
     row.ended_at = row.ended_at or now
 
 
+def contact_became_case(
+    uow: UnitOfWork, case: Case, *, contact: int | None, channel: str, reporter_phone: str | None, actor: str,
+    now: datetime,
+) -> None:
+    """Inside the case's own transaction: the contact it came from is closed as a case; a web or API
+    report, which arrived as this case, is recorded as a contact of its own."""
+    if contact is not None:
+        row = lock_contact(uow, contact)
+        _still_open(row)
+    else:
+        row = IntakeContact(reference=contact_reference(uow), line=DEFAULT_LINE, channel=channel[:8],
+                            external_id=f"case:{case.reference}", caller_index=caller_index(reporter_phone),
+                            state="open", started_at=now, messages=[])
+        uow.session.add(row)
+    attach_case(row, case, actor=actor, now=now)
+
+
 def _still_open(row: IntakeContact) -> None:
     if row.outcome is not None:
         raise Conflict(f"Liên hệ {row.reference} đã kết thúc ({row.outcome})",

@@ -17,6 +17,7 @@ from core.errors import Conflict, Forbidden, NotFound
 from core.ids import new_reference, normalise_reference
 from notifier.templates import informed_sms
 from workflows import assignment
+from workflows.contacts import contact_became_case
 from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.escalation import tell_supervisors
@@ -29,19 +30,22 @@ from workflows.timers import arm, cancel_open, wake_up_after_commit
 
 def open_ticket(
     uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None = None,
-    actor: str = "reporter", via: str = "api",
+    actor: str = "reporter", via: str = "api", contact: int | None = None,
 ) -> Opened:
     """Store the raw report, open the ticket and its case, route it, notify, arm timers; one commit.
 
     With an `external_id` (MessageSid, CallSid, Idempotency-Key) a repeat gets the first answer,
     also when the two arrive at the same moment (the unique key decides which one stays).
+    The case is opened from `contact` (a call, a conversation) when given; a web or API report is a
+    contact of its own, recorded as it becomes the case.
     """
     with uow:
         first = _first_answer(uow, channel=channel, external_id=external_id) if external_id else None
         if first is not None:
             return first
         try:
-            opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via)
+            opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via,
+                               contact=contact)
             uow.commit()
             return opened
         except IntegrityError:
@@ -53,7 +57,8 @@ def open_ticket(
 
 
 def _open_new(
-    uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None, actor: str, via: str
+    uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None, actor: str, via: str,
+    contact: int | None,
 ) -> Opened:
     s = uow.session
     now = utcnow()
@@ -71,6 +76,8 @@ def _open_new(
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
         tell_supervisors(uow, case, what="chua co nhom xa / no commune team", now=now)
+    contact_became_case(uow, case, contact=contact, channel=channel, reporter_phone=report.reporter_phone,
+                        actor=actor, now=now)
     for home_commune, phone in home_team_phones(uow, decision):
         message(uow, case, to=phone, purpose="informed", now=now,
                 body=informed_sms(reference=case.reference, where=case.commune_name or "?", home=home_commune))
