@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     jasmin_from: str = ""  # the short code (or a registered brand name) SMS are sent from
     jasmin_inbound_key: SecretStr = SecretStr("")  # in the URL Jasmin posts MO messages and receipts to
     jasmin_timeout_seconds: float = 10.0
+    # Zalo Official Account: the public writes to the OA; answers go through its API.
+    zalo_app_id: str = ""
+    zalo_app_secret: SecretStr = SecretStr("")
+    zalo_oa_secret: SecretStr = SecretStr("")  # signs the webhooks
+    zalo_refresh_token: SecretStr = SecretStr("")  # the first one; later ones are kept in the database
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     sla_policy: Path | None = None
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
@@ -41,7 +48,7 @@ class Settings(BaseSettings):
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
     log_level: str = "INFO"
 
-    @field_validator("public_base_url", "twilio_api_base", "jasmin_url")
+    @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         # A trailing slash would make "//path" URLs and break every Twilio signature.

@@ -18,7 +18,8 @@ class OutboxMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | voice
     purpose: Mapped[str] = mapped_column(String(32))  # assignment | escalation | reminder | supervisor
-    to_phone: Mapped[str] = mapped_column(String(20))  # a team member's work phone, never a reporter's
+    # A staff phone, or (answers to the public) a number or "zalo:<user id>" that wrote to the line first.
+    to_phone: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -35,7 +35,10 @@ def gateways() -> tuple[SmsSender, Caller]:
             from notifier.jasmin_adapter import JasminSms
 
             sms = JasminSms()
-        _Gateways.sms, _Gateways.caller = sms, twilio
+        from notifier.senders import SendersByAddress
+        from notifier.zalo_adapter import ZaloOa
+
+        _Gateways.sms, _Gateways.caller = SendersByAddress(sms, ZaloOa), twilio
     return _Gateways.sms, _Gateways.caller
 
 

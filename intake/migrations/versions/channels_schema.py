@@ -120,9 +120,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("outbox_id", name=op.f("uq_operator_rings_outbox_id")),
     )
     op.create_index(op.f("ix_operator_rings_contact_id"), "operator_rings", ["contact_id"])
+    op.create_table(
+        "zalo_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("access_token", sa.Text(), nullable=False),
+        sa.Column("refresh_token", sa.Text(), nullable=False),
+        sa.Column("expires_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_zalo_tokens")),
+    )
+    with op.batch_alter_table("outbox") as batch:  # answers to the public: "zalo:<user id>"
+        batch.alter_column("to_phone", existing_type=sa.String(20), type_=sa.String(64), existing_nullable=False)
 
 
 def downgrade() -> None:
-    for table in ("operator_rings", "duty_operators", "blocked_callers", "callback_tasks", "contact_messages",
-                  "intake_contacts"):
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("to_phone", existing_type=sa.String(64), type_=sa.String(20), existing_nullable=False)
+    for table in ("zalo_tokens", "operator_rings", "duty_operators", "blocked_callers", "callback_tasks",
+                  "contact_messages", "intake_contacts"):
         op.drop_table(table)

@@ -1,0 +1,49 @@
+"""Zalo Official Account webhook: a message from the public, checked against Zalo's signature."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from core.clock import utcnow
+from core.db import UnitOfWork
+from core.errors import Forbidden, InvalidInput
+from intake.telephony.openapi import WEBHOOK_ERRORS
+from notifier.zalo_adapter import parse_event, signature_is_valid
+from workflows.conversations import receive_public_message
+from workflows.effects import reply
+from workflows.lines import DEFAULT_LINE
+
+router = APIRouter(prefix="/zalo", tags=["zalo"])
+MAX_BODY = 64 * 1024
+
+
+@router.post("/webhook", responses=WEBHOOK_ERRORS, summary="Tin nhắn Zalo OA / A message to the Zalo OA")
+async def zalo_webhook(
+    request: Request, x_zevent_signature: Annotated[str, Header(max_length=200)] = "",
+) -> JSONResponse:
+    body = await request.body()
+    if len(body) > MAX_BODY or b"\x00" in body:
+        raise InvalidInput("Nội dung không hợp lệ", "The body is too large or invalid", field="body")
+    if not signature_is_valid(body, x_zevent_signature):
+        raise Forbidden("Chữ ký Zalo không hợp lệ", "Invalid Zalo signature")
+    try:
+        event = parse_event(body)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise InvalidInput("Nội dung không phải JSON hợp lệ", "The body is not valid JSON", field="body") from exc
+    message = event.message
+    if message is None:  # follow, unfollow, a picture: nothing to answer today
+        return JSONResponse({"ok": True, "ignored": event.name[:40]})
+    if not message.external_id or len(message.external_id) > 64 or len(message.from_phone) > 64:
+        raise InvalidInput("Thiếu mã tin nhắn", "msg_id or sender is missing or too long", field="message")
+    now = utcnow()
+    with UnitOfWork() as uow:
+        answer = receive_public_message(uow, channel="zalo", provider="zalo", external_id=message.external_id,
+                                        sender=message.from_phone, text=message.text[:2000], line=DEFAULT_LINE,
+                                        now=now)
+        if answer:
+            reply(uow, to=message.from_phone, body=answer, now=now)
+        uow.commit()
+    return JSONResponse({"ok": True})
