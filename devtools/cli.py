@@ -47,3 +47,11 @@ def bench_timers(count: int = 100_000, spread_seconds: int = 180, workers: int =
     from devtools.bench_timers import run_timer_bench
 
     run_timer_bench(count=count, spread_seconds=spread_seconds, workers=workers)
+
+
+@bench_app.command("webhooks")
+def bench_webhooks(rate: int = 100, seconds: int = 20, connections: int = 4) -> None:
+    """p50/p99 của webhook thoại và tin nhắn khi tải / Voice and message webhook answer times under load (wrk)."""
+    from devtools.bench_webhooks import run_webhook_bench
+
+    run_webhook_bench(rate=rate, seconds=seconds, connections=connections)

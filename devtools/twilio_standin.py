@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from devtools.public_caller import Call, PublicCaller
 from notifier.twilio_adapter import sign
 
 
@@ -90,6 +91,13 @@ class TwilioStandIn:
                   "From": from_phone, "To": to, "Body": body, "NumMedia": "0"}
         return self.post_signed(url, params)
 
+    def call_line(self, *, from_phone: str, keys: str, to: str = "+84111000111") -> Call:
+        """A member of the public calls the line and presses `keys` (the demo's "call" page)."""
+        if not self.app_url:
+            raise RuntimeError("no app_url to call")
+        return PublicCaller(self.post_signed, base_url=self.app_url, account_sid=self.account_sid).dial(
+            from_=from_phone, to=to, keys=keys)
+
     def post_signed(self, url: str, params: dict[str, str]) -> str:
         signature = sign(url, params, self.auth_token)
         request = urllib.request.Request(  # noqa: S310 (loopback only: the app under test or demo)
@@ -142,6 +150,14 @@ class TwilioStandIn:
                 length = int(self.headers.get("Content-Length", 0))
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
                 path = self.path.split("?")[0]
+                if path == "/_call":
+                    call = standin.call_line(from_phone=form.get("from", "+84987654321"), keys=form.get("keys", ""),
+                                             to=form.get("to") or "+84111000111")
+                    heard = "".join(f"<li>{html.escape(line)}</li>" for line in call.heard)
+                    self._send(200, f"<meta charset=utf-8><h1>Người gọi nghe / the caller heard</h1><ol>{heard}</ol>"
+                               f"<p>Trạng thái / state: {html.escape(call.state)} {html.escape(call.queue or '')}</p>"
+                               "<a href=/>&larr;</a>".encode(), "text/html; charset=utf-8")
+                    return
                 if path == "/_reply":
                     twiml = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
                     answer = re.sub(r"<[^>]+>", " ", twiml.split("?>", 1)[-1]).strip()
@@ -176,7 +192,11 @@ class TwilioStandIn:
         )
         return (
             "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=15>"
-            "<title>Twilio stand-in</title><h1>Tin nhắn đã gửi / Messages sent (stand-in)</h1>"
+            "<title>Twilio stand-in</title>"
+            "<h1>Gọi tổng đài như người dân / call the line as the public</h1>"
+            "<form method=post action=/_call>Số gọi / from <input name=from value='+84987654321'> "
+            "Phím bấm / keys <input name=keys size=4 placeholder='1'> <button>Gọi 111 / call</button></form>"
+            "<h1>Tin nhắn đã gửi / Messages sent (stand-in)</h1>"
             "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Loại</th><th>Đến</th><th>Nội dung</th>"
             f"<th>Trạng thái</th><th>Trả lời như người nhận / reply as the recipient</th></tr>{rows}</table>"
         )
