@@ -29,6 +29,7 @@ def run_demo(*, port: int, twilio_port: int) -> None:
 
     upgrade()
     import_demo_roster()
+    seed_demo_operators()
     from devtools.twilio_standin import TwilioStandIn
 
     standin = TwilioStandIn(account_sid=settings.twilio_account_sid,
@@ -65,6 +66,22 @@ def import_demo_roster() -> None:
         uow.commit()
 
 
+def seed_demo_operators() -> None:
+    """Two operators on duty for the 111 line (their phones are the stand-in's), once."""
+    from sqlalchemy import select
+
+    from core.db import unit_of_work
+    from workflows.contact_models import DutyOperator
+
+    with unit_of_work() as uow:
+        if uow.session.execute(select(DutyOperator.id).limit(1)).first() is None:
+            uow.session.add_all([
+                DutyOperator(line="111", name="Tư vấn viên Lan", address="+84900000001", on_duty=True, ring_order=1),
+                DutyOperator(line="111", name="Tư vấn viên Minh", address="+84900000002", on_duty=True, ring_order=2),
+            ])
+        uow.commit()
+
+
 def _print_welcome(port: int, twilio_url: str) -> None:
     from intake.people.auth import issue_token
 
@@ -73,6 +90,7 @@ def _print_welcome(port: int, twilio_url: str) -> None:
 hotline111 đang chạy / is running
   Gửi báo cáo / report form ......... {base}/bao-cao
   Tin nhắn nhóm xã nhận / SMS sent .. {twilio_url}/
+  Gọi 111 như người dân / call 111 .. {twilio_url}/ (form at the top)
   Tài liệu API / API docs ........... {base}/docs
   Sơ đồ quy trình / workflow ........ {base}/api/v1/workflow.mmd
   Mã điều phối viên / operator token: {issue_token("demo-operator", "operator")}

@@ -7,6 +7,8 @@ import importlib
 import typer
 
 from core.logging import configure_logging
+from intake.cli.operators import callers as callers_app
+from intake.cli.operators import operators as operators_app
 from intake.cli.route import route
 from intake.cli.teams import app as teams_app
 
@@ -66,6 +68,8 @@ def token(
 
 
 app.add_typer(teams_app, name="teams")
+app.add_typer(operators_app, name="operators")
+app.add_typer(callers_app, name="callers")
 app.command(name="route", help=route.__doc__)(route)
 
 
