@@ -166,3 +166,20 @@ def test_unsigned_or_wrongly_signed_calls_are_refused(client, lines_file):
     assert client.post("/twilio/voice", data=form).status_code == 403
     assert client.post("/twilio/voice", data=form, headers={"X-Twilio-Signature": "bm90IGl0"}).status_code == 403
     assert client.post("/twilio/voice/menu", data={**form, "Digits": "1"}).status_code == 403
+
+
+def test_when_the_database_is_down_the_caller_still_hears_where_to_turn(public, lines_file, monkeypatch):
+    from core.db import reset_engine
+    from core.settings import reset_settings
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1")
+    reset_settings()
+    reset_engine()
+    try:
+        call = public.dial(from_=CALLER, to=LINE_111)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        reset_engine()
+    assert call.state == "ended" and "113" in call.said() and "115" in call.said()
+    _assert_vietnamese_and_anonymous(call)
