@@ -16,6 +16,7 @@ from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.problems import on_hotline_error, on_validation_error
+from intake.api.ratelimit import RateLimited, on_rate_limited
 from intake.telephony import twilio_webhooks
 from routing.locate import warm_up
 from workflows.context import active_policy
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
+    app.add_exception_handler(RateLimited, on_rate_limited)  # 429 with Retry-After
     for module in (health, api_reports, twilio_webhooks, api_cases):
         app.include_router(module.router)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db import for_update
 from core.settings import get_settings
+from notifier.folding import fold_before_send
 from notifier.models import OutboxMessage
 from notifier.ports import Caller, PermanentDeliveryError, SmsSender, TransientDeliveryError
 
@@ -54,6 +55,7 @@ def deliver(
     if msg is None or msg.status != "pending" or msg.next_attempt_at > now:
         return "skipped"
     msg.attempts += 1
+    fold_before_send(session, msg, now=now)  # a held burst to this phone goes out as this one SMS
     try:
         callback = status_callback_url(msg.id)
         if msg.channel == "voice":
