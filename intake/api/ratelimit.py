@@ -29,13 +29,11 @@ from intake.api.problems import problem
 
 log = logging.getLogger(__name__)
 
-# KEYS[1]: the counter; ARGV[1]: the window in seconds. Returns {count, seconds the window has left}.
+# KEYS[1]: the window's counter; ARGV[1]: the window in seconds. Atomic: a counter never lives forever.
 _HIT = """
 local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {count, ttl}
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
 """
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -73,15 +71,16 @@ def intake_limits() -> tuple[Limit, Limit]:
 def check(limit: Limit, subject: str, *, scope: str = "intake") -> None:
     """Count one request of `subject` (an address, a blind index) against `limit`; RateLimited if over."""
     window = limit.window_seconds
-    slot = int(utcnow().timestamp()) // window
+    now = int(utcnow().timestamp())
+    slot = now // window
     key = f"{get_settings().queue_name}:rl:{scope}:{limit.name}:{subject}:{slot}"
     try:
-        count, ttl = get_redis().eval(_HIT, 1, key, window)
+        count = get_redis().eval(_HIT, 1, key, window)
     except Exception as exc:  # fail open: losing the limit is better than losing a report
         log.warning("rate limit %s not checked, Redis did not answer (%s)", limit.name, type(exc).__name__)
         return
-    if int(count) > limit.most:
-        raise RateLimited(retry_after=max(1, int(ttl)), limit=limit.name)
+    if int(count) > limit.most:  # the window ends on a multiple of its length
+        raise RateLimited(retry_after=max(1, (slot + 1) * window - now), limit=limit.name)
 
 
 def check_address(request: Request) -> None:
