@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import typer
-from sqlalchemy import Column, Engine, TableClause, and_, column, not_, or_, select, table, update
+from sqlalchemy import Column, Engine, TableClause, and_, bindparam, column, not_, or_, select, table, update
 
 from core.crypto import CannotDecrypt, EncryptedJSON, EncryptedText, KeyRing, key_id_of, key_ring
 from core.db import Base, get_engine
@@ -108,10 +108,15 @@ def _rotate_table(
             rows = conn.execute(stmt).mappings().all()
             if not rows:
                 return
+            by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
             for row in rows:
                 values = _reencrypted(spec, row, ring, report)
                 if values:
-                    conn.execute(update(raw).where(key == row[spec.key]).values(**values))
+                    by_columns.setdefault(tuple(sorted(values)), []).append({"row_key": row[spec.key], **values})
+            for names, params in by_columns.items():  # one executemany per set of columns
+                stmt_update = update(raw).where(key == bindparam("row_key")).values(
+                    {name: bindparam(name) for name in names})
+                conn.execute(stmt_update, params)
             watermark = rows[-1][spec.key]
             report.rows += len(rows)
         yield len(rows)

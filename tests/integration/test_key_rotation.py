@@ -151,3 +151,30 @@ def test_reasons_overrides_and_facts_are_encrypted_at_rest(client) -> None:
     assert "Bố cháu là Trần Văn Hùng, say rượu" in reasons and "Bà ngoại Phạm Thị Lan báo lại" in reasons
     assert any(h.get("facts", {}).get("note") == "Cháu Hoa ở với dì Mai" for h in view["history"])
     assert "Phạm Thị Lan" in " ".join(view["routing"]["reasons"])
+
+
+def test_the_migration_runs_on_sqlite_and_old_clear_decisions_are_read_then_encrypted(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from intake.migrate import alembic_config
+    from workflows.models import RouteRecord
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config()
+    cfg.attributes["connection"] = engine
+    command.upgrade(cfg, "e7a19255f1ac")  # the schema before this change, with a decision stored in clear
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO route_records (id, case_id, decided_at, decided_by, decision) "
+                          "VALUES (1, 1, '2026-01-05 02:00:00', 'op', :d)"),
+                     {"d": '{"reasons": ["Tư vấn viên chuyển sang Xã A: bà Lan báo"], "recipients": []}'})
+    command.upgrade(cfg, "head")
+    with Session(engine) as s:
+        assert s.get(RouteRecord, 1).decision["reasons"] == ["Tư vấn viên chuyển sang Xã A: bà Lan báo"]  # type: ignore[union-attr]
+    assert rotate(engine).rewritten == 1
+    with engine.connect() as conn:
+        assert "Lan" not in conn.execute(text("SELECT decision FROM route_records")).scalar_one()
+    with Session(engine) as s:
+        assert s.get(RouteRecord, 1).decision["recipients"] == []  # type: ignore[union-attr]
+    engine.dispose()
