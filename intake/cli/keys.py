@@ -139,25 +139,42 @@ def _reencrypted(spec: EncryptedTable, row: object, ring: KeyRing, report: Rotat
     return values
 
 
-def key_counts(engine: Engine) -> dict[str, Counter[str]]:
-    """Per 'table.column': how many values each key id holds ('legacy': before key ids; 'clear': not encrypted)."""
+def key_counts(engine: Engine, *, check: bool = False) -> dict[str, Counter[str]]:
+    """Per 'table.column': how many values each key id holds ('legacy': before key ids; 'clear': not encrypted).
+
+    With `check`, every value is also opened: those no key of the ring opens count as 'unreadable'.
+    """
+    ring = key_ring()
     counts: dict[str, Counter[str]] = {}
     with engine.connect() as conn:
         for spec in encrypted_tables():
             raw = _raw(spec)
-            for name, _ in spec.columns:
+            for name, plaintext_ok in spec.columns:
                 counter = counts.setdefault(f"{spec.name}.{name}", Counter())
                 for (stored,) in conn.execute(select(raw.c[name]).where(raw.c[name].is_not(None))):
-                    counter[key_id_of(str(stored)) or "clear"] += 1
+                    kid = key_id_of(str(stored))
+                    counter[kid or "clear"] += 1
+                    if check and not (plaintext_ok and kid is None) and not _opens(ring, str(stored)):
+                        counter["unreadable"] += 1
     return counts
 
 
+def _opens(ring: KeyRing, stored: str) -> bool:
+    try:
+        ring.decrypt(stored)
+    except CannotDecrypt:
+        return False
+    return True
+
+
 @app.command("status")
-def status_command() -> None:
+def status_command(
+    check: bool = typer.Option(False, "--check", help="mở thử từng giá trị / try to open every value"),
+) -> None:
     """Số giá trị theo từng khóa / How many values each key id holds, per encrypted column."""
     ring = key_ring()
     typer.echo(f"khóa chính / primary key: {ring.primary}; vòng khóa / key ring: {', '.join(ring.kids)}")
-    for where, counter in key_counts(get_engine()).items():
+    for where, counter in key_counts(get_engine(), check=check).items():
         shown = ", ".join(f"{kid} {n}" for kid, n in sorted(counter.items())) or "—"
         typer.echo(f"{where}: {shown}")
 
