@@ -113,8 +113,15 @@ def _data_keys_spec() -> str:
     settings = get_settings()
     spec = settings.data_keys.get_secret_value() if settings.data_keys else ""
     if settings.data_keys_file:
-        spec = Path(settings.data_keys_file).read_text(encoding="utf-8") + "\n" + spec
+        path = Path(settings.data_keys_file)
+        spec = _keys_file(str(path), path.stat().st_mtime_ns) + "\n" + spec
     return spec
+
+
+@lru_cache(maxsize=4)
+def _keys_file(path: str, mtime_ns: int) -> str:
+    """Read again only when the file changes (every encryption asks for the ring)."""
+    return Path(path).read_text(encoding="utf-8")
 
 
 def key_ring() -> KeyRing:
@@ -214,7 +221,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False))
+        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False, default=str))
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         if value is None:

@@ -84,3 +84,15 @@ def test_blind_index_does_not_change_with_the_data_keys(data_keys) -> None:
     before = crypto.blind_index("+84987654321")
     data_keys("k9:rotated")
     assert crypto.blind_index("+84987654321") == before
+
+
+def test_keys_can_come_from_a_file(data_keys, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("# newest first\nk3:from-a-file\nk2:older\n", encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_DATA_KEYS_FILE", str(keys))
+    data_keys(None)
+    try:
+        assert crypto.key_ring().kids == ("k3", "k2", "k0")
+    finally:
+        monkeypatch.delenv("HOTLINE_DATA_KEYS_FILE")
+        reset_settings()
