@@ -103,6 +103,8 @@ def parse_data_keys(spec: str) -> list[tuple[str, str]]:
         kid, secret = kid.strip(), secret.strip()
         if not sep or not _KID.match(kid) or not secret:
             raise ValueError("HOTLINE_DATA_KEYS: each key is 'id:secret' (id: letters, digits, - or _)")
+        if kid == LEGACY_KID:
+            raise ValueError(f"HOTLINE_DATA_KEYS: {LEGACY_KID!r} is the key of HOTLINE_SECRET_KEY; use another id")
         if kid in {k for k, _ in pairs}:
             raise ValueError(f"HOTLINE_DATA_KEYS: key id {kid!r} appears twice")
         pairs.append((kid, secret))
@@ -130,9 +132,7 @@ def key_ring() -> KeyRing:
 
 @lru_cache(maxsize=8)
 def _ring(secret: str, spec: str) -> KeyRing:
-    pairs = parse_data_keys(spec)
-    if LEGACY_KID not in {kid for kid, _ in pairs}:
-        pairs.append((LEGACY_KID, secret))  # the key every installation had before key ids
+    pairs = [*parse_data_keys(spec), (LEGACY_KID, secret)]  # k0: the key every installation had before key ids
     keys = [_fernet(_key(value, b"field-encryption")) for _, value in pairs]
     return KeyRing(tuple(kid for kid, _ in pairs), tuple(keys))
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 
+from core.crypto import key_ring
 from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
@@ -25,6 +26,7 @@ from workflows.context import active_policy
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     require_real_secret(get_settings())
+    key_ring()  # a malformed HOTLINE_DATA_KEYS stops the service here, not at the first report
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
     yield

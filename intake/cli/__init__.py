@@ -41,6 +41,7 @@ def serve(host: str = "127.0.0.1", port: int = 8111) -> None:
 @app.command()
 def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừng / drain the queue and exit")) -> None:
     """Chạy worker RQ (gửi tin, hẹn giờ) và bộ quét hạn / Run the RQ worker, its scheduler and the sweeper."""
+    from core.crypto import key_ring
     from core.settings import get_settings, require_real_secret
     from intake.runtime import run_worker
     from routing.locate import warm_up
@@ -48,6 +49,7 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
 
     configure_logging()
     require_real_secret(get_settings())
+    key_ring()  # a malformed HOTLINE_DATA_KEYS stops the worker at start
     active_policy()
     warm_up()
     run_worker(burst=burst)

@@ -74,7 +74,7 @@ def test_the_marker_is_never_written_back_over_a_value() -> None:
         crypto.EncryptedText().process_bind_param(crypto.Unreadable("k1"), None)
 
 
-@pytest.mark.parametrize("spec", ["k1", "k1:", "bad id:x", "k1:a,k1:b"])
+@pytest.mark.parametrize("spec", ["k1", "k1:", "bad id:x", "k1:a,k1:b", "k0:x"])
 def test_bad_key_lists_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="HOTLINE_DATA_KEYS"):
         crypto.parse_data_keys(spec)
