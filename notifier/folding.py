@@ -3,7 +3,8 @@
 When an assignment SMS is queued (`hold_for_burst`), the first one to a phone goes out at once and
 opens a fold window (HOTLINE_FOLD_WINDOW_SECONDS); the next ones to that phone inside the window are
 held until its end. Just before a message is sent (`fold_before_send`), every held assignment to the
-same phone is folded into it: one SMS lists the count, the commune and the first references.
+same phone is folded into it: one SMS lists the count, the commune and the first references; a
+folded SMS opens a new window, so a flood that goes on is told once per window.
 
 Nothing is lost: each case keeps its own outbox row (status "folded", `folded_into` naming the row
 whose SMS carried it), its own acknowledgement clock and its own escalation. Emergency cases and
@@ -95,6 +96,8 @@ def fold_before_send(session: Session, msg: OutboxMessage, *, now: datetime) -> 
         fold.folded_into = msg.id
     folds = [mine, *(fold for _, fold in others)]
     msg.body = folded_sms(folds)
+    # The burst may go on: what arrives within another window is held for the next folded SMS.
+    mine.window_end = max(mine.window_end, now + timedelta(seconds=get_settings().fold_window_seconds))
     return len(folds)
 
 

@@ -87,6 +87,13 @@ def test_a_burst_to_one_commune_is_one_sms_that_counts_the_new_cases(clock) -> N
         clocks = uow.session.execute(select(Timer.case_id).where(
             Timer.clock == "acknowledge", Timer.kind == "deadline", Timer.fired_at.is_(None))).scalars().all()
     assert len(set(clocks)) == 6
+    clock.advance(timedelta(seconds=30))  # the flood goes on: the next case waits for the next folded SMS
+    later = [_open(), _open()]
+    _deliver_all()
+    assert len(phone.sent) == 2
+    clock.advance(timedelta(minutes=2))
+    _deliver_all()
+    assert len(phone.sent) == 3 and phone.sent[2][1].startswith("111: 2 ca moi") and later[1] in phone.sent[2][1]
 
 
 def test_an_emergency_is_never_held(clock) -> None:
