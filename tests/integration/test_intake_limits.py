@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,18 +21,24 @@ REPORT = {"description": "Cháu bé bị đánh", "location": "xã Cam Lộ, Qu�
 
 
 @pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def limits() -> Iterator[object]:
+    saved = dict(os.environ)
+
     def use(**values: object) -> None:
         for name, value in values.items():
-            monkeypatch.setenv(f"HOTLINE_{name.upper()}", str(value))
+            os.environ[f"HOTLINE_{name.upper()}"] = str(value)
         reset_settings()
 
+    # The suite lifts the limits (tests/conftest.py); here they are the defaults unless a test says otherwise.
+    for name in ("HOTLINE_INTAKE_LIMIT_PER_ADDRESS", "HOTLINE_INTAKE_LIMIT_PER_PHONE"):
+        os.environ.pop(name, None)
+    reset_settings()
     clock = FrozenClock(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
     previous = set_clock(clock)
     yield use
     set_clock(previous)
-    for name in ("INTAKE_LIMIT_PER_ADDRESS", "INTAKE_LIMIT_PER_PHONE", "TRUSTED_PROXIES", "REDIS_URL"):
-        monkeypatch.delenv(f"HOTLINE_{name}", raising=False)
+    os.environ.clear()
+    os.environ.update(saved)
     reset_settings()
 
 
