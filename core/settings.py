@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr = SecretStr("")  # the first one; later ones are kept in the database
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
-    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    secret_key: SecretStr = SecretStr(DEV_SECRET)  # key "k0" of the data key ring; blind indexes; signing
+    data_keys: SecretStr | None = None  # newer data keys, newest first: "k2:secret,k1:secret" (core.crypto)
+    data_keys_file: Path | None = None  # the same, one "id:secret" a line
     sla_policy: Path | None = None
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
     shift_lead_phones: list[str] = Field(default_factory=list)  # told at once when a danger call waits
@@ -47,6 +49,12 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
     log_level: str = "INFO"
+    # Public intake limits (intake.api.ratelimit): reports per client address / per reporter phone per window.
+    intake_limit_per_address: int = Field(default=30, ge=1)
+    intake_limit_per_phone: int = Field(default=5, ge=1)
+    intake_limit_window_seconds: int = Field(default=600, ge=1)
+    trusted_proxies: str = ""  # IPs or CIDRs, comma-separated; only their X-Forwarded-For is believed
+    fold_window_seconds: float = Field(default=120, ge=0)  # new cases for one phone within it: one SMS
 
     @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod

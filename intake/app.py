@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 
+from core.crypto import key_ring
 from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
@@ -16,6 +17,7 @@ from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.problems import on_hotline_error, on_validation_error
+from intake.api.ratelimit import RateLimited, on_rate_limited
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_intake, zalo_webhooks
 from routing.locate import warm_up
 from workflows.context import active_policy
@@ -24,6 +26,7 @@ from workflows.context import active_policy
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     require_real_secret(get_settings())
+    key_ring()  # a malformed HOTLINE_DATA_KEYS stops the service here, not at the first report
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
     yield
@@ -39,6 +42,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
+    app.add_exception_handler(RateLimited, on_rate_limited)  # 429 with Retry-After
     for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases):
         app.include_router(module.router)
 

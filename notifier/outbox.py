@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db import for_update
 from notifier.callbacks import status_callback_url
+from notifier.folding import fold_before_send
 from notifier.models import OutboxMessage
 from notifier.ports import Caller, PermanentDeliveryError, SmsSender, TransientDeliveryError
 
@@ -49,6 +50,7 @@ def deliver(
     if msg is None or msg.status != "pending" or msg.next_attempt_at > now:
         return "skipped"
     msg.attempts += 1
+    fold_before_send(session, msg, now=now)  # a held burst to this phone goes out as this one SMS
     try:
         callback = status_callback_url(msg.id, msg.channel)
         if msg.channel == "voice":

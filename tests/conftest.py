@@ -5,7 +5,6 @@ Pure tests need none of it; fixtures connect only when a test asks for them.
 
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import uuid
@@ -27,6 +26,10 @@ os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
 os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"
 os.environ["HOTLINE_QUEUE_NAME"] = f"hotline-test-{uuid.uuid4().hex[:8]}"  # no other run can take our jobs
 os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
+# Every test posts from one address: the flood limits are lifted here and tested on their own
+# (tests/integration/test_intake_limits.py).
+os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_ADDRESS", "1000000")
+os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_PHONE", "1000000")
 
 
 def _loopback(address: object) -> bool:
@@ -93,10 +96,9 @@ def db(pg_url: str) -> Iterator[str]:
     from sqlalchemy import text
 
     from core.db import Base, get_engine
+    from intake.tables import import_all
 
-    for module in ("notifier.models", "routing.models", "workflows.models", "workflows.contact_models",
-                   "notifier.zalo_models"):
-        importlib.import_module(module)  # every table, whatever this test happened to import
+    import_all()  # every table, whatever this test happened to import
 
     with get_engine().begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

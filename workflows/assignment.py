@@ -6,6 +6,7 @@ from datetime import datetime
 
 from core.clock import utcnow
 from core.db import UnitOfWork
+from notifier.folding import FoldInfo, folded_with
 from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms
 from workflows.effects import message, record
@@ -34,17 +35,27 @@ def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bo
                reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
         return False
     deadline = open_deadline(case, "acknowledge")
+    respond_by = deadline.due_at if deadline else now
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=deadline.due_at if deadline else now, escalated=escalated,
+        respond_by=respond_by, escalated=escalated,
     ))
+    # A burst of new cases for one phone is folded into one SMS; an emergency or an escalation never waits.
+    fold = None if escalated or case.urgency == "emergency" else FoldInfo(
+        reference=case.reference, commune=case.commune_name or "", urgency=case.urgency, respond_by=respond_by)
     message(uow, case, to=str(person["phone"]), body=text, now=now,
-            purpose="escalation" if escalated else "assignment")
+            purpose="escalation" if escalated else "assignment", fold=fold)
     return True
 
 
 def fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
-    """An assignment that cannot be delivered goes to the next contact of the chain at once."""
+    """An assignment that cannot be delivered goes to the next contact of the chain at once
+    (with every case a folded SMS carried)."""
+    for carried in [msg, *folded_with(uow.session, msg.id)]:
+        _fail_over_one(uow, carried)
+
+
+def _fail_over_one(uow: UnitOfWork, msg: OutboxMessage) -> None:
     if msg.case_id is None or msg.purpose not in {"assignment", "escalation"}:
         return
     case = uow.session.get(Case, msg.case_id)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from core.db import UnitOfWork
-from core.queue import enqueue
+from core.queue import enqueue, schedule
+from notifier.folding import FoldInfo, hold_for_burst
 from notifier.outbox import queue_message
 from workflows.models import Case, CaseHistory
 
@@ -15,18 +17,29 @@ DELIVER_JOB = "workflows.jobs.deliver_message"
 def record(
     case: Case, *, event: str, actor: str, via: str, now: datetime,
     reason: str | None = None, from_state: str | None = None, to_state: str | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> None:
     case.history.append(CaseHistory(at=now, actor=actor, via=via, event=event,
-                                    from_state=from_state, to_state=to_state, reason=reason))
+                                    from_state=from_state, to_state=to_state, reason=reason, facts=facts or None))
 
 
 def message(
-    uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms"
+    uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
+    fold: FoldInfo | None = None,
 ) -> None:
-    """Write a message into the outbox now; wake the deliverer once the transaction has committed."""
+    """Write a message into the outbox now; wake the deliverer once the transaction has committed.
+
+    With `fold`, a burst of assignments to one phone is held and sent as one SMS (notifier.folding).
+    """
     msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
                         purpose=purpose, now=now)
     outbox_id = msg.id
+    held_until = hold_for_burst(uow.session, msg, fold, now=now) if fold is not None else None
+    if held_until is not None:
+        at = held_until
+        uow.after_commit(lambda: schedule(DELIVER_JOB, at, outbox_id, job_id=f"outbox-{outbox_id}-fold",
+                                          messages=True))
+        return
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
 
 

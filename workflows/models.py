@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
-from core.crypto import EncryptedText
+from core.crypto import EncryptedJSON, EncryptedText
 from core.db import Base, UtcDateTime
 
 
@@ -88,7 +88,8 @@ class RouteRecord(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_by: Mapped[str] = mapped_column(String(64), default="system")
-    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Encrypted: an operator's override reason (and the reporter's words among the candidates) can identify.
+    decision: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
 
 
 class CaseHistory(Base):
@@ -104,7 +105,9 @@ class CaseHistory(Base):
     event: Mapped[str] = mapped_column(String(40))  # a trigger, or sla_breached / reminder_sent
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(Text)
+    # Free text (a decline reason, an override reason) and the facts given with a move can identify someone.
+    reason: Mapped[str | None] = mapped_column(EncryptedText(plaintext_ok=True))
+    facts: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
 
 
 class Timer(Base):

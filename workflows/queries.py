@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
-from core.clock import utcnow
+from core.clock import as_utc, utcnow
+from core.crypto import UNREADABLE_JSON, Unreadable
 from core.db import UnitOfWork
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.ids import normalise_reference
 from workflows.models import Case, CaseRead
+
+log = logging.getLogger(__name__)
+PROTECTED = ("description", "location_text", "child_name", "child_age", "reporter_name", "reporter_phone")
 
 
 def read_case(
@@ -27,6 +36,7 @@ def read_case(
             raise Forbidden("Bạn không có quyền xem ca này", "You may not see this case")
         s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose=purpose, at=utcnow()))
         view = case_view(case, with_identity=with_identity)
+        _log_unreadable(case)
         uow.commit()
         return view
 
@@ -47,7 +57,8 @@ def case_view(case: Case, *, with_identity: bool) -> dict[str, Any]:
         ],
         "history": [
             {"at": h.at.isoformat(), "actor": h.actor, "via": h.via, "event": h.event,
-             "from": h.from_state, "to": h.to_state, "reason": h.reason}
+             "from": h.from_state, "to": h.to_state, "reason": h.reason,
+             **({"facts": h.facts} if with_identity and h.facts else {})}
             for h in case.history
         ],
     }
@@ -61,12 +72,64 @@ def case_view(case: Case, *, with_identity: bool) -> dict[str, Any]:
     return view
 
 
+def _log_unreadable(case: Case) -> None:
+    """A value no key opens reads as a marker; the row ids go to the log (never the values)."""
+    fields = [name for name in PROTECTED if isinstance(getattr(case, name), Unreadable)]
+    fields += [f"case_history[{h.id}].reason" for h in case.history if isinstance(h.reason, Unreadable)]
+    fields += [f"case_history[{h.id}].facts" for h in case.history if h.facts == UNREADABLE_JSON]
+    fields += [f"route_records[{d.id}].decision" for d in case.decisions if d.decision == UNREADABLE_JSON]
+    if fields:
+        log.error("case id %s: cannot decrypt %s (a key missing from HOTLINE_DATA_KEYS?)", case.id, ", ".join(fields))
+
+
 def cases_in_state(uow: UnitOfWork, *, state: str, limit: int = 200) -> list[dict[str, Any]]:
-    """A work list (e.g. needs_routing): no identities in it."""
+    """The first page of a work list (kept for callers that want a plain list)."""
+    return cases_page(uow, state=state, limit=limit).items
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def cases_page(
+    uow: UnitOfWork, *, state: str, limit: int = 50, cursor: str | None = None, province_code: str | None = None,
+) -> Page:
+    """One page of a work list, oldest first; `next_cursor` continues after its last row (keyset paging).
+
+    The cursor is opaque to callers: the (received_at, id) of the last row, so a case arriving
+    meanwhile neither shifts nor repeats a page.
+    """
+    stmt = select(Case).where(Case.state == state)
+    if province_code is not None:
+        stmt = stmt.where(Case.province_code == province_code)
+    if cursor:
+        after_at, after_id = _read_cursor(cursor)
+        stmt = stmt.where(or_(Case.received_at > after_at, and_(Case.received_at == after_at, Case.id > after_id)))
     with uow:
-        rows = uow.session.execute(
-            select(Case).where(Case.state == state).order_by(Case.received_at).limit(limit)
-        ).scalars()
-        return [{"reference": c.reference, "state": c.state, "urgency": c.urgency,
-                 "received_at": c.received_at.isoformat(), "province_code": c.province_code,
-                 "commune": c.commune_name} for c in rows]
+        rows = list(uow.session.execute(stmt.order_by(Case.received_at, Case.id).limit(limit + 1)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [_listed(c) for c in rows]
+        next_cursor = _make_cursor(rows[-1].received_at, rows[-1].id) if more and rows else None
+        return Page(items, next_cursor)
+
+
+def _listed(c: Case) -> dict[str, Any]:
+    return {"reference": c.reference, "state": c.state, "urgency": c.urgency,
+            "received_at": c.received_at.isoformat(), "province_code": c.province_code, "commune": c.commune_name}
+
+
+def _make_cursor(received_at: datetime, case_id: int) -> str:
+    raw = f"{as_utc(received_at).isoformat()}|{case_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, case_id = raw.partition("|")
+        return as_utc(datetime.fromisoformat(at)), int(case_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise InvalidInput("Con trỏ trang không hợp lệ", "Invalid page cursor", field="cursor") from exc

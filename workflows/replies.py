@@ -16,6 +16,7 @@ from core.ids import normalise_reference
 from notifier.models import OutboxMessage
 from notifier.outbox import record_status
 from notifier.templates import ascii_fold
+from workflows.actors import actor_for_phone
 from workflows.effects import reply
 from workflows.models import RawSubmission
 from workflows.routing_step import recipients
@@ -92,7 +93,7 @@ def _answer(uow: UnitOfWork, *, from_phone: str, body: str) -> str:
     if parsed.trigger == "decline" and not parsed.reason:
         return f"111: Vui long ghi ly do: TUCHOI {parsed.reference} <ly do>."
     try:  # a refused trigger raises before anything changes
-        transition(uow, case, parsed.trigger, actor=f"phone:{from_phone[-4:]}", via="sms",
+        transition(uow, case, parsed.trigger, actor=actor_for_phone(uow, case, from_phone), via="sms",
                    now=utcnow(), reason=parsed.reason)
     except HotlineError as exc:
         return ascii_fold(f"111: Ca {parsed.reference}: {exc.vi}")

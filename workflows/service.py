@@ -117,13 +117,19 @@ def transition(
     step = fire(case, trigger, actor=actor, via=via, reason=reason, **facts)
     _apply_facts(case, trigger, facts)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
-           from_state=step.source, to_state=step.dest)
+           from_state=step.source, to_state=step.dest, facts=_kept_facts(facts))
     if step.source != step.dest:
         case.escalation_level = 0
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
     return step
+
+
+def _kept_facts(facts: dict[str, Any]) -> dict[str, Any] | None:
+    """What was said with a move (a plan, a decision), kept encrypted in the history; the role is the token's."""
+    kept = {k: v for k, v in facts.items() if k != "actor_role"}
+    return kept or None
 
 
 def _apply_facts(case: Case, trigger: str, facts: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from core.errors import Forbidden
 from intake.people.auth import Principal, current_principal, may_see_case
 from workflows.diagram import mermaid
 from workflows.models import Case
-from workflows.queries import cases_in_state, read_case
+from workflows.queries import cases_page, read_case
 from workflows.service import apply, reroute
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -60,12 +60,19 @@ def post_route(reference: str, body: RouteIn, who: Who) -> dict[str, Any]:
     return {"reference": case.reference, "state": case.state, "commune_code": case.commune_code}
 
 
-@router.get("/cases", summary="A work list by state, e.g. needs_routing (no identities)")
-def list_cases(who: Who, state: Annotated[str, Query(max_length=32)] = "needs_routing") -> list[dict[str, Any]]:
+@router.get("/cases", summary="A work list by state, e.g. needs_routing, a page at a time (no identities)")
+def list_cases(
+    who: Who,
+    state: Annotated[str, Query(max_length=32)] = "needs_routing",
+    limit: Annotated[int, Query(ge=1, le=200, description="số ca mỗi trang / cases per page")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor của trang trước")] = None,
+) -> dict[str, Any]:
     if who.role not in {"operator", "supervisor", "admin"}:
-        return []
-    rows = cases_in_state(UnitOfWork(), state=state)
-    return [r for r in rows if may_see_case(who, province_code=r["province_code"])]
+        return {"items": [], "next_cursor": None}
+    province = who.province if who.role == "supervisor" else None  # the access rule, inside the query
+    page = cases_page(UnitOfWork(), state=state, limit=limit, cursor=cursor, province_code=province)
+    items = [r for r in page.items if may_see_case(who, province_code=r["province_code"])]
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.get("/workflow.mmd", response_class=PlainTextResponse, summary="The case workflow as Mermaid")

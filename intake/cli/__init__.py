@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from core.logging import configure_logging
+from intake.cli.keys import app as keys_app
 from intake.cli.operators import callers as callers_app
 from intake.cli.operators import operators as operators_app
 from intake.cli.route import route
@@ -42,6 +43,7 @@ def serve(host: str = "127.0.0.1", port: int = 8111) -> None:
 @app.command()
 def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừng / drain the queue and exit")) -> None:
     """Chạy worker RQ (gửi tin, hẹn giờ) và bộ quét hạn / Run the RQ worker, its scheduler and the sweeper."""
+    from core.crypto import key_ring
     from core.settings import get_settings, require_real_secret
     from intake.runtime import run_worker
     from routing.locate import warm_up
@@ -49,6 +51,7 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
 
     configure_logging()
     require_real_secret(get_settings())
+    key_ring()  # a malformed HOTLINE_DATA_KEYS stops the worker at start
     active_policy()
     warm_up()
     run_worker(burst=burst)
@@ -70,6 +73,7 @@ def token(
 app.add_typer(teams_app, name="teams")
 app.add_typer(operators_app, name="operators")
 app.add_typer(callers_app, name="callers")
+app.add_typer(keys_app, name="keys")
 app.command(name="route", help=route.__doc__)(route)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import workflows.contact_models
-import workflows.models  # noqa: F401
 from core.db import Base, get_engine
+from intake.tables import import_all
+
+import_all()  # every package's tables
 
 target_metadata = Base.metadata
 

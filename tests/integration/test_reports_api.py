@@ -57,7 +57,7 @@ def test_unknown_place_waits_in_needs_routing(client) -> None:
     from intake.people.auth import issue_token
 
     listed = client.get("/api/v1/cases?state=needs_routing",
-                        headers={"authorization": f"Bearer {issue_token('op', 'operator')}"}).json()
+                        headers={"authorization": f"Bearer {issue_token('op', 'operator')}"}).json()["items"]
     assert [c["reference"] for c in listed] == [response.json()["reference"]]
 
 

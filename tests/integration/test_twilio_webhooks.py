@@ -61,6 +61,9 @@ def test_failed_assignment_falls_over_to_the_next_contact(client) -> None:
         assert uow.session.execute(select(Case.assignee_order)).scalar_one() == 1
 
 
+OTHER_TEAMS_OFFICER = "+84935111222"  # Xã Tây Hòa (deploy/demo/roster.csv)
+
+
 def test_team_reply_is_applied_once(client) -> None:
     client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"})
     with unit_of_work() as uow:
@@ -70,8 +73,12 @@ def test_team_reply_is_applied_once(client) -> None:
     first = _signed_post(client, "/twilio/sms", params)
     again = _signed_post(client, "/twilio/sms", params)
     assert first.status_code == 200 and first.text == again.text and "Da ghi nhan" in first.text
-    stranger = _signed_post(client, "/twilio/sms", {**params, "MessageSid": "SM" + "c" * 32, "From": "+84900000000"})
-    assert "khong thuoc" in stranger.text
+    other_team = _signed_post(client, "/twilio/sms", {**params, "MessageSid": "SM" + "c" * 32,
+                                                      "From": OTHER_TEAMS_OFFICER})
+    assert "khong thuoc" in other_team.text
+    # someone on no roster at all is the public writing to the line, not a command
+    stranger = _signed_post(client, "/twilio/sms", {**params, "MessageSid": "SM" + "d" * 32, "From": "+84900000000"})
+    assert "goi ngay 111" in stranger.text
     with unit_of_work() as uow:
         assert uow.session.execute(select(Case.state)).scalar_one() == "acknowledged"
 
