@@ -57,6 +57,11 @@ def signing_key() -> bytes:
     return _derive(b"signing")
 
 
+def token_signing_key() -> bytes:
+    """Signs API bearer tokens; derived apart from the data-encryption and link-signing keys."""
+    return _derive(b"api-token-signing")
+
+
 class EncryptedText(TypeDecorator[str]):
     """A column whose value is stored encrypted (Fernet) and read back in clear."""
 

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
 
 from core.errors import HotlineError
 from core.logging import configure_logging
@@ -16,7 +15,9 @@ from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.problems import on_hotline_error, on_validation_error
+from intake.people import web as people_web
 from intake.telephony import twilio_webhooks
+from intake.web.docs import docs_router, mount_static
 from routing.locate import warm_up
 from workflows.context import active_policy
 
@@ -36,15 +37,15 @@ def create_app() -> FastAPI:
         description="Tiếp nhận và điều phối ca bảo vệ trẻ em (111) / Child-protection hotline intake",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below with our own copy of Swagger UI
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
-    for module in (health, api_reports, twilio_webhooks, api_cases):
+    for module in (health, api_reports, twilio_webhooks, api_cases, people_web):
         app.include_router(module.router)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/bao-cao")
+    app.include_router(docs_router(app))
+    mount_static(app)
 
     @app.get("/api/v1/ping", include_in_schema=False)
     def ping() -> dict[str, bool]:

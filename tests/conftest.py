@@ -22,6 +22,8 @@ TEST_POLICY = Path(__file__).parent / "fixtures" / "sla_policy_fast.toml"
 
 # Settings every test process (and the workers it starts) sees; nothing points outside this machine.
 os.environ.setdefault("HOTLINE_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("HOTLINE_TWILIO_ACCOUNT_SID", "ACtest0000000000000000000000000000")  # demo values are refused
+os.environ.setdefault("HOTLINE_TWILIO_AUTH_TOKEN", "test-twilio-auth-token")
 os.environ.setdefault("HOTLINE_PUBLIC_BASE_URL", "http://127.0.0.1:9")
 os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
 os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"
@@ -94,7 +96,7 @@ def db(pg_url: str) -> Iterator[str]:
 
     from core.db import Base, get_engine
 
-    for module in ("notifier.models", "routing.models", "workflows.models"):
+    for module in ("notifier.models", "routing.models", "workflows.models", "workflows.people_models"):
         importlib.import_module(module)  # every table, whatever this test happened to import
 
     with get_engine().begin() as conn:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from core.db import UnitOfWork
-from core.errors import Forbidden, NotFound
 from core.ids import normalise_reference
+from workflows.access_audit import HiddenCase, missing_case
 from workflows.models import Case, CaseRead
 
 
@@ -22,10 +22,12 @@ def read_case(
         s = uow.session
         case = s.execute(select(Case).where(Case.reference == normalise_reference(reference))).scalar_one_or_none()
         if case is None:
-            raise NotFound(f"Không tìm thấy ca {reference}", f"No case {reference}", field="reference")
+            raise missing_case(reference)
         if not may_see(case):
-            raise Forbidden("Bạn không có quyền xem ca này", "You may not see this case")
+            raise HiddenCase(reference, case_id=case.id)  # like a missing case; the front door audits it
         s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose=purpose, at=utcnow()))
+        if with_identity:  # seeing who the child and the reporter are is its own audit record
+            s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose="identity_view", at=utcnow()))
         view = case_view(case, with_identity=with_identity)
         uow.commit()
         return view
@@ -68,5 +70,5 @@ def cases_in_state(uow: UnitOfWork, *, state: str, limit: int = 200) -> list[dic
             select(Case).where(Case.state == state).order_by(Case.received_at).limit(limit)
         ).scalars()
         return [{"reference": c.reference, "state": c.state, "urgency": c.urgency,
-                 "received_at": c.received_at.isoformat(), "province_code": c.province_code,
-                 "commune": c.commune_name} for c in rows]
+                 "received_at": c.received_at.isoformat(), "line": c.line, "province_code": c.province_code,
+                 "commune_code": c.commune_code, "commune": c.commune_name} for c in rows]

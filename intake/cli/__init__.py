@@ -9,6 +9,8 @@ import typer
 from core.logging import configure_logging
 from intake.cli.route import route
 from intake.cli.teams import app as teams_app
+from intake.cli.tokens import app as tokens_app
+from intake.cli.users import app as users_app
 
 app = typer.Typer(
     help="hotline111: tiếp nhận và điều phối ca bảo vệ trẻ em / child-protection hotline intake.",
@@ -55,17 +57,19 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
 @app.command()
 def token(
     user: str = typer.Option(..., help="tên người dùng / user name"),
-    role: str = typer.Option("operator", help="operator | supervisor | admin | commune_chair"),
+    role: str = typer.Option("operator", help="operator | shift_lead | commune_* | province_supervisor | admin"),
     province: str = typer.Option("", help="mã tỉnh cho giám sát viên / a supervisor's province code"),
-    commune: str = typer.Option("", help="mã xã cho chủ tịch UBND xã / a commune chair's commune code"),
+    commune: str = typer.Option("", help="mã xã cho cán bộ xã / a commune role's commune code"),
 ) -> None:
-    """Cấp mã truy cập API / Issue an API bearer token."""
+    """Cấp nhanh mã API, tạo người dùng nếu chưa có (chạy thử) / Quick token, making the user if missing (demo)."""
     from intake.people.auth import issue_token
 
     typer.echo(issue_token(user, role, province or None, commune or None))
 
 
 app.add_typer(teams_app, name="teams")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 app.command(name="route", help=route.__doc__)(route)
 
 
