@@ -32,7 +32,7 @@ INSIDERS = {
 }
 
 
-NEIGHBOUR = Place(line="111", province="44", commune="19612")  # another commune of the same province
+NEIGHBOUR = Place(line="111", province="44", commune="18880")  # another commune of the same province
 # What is "somewhere else" for each role: another line for the line's people, another province for a
 # supervisor, another commune (in the same province or not) for the commune's people.
 OUTSIDE = {
