@@ -53,17 +53,21 @@ def _locked_until(
     return until if now < until else None
 
 
-def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str) -> SignIn:
+def _lock(session: DbSession, name: str, client: str, now: datetime) -> datetime | None:
     settings = get_settings()
+    locks = [
+        _locked_until(session, SignInAttempt.username, name, limit=settings.signin_max_failures, now=now),
+        _locked_until(session, SignInAttempt.client, client, limit=settings.signin_max_failures_per_client, now=now),
+    ]
+    return max((t for t in locks if t is not None), default=None)
+
+
+def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str) -> SignIn:
     name, client = username.strip().lower()[:64], (client or "?")[:64]
     now = utcnow()
     with uow:
         s = uow.session
-        locks = [
-            _locked_until(s, SignInAttempt.username, name, limit=settings.signin_max_failures, now=now),
-            _locked_until(s, SignInAttempt.client, client, limit=settings.signin_max_failures_per_client, now=now),
-        ]
-        until = max((t for t in locks if t is not None), default=None)
+        until = _lock(s, name, client, now)
         if until is not None:
             return SignIn("locked", retry_after=until - now)
         user = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
@@ -77,7 +81,7 @@ def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str) -> Si
             return SignIn("ok", user_id=user.id)
     # The failure that reaches the limit locks at once: say so now rather than on the next try.
     with uow:
-        until = _locked_until(uow.session, SignInAttempt.username, name, limit=settings.signin_max_failures, now=now)
+        until = _lock(uow.session, name, client, now)
     if until is not None:
         return SignIn("locked", retry_after=until - now)
     return SignIn("wrong")
