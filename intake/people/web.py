@@ -35,6 +35,13 @@ def current_session(request: Request) -> sessions.Session | None:
     return sessions.load(UnitOfWork(), request.cookies.get(sessions.COOKIE))
 
 
+def session_for_form(request: Request, csrf_token: str | None) -> sessions.Session | None:
+    """The session behind a form POST, only when the form carries that session's own CSRF token.
+    Every staff form that changes something checks it this way."""
+    session = current_session(request)
+    return session if session is not None and session.csrf_ok(csrf_token) else None
+
+
 def _secure() -> bool:
     return get_settings().public_base_url.startswith("https://")
 
@@ -96,9 +103,9 @@ def signin_submit(
 def signout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "",
             lang: Annotated[str | None, Form(max_length=5)] = None) -> Response:
     language = _lang(request, lang)
-    session = current_session(request)
-    if session is not None:
-        if not session.csrf_ok(csrf_token):
+    if current_session(request) is not None:
+        session = session_for_form(request, csrf_token)
+        if session is None:
             return HTMLResponse(people_texts(language)["expired_form"], status_code=400, headers=NO_STORE)
         sessions.end(UnitOfWork(), session_id=session.session_id, by="sign-out")
     done = RedirectResponse("/dang-nhap" + _suffix(language), status_code=303)
