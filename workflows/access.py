@@ -69,7 +69,7 @@ def scope_problem(role: str, *, line: str | None, province: str | None, commune:
     """Why this role and scope cannot be given to a user (None when they can)."""
     if role not in ROLES:
         return f"unknown role {role!r}; one of {', '.join(sorted(ROLES))}"
-    if role in LINE_ROLES and not line:
+    if role in LINE_ROLES and not (line and len(line) <= 8 and line.isascii() and line.isalnum()):
         return f"a {role} works on a line (e.g. {DEFAULT_LINE})"
     if role in COMMUNE_ROLES and not (commune and len(commune) == 5 and commune.isdigit()):
         return f"a {role} belongs to a commune (5-digit 2025 code)"

@@ -62,9 +62,14 @@ def token(
     commune: str = typer.Option("", help="mã xã cho cán bộ xã / a commune role's commune code"),
 ) -> None:
     """Cấp nhanh mã API, tạo người dùng nếu chưa có (chạy thử) / Quick token, making the user if missing (demo)."""
+    from core.errors import HotlineError
     from intake.people.auth import issue_token
 
-    typer.echo(issue_token(user, role, province or None, commune or None))
+    try:
+        typer.echo(issue_token(user, role, province or None, commune or None))
+    except HotlineError as exc:
+        typer.echo(f"{exc.vi} / {exc.en}", err=True)
+        raise typer.Exit(1) from None
 
 
 app.add_typer(teams_app, name="teams")

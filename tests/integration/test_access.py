@@ -214,6 +214,9 @@ def test_cli_users_and_tokens(client) -> None:
     assert added.exit_code == 0, added.output
     assert "commune 19597 (province 44)" in added.output
     assert runner.invoke(app, ["users", "add", "x", "--role", "root", "--no-password"]).exit_code == 1
+    assert runner.invoke(app, ["users", "add", "op9", "--role", "operator", "--line", "1" * 9,
+                               "--no-password"]).exit_code == 1
+    assert runner.invoke(app, ["token", "--user", "sup", "--role", "supervisor"]).exit_code == 1  # no province
     assert runner.invoke(app, ["users", "add", "ngan", "--role", "operator", "--password-stdin"],
                          input="short\n").exit_code == 1  # too short a password
     issued = runner.invoke(app, ["tokens", "issue", "--user", "minh", "--expires", "12h"])

@@ -139,3 +139,24 @@ def test_the_pages_speak_english_on_request(client) -> None:
     wrong = client.post("/dang-nhap?lang=en", data={"username": "x", "password": "y", "csrf_token": _csrf(page.text),
                                                      "lang": "en"})
     assert "Wrong user name or password." in wrong.text
+
+
+def test_the_session_cookie_is_secure_behind_https(db, redis_conn, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.settings import reset_settings
+    from intake.app import create_app
+
+    monkeypatch.setenv("HOTLINE_PUBLIC_BASE_URL", "https://111.example.vn")
+    reset_settings()
+    try:
+        _operator()
+        with TestClient(create_app(), base_url="https://testserver") as secure:
+            page = secure.get("/dang-nhap")
+            assert "Secure" in page.headers["set-cookie"]
+            done = _sign_in(secure, "lan", PASSWORD)
+            assert done.status_code == 303 and "Secure" in done.headers["set-cookie"]
+            assert "HttpOnly" in done.headers["set-cookie"]
+    finally:
+        monkeypatch.undo()
+        reset_settings()
