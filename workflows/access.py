@@ -45,15 +45,15 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 class Principal:
     """Who is asking: a signed-in user or a token's user, with the role and scope stored for them."""
 
-    username: str
+    user: str  # the user name: what the audit trail and the case history record
     role: str
     line: str | None = None
     province: str | None = None
     commune: str | None = None
 
     @property
-    def user(self) -> str:  # the name the audit trail and the case history record
-        return self.username
+    def username(self) -> str:
+        return self.user
 
 
 @dataclass(frozen=True)

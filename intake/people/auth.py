@@ -15,9 +15,9 @@ from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.people import tokens
 from intake.people.users import ensure_user
-from workflows.access import Principal
+from workflows.access import Place, Principal, may_view_case
 
-__all__ = ["Principal", "Unauthorized", "current_principal", "issue_token"]
+__all__ = ["Principal", "Unauthorized", "current_principal", "issue_token", "may_see_case", "read_token"]
 
 
 class Unauthorized(HotlineError):
@@ -45,3 +45,15 @@ def issue_token(
     `hotline token`). Real accounts are made with `hotline users add` and `hotline tokens issue`."""
     ensure_user(UnitOfWork(), username=user, role=role, line=line, province=province, commune=commune)
     return tokens.issue(UnitOfWork(), username=user, lifetime=lifetime, label="issue_token").token
+
+
+def read_token(token: str) -> Principal | None:
+    """The principal behind a token, or None (kept for callers written before stored tokens)."""
+    return tokens.verify(UnitOfWork(), token)
+
+
+def may_see_case(
+    who: Principal, *, province_code: str | None, commune_code: str | None = None, line: str | None = "111"
+) -> bool:
+    """Kept for callers written before workflows.access; it is that policy (`may_view_case`)."""
+    return may_view_case(who, Place(line=line, province=province_code, commune=commune_code))
