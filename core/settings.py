@@ -50,11 +50,12 @@ class Settings(BaseSettings):
 def demo_secrets_in_use(settings: Settings) -> list[str]:
     """The settings still holding a demo value (a known secret is no secret)."""
     found = []
-    if settings.secret_key.get_secret_value() == DEV_SECRET:
+    secret, token = settings.secret_key.get_secret_value(), settings.twilio_auth_token.get_secret_value()
+    if secret == DEV_SECRET or secret.startswith("change-me"):  # also the sample file's placeholders
         found.append("HOTLINE_SECRET_KEY")
-    if settings.twilio_auth_token.get_secret_value() == DEMO_TWILIO_TOKEN:
+    if token == DEMO_TWILIO_TOKEN or token.startswith("change-me"):
         found.append("HOTLINE_TWILIO_AUTH_TOKEN")
-    if settings.twilio_account_sid == DEMO_TWILIO_SID:
+    if settings.twilio_account_sid == DEMO_TWILIO_SID or "xxxxxxxx" in settings.twilio_account_sid:
         found.append("HOTLINE_TWILIO_ACCOUNT_SID")
     return found
 

@@ -123,5 +123,9 @@ def test_demo_secrets_are_refused_outside_the_sqlite_demo() -> None:
         require_real_secret(demo.model_copy(update={"secret_key": SecretStr("a-real-one"),
                                                     "twilio_auth_token": SecretStr("real")}))
     require_real_secret(demo.model_copy(update={"database_url": "sqlite:///demo.db"}))  # the demo runs
+    sample = demo.model_copy(update={"secret_key": SecretStr("change-me-to-64-random-characters"),
+                                     "twilio_auth_token": SecretStr("change-me"),
+                                     "twilio_account_sid": "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})
+    assert len(demo_secrets_in_use(sample)) == 3  # deploy/hotline.env.example's placeholders, copied as they are
     require_real_secret(demo.model_copy(update={"secret_key": SecretStr("k"), "twilio_auth_token": SecretStr("t"),
                                                 "twilio_account_sid": "AC" + "1" * 32}))
