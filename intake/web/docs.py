@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
-SWAGGER = "/static/swagger-ui"
+SWAGGER = "/static/swagger_ui"
 
 
 def mount_static(app: FastAPI) -> None:

@@ -14,5 +14,5 @@ def test_docs_render_offline_with_the_operations_listed(page) -> None:
     assert any("/api/v1/reports" in p for p in paths) and any("/api/v1/cases/{reference}" in p for p in paths)
     assert page.locator("button.authorize").count() == 1  # the bearer token can be given in the page
     shoot(page, "docs")
-    assert any(u.endswith("/static/swagger-ui/swagger-ui-bundle.js") for u in requested)
+    assert any(u.endswith("/static/swagger_ui/swagger-ui-bundle.js") for u in requested)
     assert not page.offline_guard.blocked, page.offline_guard.blocked  # nothing tried the internet
