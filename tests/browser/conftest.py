@@ -33,9 +33,10 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def live_app(db: str, redis_conn: object) -> Iterator[str]:
-    """The whole app (uvicorn) on a free loopback port, on the test database."""
+@pytest.fixture(scope="session")
+def live_app(pg_url: str) -> Iterator[str]:
+    """The whole app (uvicorn) on a free loopback port, on the run's test database (each test's `page`
+    empties the tables first)."""
     import uvicorn
 
     from devtools.embedded_redis import free_port
@@ -74,7 +75,7 @@ class Offline:
 
 
 @pytest.fixture
-def page(browser: object, live_app: str, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: object, live_app: str, db: str, redis_conn: object) -> Iterator[object]:
     context = browser.new_context(viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",  # type: ignore[attr-defined]
                                   base_url=live_app)
     offline = Offline()
