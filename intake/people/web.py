@@ -114,12 +114,14 @@ def signout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] =
 
 
 def _scope(user: UserView, t: dict[str, str]) -> str:
+    places = gazetteer.load()
+    province = places.province(user.province) if user.province else None
     if user.commune:
-        found = gazetteer.load().commune(user.commune)
-        return f"{t['commune']} {user.commune}" + (f" ({found.name})" if found else "")
-    if user.province:
-        prov = gazetteer.load().province(user.province)
-        return f"{t['province']} {user.province}" + (f" ({prov.name})" if prov else "")
+        commune = places.commune(user.commune)
+        name = commune.name if commune else f"{t['commune']} {user.commune}"
+        return f"{name} ({t['code']} {user.commune})" + (f", {province.name}" if province else "")
+    if province is not None:
+        return f"{province.name} ({t['code']} {province.code})"
     if user.line:
         return f"{t['line']} {user.line}"
     return t["national"]

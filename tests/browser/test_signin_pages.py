@@ -77,5 +77,5 @@ def test_a_commune_chair_sees_their_commune_as_scope(page) -> None:
     _sign_in(page, "chu-tich", PASSWORD)
     page.wait_for_url("**/")
     assert page.locator("#role").inner_text() == "Chủ tịch UBND xã"
-    assert page.locator("#scope").inner_text() == "Xã 19597 (Xã Cam Lộ)"
+    assert page.locator("#scope").inner_text() == "Xã Cam Lộ (mã 19597), Tỉnh Quảng Trị"
     shoot(page, "landing-commune-chair")
