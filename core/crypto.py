@@ -184,6 +184,9 @@ def read_stored(stored: str, *, plaintext_ok: bool) -> str:
     except CannotDecrypt as exc:
         log.warning("a protected value cannot be decrypted (%s)", exc)
         return Unreadable(key_id_of(stored))
+def token_signing_key() -> bytes:
+    """Signs API bearer tokens; derived apart from the data-encryption and link-signing keys."""
+    return _derive(b"api-token-signing")
 
 
 class EncryptedText(TypeDecorator[str]):

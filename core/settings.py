@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "hotline111"
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 (refused outside the SQLite demo)
+DEMO_TWILIO_SID = "ACdemo00000000000000000000000000"
+DEMO_TWILIO_TOKEN = "demo-auth-token"  # noqa: S105 (refused outside the SQLite demo)
 
 
 class Settings(BaseSettings):
@@ -19,8 +21,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'hotline.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
     public_base_url: str = "http://127.0.0.1:8111"
-    twilio_account_sid: str = "ACdemo00000000000000000000000000"
-    twilio_auth_token: SecretStr = SecretStr("demo-auth-token")
+    twilio_account_sid: str = DEMO_TWILIO_SID
+    twilio_auth_token: SecretStr = SecretStr(DEMO_TWILIO_TOKEN)
     twilio_from: str = "+84111000111"
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_seconds: float = 10.0
@@ -55,6 +57,14 @@ class Settings(BaseSettings):
     intake_limit_window_seconds: int = Field(default=600, ge=1)
     trusted_proxies: str = ""  # IPs or CIDRs, comma-separated; only their X-Forwarded-For is believed
     fold_window_seconds: float = Field(default=120, ge=0)  # new cases for one phone within it: one SMS
+    # People: sessions end after this much idleness, or this long after sign-in whatever happens.
+    session_idle_minutes: int = Field(default=30, gt=0)
+    session_max_hours: int = Field(default=12, gt=0)
+    # Sign-in: this many failures for one user name (or many more from one address) lock it for a while.
+    signin_max_failures: int = Field(default=5, gt=0)
+    signin_max_failures_per_client: int = Field(default=20, gt=0)
+    signin_lockout_minutes: int = Field(default=15, gt=0)
+    api_token_max_days: int = Field(default=365, gt=0)
 
     @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod
@@ -63,12 +73,28 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
+def demo_secrets_in_use(settings: Settings) -> list[str]:
+    """The settings still holding a demo value (a known secret is no secret)."""
+    found = []
+    secret, token = settings.secret_key.get_secret_value(), settings.twilio_auth_token.get_secret_value()
+    if secret == DEV_SECRET or secret.startswith("change-me"):  # also the sample file's placeholders
+        found.append("HOTLINE_SECRET_KEY")
+    if token == DEMO_TWILIO_TOKEN or token.startswith("change-me"):
+        found.append("HOTLINE_TWILIO_AUTH_TOKEN")
+    if settings.twilio_account_sid == DEMO_TWILIO_SID or "xxxxxxxx" in settings.twilio_account_sid:
+        found.append("HOTLINE_TWILIO_ACCOUNT_SID")
+    return found
+
+
 def require_real_secret(settings: Settings) -> None:
-    """The dev secret is for the SQLite demo only: with real data it would leave identities readable."""
-    if settings.secret_key.get_secret_value() == DEV_SECRET and not settings.database_url.startswith("sqlite"):
+    """Demo secrets are for the SQLite demo only: with real data they would leave identities readable
+    and let anyone forge Twilio's webhooks. `serve` and `worker` refuse to start with them."""
+    demo = demo_secrets_in_use(settings)
+    if demo and not settings.database_url.startswith("sqlite"):
+        names = ", ".join(demo)
         raise SystemExit(
-            "HOTLINE_SECRET_KEY chưa được đặt (chỉ dùng mặc định cho bản chạy thử SQLite). / "
-            "Set HOTLINE_SECRET_KEY: the default is for the SQLite demo only."
+            f"Chưa đặt {names} (giá trị mặc định chỉ dùng cho bản chạy thử SQLite). / "
+            f"Set {names}: the defaults are for the SQLite demo only."
         )
 
 

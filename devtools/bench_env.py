@@ -27,7 +27,8 @@ def bench_environment(extra_env: dict[str, str] | None = None) -> Iterator[tuple
     admin = create_engine(os.environ.get("HOTLINE_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
                           isolation_level="AUTOCOMMIT")
     name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    saved = {k: os.environ.get(k) for k in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL", "HOTLINE_SECRET_KEY")}
+    saved = {k: os.environ.get(k) for k in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL", "HOTLINE_SECRET_KEY",
+                                         "HOTLINE_TWILIO_ACCOUNT_SID", "HOTLINE_TWILIO_AUTH_TOKEN")}
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp, admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
         redis_proc = None
@@ -36,6 +37,8 @@ def bench_environment(extra_env: dict[str, str] | None = None) -> Iterator[tuple
             os.environ["HOTLINE_DATABASE_URL"] = admin.url.set(database=name).render_as_string(hide_password=False)
             os.environ["HOTLINE_REDIS_URL"] = redis_url
             os.environ["HOTLINE_SECRET_KEY"] = secrets.token_urlsafe(32)  # throwaway data, throwaway key
+            os.environ["HOTLINE_TWILIO_ACCOUNT_SID"] = "AC" + secrets.token_hex(16)  # demo values are refused
+            os.environ["HOTLINE_TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
             reset_settings()
             reset_engine()
             upgrade()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -80,17 +81,30 @@ def seed_demo_operators() -> None:
                 DutyOperator(line="111", name="Tư vấn viên Minh", address="+84900000002", on_duty=True, ring_order=2),
             ])
         uow.commit()
+def demo_operator_password() -> str:
+    """The demo operator signs in with a password made up at each start (no known password anywhere)."""
+    from core.db import UnitOfWork
+    from intake.people.users import add_user, list_users, reset_password
+
+    if any(u.username == "demo-operator" for u in list_users(UnitOfWork())):
+        return reset_password(UnitOfWork(), username="demo-operator")
+    password = secrets.token_urlsafe(12)
+    add_user(UnitOfWork(), username="demo-operator", role="operator", password=password,
+             display_name="Tư vấn viên (chạy thử)")
+    return password
 
 
 def _print_welcome(port: int, twilio_url: str) -> None:
     from intake.people.auth import issue_token
 
+    password = demo_operator_password()
     base = f"http://127.0.0.1:{port}"
     print(f"""
 hotline111 đang chạy / is running
   Gửi báo cáo / report form ......... {base}/bao-cao
   Tin nhắn nhóm xã nhận / SMS sent .. {twilio_url}/
   Gọi 111 như người dân / call 111 .. {twilio_url}/ (form at the top)
+  Đăng nhập cán bộ / staff sign-in .. {base}/dang-nhap  (demo-operator / {password})
   Tài liệu API / API docs ........... {base}/docs
   Sơ đồ quy trình / workflow ........ {base}/api/v1/workflow.mmd
   Mã điều phối viên / operator token: {issue_token("demo-operator", "operator")}

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
 
 from core.crypto import key_ring
 from core.errors import HotlineError
@@ -18,7 +17,9 @@ from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.problems import on_hotline_error, on_validation_error
 from intake.api.ratelimit import RateLimited, on_rate_limited
+from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_intake, zalo_webhooks
+from intake.web.docs import docs_router, mount_static
 from routing.locate import warm_up
 from workflows.context import active_policy
 
@@ -39,16 +40,17 @@ def create_app() -> FastAPI:
         description="Tiếp nhận và điều phối ca bảo vệ trẻ em (111) / Child-protection hotline intake",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below with our own copy of Swagger UI
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
     app.add_exception_handler(RateLimited, on_rate_limited)  # 429 with Retry-After
-    for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases):
+    for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases,
+                   people_web):
         app.include_router(module.router)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/bao-cao")
+    app.include_router(docs_router(app))
+    mount_static(app)
 
     @app.get("/api/v1/ping", include_in_schema=False)
     def ping() -> dict[str, bool]:

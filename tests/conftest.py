@@ -21,6 +21,8 @@ TEST_POLICY = Path(__file__).parent / "fixtures" / "sla_policy_fast.toml"
 
 # Settings every test process (and the workers it starts) sees; nothing points outside this machine.
 os.environ.setdefault("HOTLINE_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("HOTLINE_TWILIO_ACCOUNT_SID", "ACtest0000000000000000000000000000")  # demo values are refused
+os.environ.setdefault("HOTLINE_TWILIO_AUTH_TOKEN", "test-twilio-auth-token")
 os.environ.setdefault("HOTLINE_PUBLIC_BASE_URL", "http://127.0.0.1:9")
 os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
 os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"

@@ -64,7 +64,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
 TERMINAL: frozenset[str] = frozenset({"counselling", "information", "silent", "merged", "closed"})
 VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "system"})
 RISK_LEVELS: frozenset[str] = frozenset({"high", "medium", "low"})
-CLOSING_ROLES: frozenset[str] = frozenset({"supervisor", "commune_chair"})
+CLOSING_ROLES: frozenset[str] = frozenset({"province_supervisor", "supervisor", "commune_chair"})
 
 
 class HasState(Protocol):

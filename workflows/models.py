@@ -51,6 +51,7 @@ class Case(Base):
     risk_level: Mapped[str | None] = mapped_column(String(10))
     immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)  # T0, the legal clocks count from it
+    line: Mapped[str] = mapped_column(String(8), default="111", server_default="111", index=True)  # hotline line
 
     # Identity and everything that could identify a child or reporter: encrypted at rest.
     description: Mapped[str] = mapped_column(EncryptedText)

@@ -15,8 +15,9 @@ from sqlalchemy import and_, or_, select
 from core.clock import as_utc, utcnow
 from core.crypto import UNREADABLE_JSON, Unreadable
 from core.db import UnitOfWork
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.ids import normalise_reference
+from workflows.access_audit import HiddenCase, missing_case
 from workflows.models import Case, CaseRead
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,12 @@ def read_case(
         s = uow.session
         case = s.execute(select(Case).where(Case.reference == normalise_reference(reference))).scalar_one_or_none()
         if case is None:
-            raise NotFound(f"Không tìm thấy ca {reference}", f"No case {reference}", field="reference")
+            raise missing_case(reference)
         if not may_see(case):
-            raise Forbidden("Bạn không có quyền xem ca này", "You may not see this case")
+            raise HiddenCase(reference, case_id=case.id)  # like a missing case; the front door audits it
         s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose=purpose, at=utcnow()))
+        if with_identity:  # seeing who the child and the reporter are is its own audit record
+            s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose="identity_view", at=utcnow()))
         view = case_view(case, with_identity=with_identity)
         _log_unreadable(case)
         uow.commit()
@@ -118,7 +121,8 @@ def cases_page(
 
 def _listed(c: Case) -> dict[str, Any]:
     return {"reference": c.reference, "state": c.state, "urgency": c.urgency,
-            "received_at": c.received_at.isoformat(), "province_code": c.province_code, "commune": c.commune_name}
+            "received_at": c.received_at.isoformat(), "line": c.line, "province_code": c.province_code,
+            "commune_code": c.commune_code, "commune": c.commune_name}
 
 
 def _make_cursor(received_at: datetime, case_id: int) -> str:

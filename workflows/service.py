@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import utcnow
 from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict
 from core.ids import new_reference, normalise_reference
 from notifier.templates import informed_sms
 from workflows import assignment
+from workflows.access_audit import HiddenCase, missing_case
 from workflows.contacts import contact_became_case
 from workflows.context import active_policy
 from workflows.effects import message, record
@@ -104,9 +105,9 @@ def lock_case(uow: UnitOfWork, reference: str, *, allowed: Callable[[Case], bool
     stmt = select(Case).where(Case.reference == normalise_reference(reference))
     case = s.execute(for_update(s, stmt)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"Không tìm thấy ca {reference}", f"No case {reference}", field="reference")
+        raise missing_case(reference)
     if allowed is not None and not allowed(case):
-        raise Forbidden("Bạn không có quyền với ca này", "You may not act on this case")
+        raise HiddenCase(reference, case_id=case.id)  # like a missing case; the front door audits it
     return case
 
 

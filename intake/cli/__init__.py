@@ -12,6 +12,8 @@ from intake.cli.operators import callers as callers_app
 from intake.cli.operators import operators as operators_app
 from intake.cli.route import route
 from intake.cli.teams import app as teams_app
+from intake.cli.tokens import app as tokens_app
+from intake.cli.users import app as users_app
 
 app = typer.Typer(
     help="hotline111: tiếp nhận và điều phối ca bảo vệ trẻ em / child-protection hotline intake.",
@@ -60,20 +62,27 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
 @app.command()
 def token(
     user: str = typer.Option(..., help="tên người dùng / user name"),
-    role: str = typer.Option("operator", help="operator | supervisor | admin | commune_chair"),
+    role: str = typer.Option("operator", help="operator | shift_lead | commune_* | province_supervisor | admin"),
     province: str = typer.Option("", help="mã tỉnh cho giám sát viên / a supervisor's province code"),
-    commune: str = typer.Option("", help="mã xã cho chủ tịch UBND xã / a commune chair's commune code"),
+    commune: str = typer.Option("", help="mã xã cho cán bộ xã / a commune role's commune code"),
 ) -> None:
-    """Cấp mã truy cập API / Issue an API bearer token."""
+    """Cấp nhanh mã API, tạo người dùng nếu chưa có (chạy thử) / Quick token, making the user if missing (demo)."""
+    from core.errors import HotlineError
     from intake.people.auth import issue_token
 
-    typer.echo(issue_token(user, role, province or None, commune or None))
+    try:
+        typer.echo(issue_token(user, role, province or None, commune or None))
+    except HotlineError as exc:
+        typer.echo(f"{exc.vi} / {exc.en}", err=True)
+        raise typer.Exit(1) from None
 
 
 app.add_typer(teams_app, name="teams")
 app.add_typer(operators_app, name="operators")
 app.add_typer(callers_app, name="callers")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 app.command(name="route", help=route.__doc__)(route)
 
 

@@ -23,7 +23,10 @@ from workflows.models import Case, CaseHistory, Timer
 from workflows.reports import NewReport
 from workflows.service import apply, open_ticket
 
-OPERATOR = {"authorization": f"Bearer {issue_token('op', 'operator')}"}
+
+def _operator() -> dict[str, str]:
+    """An operator's token (its user lives in the test database, so it is made inside a test)."""
+    return {"authorization": f"Bearer {issue_token('op', 'operator')}"}
 
 
 @pytest.fixture
@@ -105,7 +108,7 @@ def test_a_case_that_cannot_be_decrypted_is_read_with_a_marker_not_a_500(client,
                                                "child_name": "Lê Văn Tám"}).json()["reference"]
     case_id = _break(ref)
     with caplog.at_level(logging.ERROR, logger="workflows.queries"):
-        response = client.get(f"/api/v1/cases/{ref}?identity=true", headers=OPERATOR)
+        response = client.get(f"/api/v1/cases/{ref}?identity=true", headers=_operator())
     assert response.status_code == 200, response.text
     assert response.json()["identity"]["child_name"] == UNREADABLE_TEXT
     assert response.json()["identity"]["description"] == "Trẻ bị đánh"
@@ -133,21 +136,21 @@ def test_the_sweeper_fires_the_timer_of_a_case_it_cannot_decrypt(db, redis_conn,
 def test_reasons_overrides_and_facts_are_encrypted_at_rest(client) -> None:
     ref = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"}
                       ).json()["reference"]
-    declined = client.post(f"/api/v1/cases/{ref}/transitions", headers=OPERATOR,
+    declined = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(),
                            json={"trigger": "decline", "reason": "Bố cháu là Trần Văn Hùng, say rượu"})
     assert declined.status_code == 200, declined.text
-    routed = client.post(f"/api/v1/cases/{ref}/route", headers=OPERATOR,
+    routed = client.post(f"/api/v1/cases/{ref}/route", headers=_operator(),
                          json={"commune_code": "19597", "reason": "Bà ngoại Phạm Thị Lan báo lại"})
     assert routed.status_code == 200, routed.text
-    client.post(f"/api/v1/cases/{ref}/transitions", headers=OPERATOR, json={"trigger": "acknowledge"})
-    assessed = client.post(f"/api/v1/cases/{ref}/transitions", headers=OPERATOR, json={
+    client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json={"trigger": "acknowledge"})
+    assessed = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json={
         "trigger": "report_assessment", "facts": {"risk_level": "high", "note": "Cháu Hoa ở với dì Mai"}})
     assert assessed.status_code == 200, assessed.text
     stored = " ".join(str(v) for row in _raw("SELECT reason, facts FROM case_history") for v in row)
     stored += " ".join(str(v) for row in _raw("SELECT decision FROM route_records") for v in row)
     for secret in ("Hùng", "Phạm Thị Lan", "Hoa", "Mai"):
         assert secret not in stored
-    view = client.get(f"/api/v1/cases/{ref}?identity=true", headers=OPERATOR).json()
+    view = client.get(f"/api/v1/cases/{ref}?identity=true", headers=_operator()).json()
     reasons = [h["reason"] for h in view["history"]]
     assert "Bố cháu là Trần Văn Hùng, say rượu" in reasons and "Bà ngoại Phạm Thị Lan báo lại" in reasons
     assert any(h.get("facts", {}).get("note") == "Cháu Hoa ở với dì Mai" for h in view["history"])

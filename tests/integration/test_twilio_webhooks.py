@@ -91,7 +91,7 @@ def test_case_read_needs_a_token_and_is_audited(client) -> None:
                                                      "location": "xã Cam Lộ, Quảng Trị"}).json()["reference"]
     assert client.get(f"/api/v1/cases/{reference}").status_code == 401
     other = issue_token("sup-hn", "supervisor", "01")
-    assert client.get(f"/api/v1/cases/{reference}", headers={"authorization": f"Bearer {other}"}).status_code == 403
+    assert client.get(f"/api/v1/cases/{reference}", headers={"authorization": f"Bearer {other}"}).status_code == 404
     mine = issue_token("sup-qt", "supervisor", "44")
     view = client.get(f"/api/v1/cases/{reference}", headers={"authorization": f"Bearer {mine}"}).json()
     assert view["state"] == "assigned" and view["timers"] and view["history"]

@@ -1,0 +1,144 @@
+"""Staff pages: sign in (`/dang-nhap`), sign out (`/dang-xuat`), and the landing page (`/`).
+
+No JavaScript. Every form carries a CSRF token: the sign-in form a one-off token in a short-lived
+cookie (there is no session yet), every form after that the session's own token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from core.clock import local
+from core.db import UnitOfWork
+from core.settings import get_settings
+from intake.people import sessions
+from intake.people.signin import sign_in
+from intake.people.texts import people_texts
+from intake.people.users import UserView
+from intake.web.i18n import pick_language
+from intake.web.templating import render
+from routing import gazetteer
+from workflows.access import ROLE_NAMES
+
+router = APIRouter(include_in_schema=False)
+SIGNIN_CSRF_COOKIE = "hl_signin_csrf"
+NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+
+
+def current_session(request: Request) -> sessions.Session | None:
+    """The signed-in person behind this request, if any (for every staff page)."""
+    return sessions.load(UnitOfWork(), request.cookies.get(sessions.COOKIE))
+
+
+def session_for_form(request: Request, csrf_token: str | None) -> sessions.Session | None:
+    """The session behind a form POST, only when the form carries that session's own CSRF token.
+    Every staff form that changes something checks it this way."""
+    session = current_session(request)
+    return session if session is not None and session.csrf_ok(csrf_token) else None
+
+
+def _secure() -> bool:
+    return get_settings().public_base_url.startswith("https://")
+
+
+def _lang(request: Request, form_lang: str | None = None) -> str:
+    return form_lang if form_lang in ("vi", "en") else pick_language(request)
+
+
+def _suffix(lang: str) -> str:
+    return "?lang=en" if lang == "en" else ""
+
+
+def _signin_page(lang: str, *, status: int = 200, message: str | None = None, username: str = "") -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    page = render("signin.html", status=status, lang=lang, t=people_texts(lang), csrf=token, message=message,
+                   username=username, suffix=_suffix(lang), other=("vi" if lang == "en" else "en"))
+    page.set_cookie(SIGNIN_CSRF_COOKIE, token, max_age=1800, httponly=True, samesite="lax", secure=_secure(),
+                    path="/dang-nhap")
+    page.headers.update(NO_STORE)
+    return page
+
+
+@router.get("/dang-nhap")
+def signin_form(request: Request) -> Response:
+    if current_session(request) is not None:
+        return RedirectResponse("/" + _suffix(_lang(request)), status_code=303)
+    return _signin_page(_lang(request))
+
+
+@router.post("/dang-nhap")
+def signin_submit(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    lang: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    language = _lang(request, lang)
+    t = people_texts(language)
+    expected = request.cookies.get(SIGNIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _signin_page(language, status=400, message=t["expired_form"], username=username[:64])
+    client = request.client.host if request.client else "?"
+    result = sign_in(UnitOfWork(), username=username, password=password, client=client)
+    if result.outcome == "locked":
+        return _signin_page(language, status=429, message=t["locked"].format(minutes=result.minutes),
+                            username=username[:64])
+    if result.outcome != "ok" or result.user_id is None:
+        return _signin_page(language, status=401, message=t["wrong"], username=username[:64])
+    cookie, _ = sessions.start(UnitOfWork(), user_id=result.user_id, client=client)
+    done = RedirectResponse("/" + _suffix(language), status_code=303)
+    done.set_cookie(sessions.COOKIE, cookie, httponly=True, samesite="lax", secure=_secure(), path="/",
+                    max_age=get_settings().session_max_hours * 3600)
+    done.delete_cookie(SIGNIN_CSRF_COOKIE, path="/dang-nhap")
+    return done
+
+
+@router.post("/dang-xuat")
+def signout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "",
+            lang: Annotated[str | None, Form(max_length=5)] = None) -> Response:
+    language = _lang(request, lang)
+    if current_session(request) is not None:
+        session = session_for_form(request, csrf_token)
+        if session is None:
+            return HTMLResponse(people_texts(language)["expired_form"], status_code=400, headers=NO_STORE)
+        sessions.end(UnitOfWork(), session_id=session.session_id, by="sign-out")
+    done = RedirectResponse("/dang-nhap" + _suffix(language), status_code=303)
+    done.delete_cookie(sessions.COOKIE, path="/")
+    return done
+
+
+def _scope(user: UserView, t: dict[str, str]) -> str:
+    places = gazetteer.load()
+    province = places.province(user.province) if user.province else None
+    if user.commune:
+        commune = places.commune(user.commune)
+        name = commune.name if commune else f"{t['commune']} {user.commune}"
+        return f"{name} ({t['code']} {user.commune})" + (f", {province.name}" if province else "")
+    if province is not None:
+        return f"{province.name} ({t['code']} {province.code})"
+    if user.line:
+        return f"{t['line']} {user.line}"
+    return t["national"]
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/bao-cao" + _suffix(pick_language(request)))  # the public lands on the form
+    lang = _lang(request)
+    t = people_texts(lang)
+    user = session.user
+    role = ROLE_NAMES.get(user.role, (user.role, user.role))[0 if lang == "vi" else 1]
+    page = render("home.html", lang=lang, t=t, user=user, role=role, scope=_scope(user, t), csrf=session.csrf_token,
+                  signed_in_at=local(session.created_at).strftime("%H:%M %d/%m/%Y"),
+                  ends_at=local(session.expires_at).strftime("%H:%M %d/%m/%Y"),
+                  suffix=_suffix(lang), other=("vi" if lang == "en" else "en"))
+    page.headers.update(NO_STORE)
+    return page
