@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from core.errors import HotlineError
 from core.logging import configure_logging
@@ -15,7 +18,8 @@ from core.settings import get_settings, require_real_secret
 from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
-from intake.api.problems import on_hotline_error, on_validation_error
+from intake.api.input_guard import InputGuard
+from intake.api.problems import on_database_down, on_hotline_error, on_validation_error
 from intake.telephony import twilio_webhooks
 from routing.locate import warm_up
 from workflows.context import active_policy
@@ -39,6 +43,9 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
+    for down in (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
+        app.add_exception_handler(down, on_database_down)
+    app.add_middleware(InputGuard)
     for module in (health, api_reports, twilio_webhooks, api_cases):
         app.include_router(module.router)
 

@@ -5,30 +5,61 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from core.db import UnitOfWork
-from core.errors import Forbidden
+from core.errors import Forbidden, InvalidInput
+from intake.api.problems import problem_responses
 from intake.people.auth import Principal, current_principal, may_see_case
 from workflows.diagram import mermaid
+from workflows.facts import FACTS, parse_facts
+from workflows.machine import STATES, TRIGGERS
 from workflows.models import Case
 from workflows.queries import cases_in_state, read_case
 from workflows.service import apply, reroute
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Who = Annotated[Principal, Depends(current_principal)]
+Reference = Annotated[str, Path(min_length=1, max_length=32, description="mã ca / the case reference")]
+PROTECTED = problem_responses(401, 403, 404)
+
+
+def _facts_schema() -> dict[str, Any]:
+    """Every fact any trigger takes; which ones a trigger needs is checked per trigger (workflows.facts)."""
+    properties: dict[str, Any] = {}
+    for trigger, model in FACTS.items():
+        for name, prop in model.model_json_schema()["properties"].items():
+            properties[name] = {**prop, "description": f"{trigger}"}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
 class TransitionIn(BaseModel):
-    trigger: str = Field(description="e.g. acknowledge, decline, report_assessment, approve_plan")
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: str = Field(description="e.g. acknowledge, decline, report_assessment, approve_plan",
+                         json_schema_extra={"enum": list(TRIGGERS)})
     reason: str | None = Field(default=None, max_length=1000)
-    facts: dict[str, Any] = Field(default_factory=dict, description="what the guard needs, e.g. risk_level")
+    facts: dict[str, Any] = Field(
+        default_factory=dict, json_schema_extra=_facts_schema(),
+        description="chỉ những gì bước này cần / only what this trigger needs: report_assessment {risk_level}, "
+                    "separate {decision}, draft_plan {plan}; anything else is refused",
+    )
+
+    @field_validator("trigger")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in TRIGGERS:
+            raise PydanticCustomError("trigger", "unknown trigger", {"expected": ", ".join(TRIGGERS)})
+        return value
 
 
-@router.get("/cases/{reference}", summary="A case: state, timers, history, breaches (read is audited)")
-def get_case(reference: str, who: Who, identity: bool = False) -> dict[str, Any]:
+@router.get("/cases/{reference}", summary="A case: state, timers, history, breaches (read is audited)",
+            responses=PROTECTED)
+def get_case(reference: Reference, who: Who, identity: bool = False) -> dict[str, Any]:
     return read_case(UnitOfWork(), reference=reference, reader=who.user, via="api", purpose="case_view",
                      may_see=_access(who), with_identity=identity)
 
@@ -38,11 +69,17 @@ def _access(who: Principal) -> Callable[[Case], bool]:
     return lambda case: may_see_case(who, province_code=case.province_code, commune_code=case.commune_code)
 
 
-@router.post("/cases/{reference}/transitions", summary="Move a case through the workflow")
-def post_transition(reference: str, body: TransitionIn, who: Who) -> dict[str, Any]:
-    facts = {**body.facts, "actor_role": who.role}  # the role comes from the token, never from the body
+@router.post("/cases/{reference}/transitions", summary="Move a case through the workflow",
+             responses={**PROTECTED, **problem_responses(409)})
+def post_transition(reference: Reference, body: TransitionIn, who: Who) -> dict[str, Any]:
+    try:
+        facts = parse_facts(body.trigger, body.facts)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", "facts", *e["loc"])} for e in exc.errors(include_url=False)]) from None
+    # The role comes from the token, never from the body.
     case = apply(UnitOfWork(), reference=reference, trigger=body.trigger, actor=who.user, via="api",
-                 reason=body.reason, allowed=_access(who), **facts)
+                 reason=body.reason, allowed=_access(who), facts=facts, actor_role=who.role)
     return {"reference": case.reference, "state": case.state}
 
 
@@ -51,8 +88,9 @@ class RouteIn(BaseModel):
     reason: str = Field(min_length=3, max_length=1000, description="vì sao / why (recorded)")
 
 
-@router.post("/cases/{reference}/route", summary="Operator routes or re-routes a case, with a reason")
-def post_route(reference: str, body: RouteIn, who: Who) -> dict[str, Any]:
+@router.post("/cases/{reference}/route", summary="Operator routes or re-routes a case, with a reason",
+             responses={**PROTECTED, **problem_responses(409)})
+def post_route(reference: Reference, body: RouteIn, who: Who) -> dict[str, Any]:
     if who.role not in {"operator", "supervisor", "admin"}:
         raise Forbidden("Chỉ tư vấn viên hoặc giám sát được chuyển ca", "Only operators and supervisors route")
     case = reroute(UnitOfWork(), reference=reference, commune_code=body.commune_code, reason=body.reason,
@@ -60,14 +98,21 @@ def post_route(reference: str, body: RouteIn, who: Who) -> dict[str, Any]:
     return {"reference": case.reference, "state": case.state, "commune_code": case.commune_code}
 
 
-@router.get("/cases", summary="A work list by state, e.g. needs_routing (no identities)")
-def list_cases(who: Who, state: Annotated[str, Query(max_length=32)] = "needs_routing") -> list[dict[str, Any]]:
+@router.get("/cases", summary="A work list by state, e.g. needs_routing (no identities)",
+            responses=problem_responses(401))
+def list_cases(
+    who: Who, state: Annotated[str, Query(max_length=32, json_schema_extra={"enum": list(STATES)})] = "needs_routing",
+) -> list[dict[str, Any]]:
+    if state not in STATES:
+        raise InvalidInput("Không có trạng thái này trong quy trình", f"Unknown state; one of: {', '.join(STATES)}",
+                           field="state")
     if who.role not in {"operator", "supervisor", "admin"}:
         return []
     rows = cases_in_state(UnitOfWork(), state=state)
     return [r for r in rows if may_see_case(who, province_code=r["province_code"])]
 
 
-@router.get("/workflow.mmd", response_class=PlainTextResponse, summary="The case workflow as Mermaid")
+@router.get("/workflow.mmd", response_class=PlainTextResponse, summary="The case workflow as Mermaid",
+            responses=problem_responses())
 def workflow_diagram() -> str:
     return mermaid()

@@ -22,6 +22,7 @@ from core.crypto import signing_key
 from core.errors import HotlineError
 
 ROLES = {"operator", "supervisor", "admin", "commune_chair"}
+MAX_USER = 64  # the width of every actor/reader column
 
 
 class Unauthorized(HotlineError):
@@ -40,6 +41,8 @@ class Principal:
 def issue_token(user: str, role: str, province: str | None = None, commune: str | None = None) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {sorted(ROLES)}")
+    if not _plain_user(user):
+        raise ValueError(f"a user name is 1 to {MAX_USER} printable characters without '|'")
     if role == "commune_chair" and not commune:
         raise ValueError("a commune chair's token names their commune (5-digit code)")
     raw = f"{user}|{role}|{province or ''}|{commune or ''}"
@@ -51,16 +54,25 @@ def _mac(claims: str) -> str:
     return hmac.new(signing_key(), claims.encode(), hashlib.sha256).hexdigest()[:40]
 
 
+def _plain_user(user: str) -> bool:
+    return 0 < len(user) <= MAX_USER and user.isprintable() and "|" not in user
+
+
 def read_token(token: str) -> Principal | None:
+    """The principal of a well-signed token, else None (never an exception: any header is possible)."""
+    if not token.isascii():  # a header may carry any latin-1 byte; ours are base64 and hex
+        return None
     claims, _, mac = token.partition(".")
-    if not claims or not hmac.compare_digest(mac, _mac(claims)):
+    if not claims or not hmac.compare_digest(mac.encode(), _mac(claims).encode()):
         return None
     try:
         user, role, province, commune = (
             base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)).decode().split("|"))
     except (ValueError, UnicodeDecodeError):
         return None
-    return Principal(user, role, province or None, commune or None) if role in ROLES else None
+    if role not in ROLES or not _plain_user(user):
+        return None
+    return Principal(user, role, province or None, commune or None)
 
 
 def current_principal(authorization: Annotated[str, Header()] = "") -> Principal:
