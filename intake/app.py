@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import HotlineError
 from core.logging import configure_logging
@@ -19,7 +20,7 @@ from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.input_guard import InputGuard
-from intake.api.problems import on_database_down, on_hotline_error, on_validation_error
+from intake.api.problems import on_database_down, on_hotline_error, on_http_error, on_validation_error
 from intake.telephony import twilio_webhooks
 from routing.locate import warm_up
 from workflows.context import active_policy
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     for down in (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(down, on_database_down)
     app.add_middleware(InputGuard)

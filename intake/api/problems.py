@@ -153,3 +153,22 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route can give (every route: 422, 413, 503)."""
     wanted = sorted({*codes, 413, 422, 503})
     return {code: {"description": _WHY[code], "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}} for code in wanted}
+
+
+_HTTP_VI: dict[int, tuple[str, str]] = {
+    404: ("Không có trang hoặc địa chỉ này", "No such page or address"),
+    405: ("Phương thức này không dùng được ở địa chỉ này", "This method is not allowed here"),
+}
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no route, wrong method, a body that cannot be read) as problem+json too."""
+    from starlette.exceptions import HTTPException
+
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        vi, en = MESSAGES["json_invalid"]
+        return problem(422, "Dữ liệu không hợp lệ / Invalid input", f"body: {vi} / {en}",
+                       errors=[{"field": "body", "message": vi, "message_en": en}])
+    vi, en = _HTTP_VI.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
+    return problem(exc.status_code, en, f"{vi} / {en}", headers=dict(exc.headers or {}) or None)
