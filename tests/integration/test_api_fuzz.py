@@ -15,10 +15,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from intake.app import create_app
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
-
-from intake.app import create_app
 
 # Loaded at collection (the app connects to nothing until a request); `from_fixture` needs pytest < 9.
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
