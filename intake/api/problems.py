@@ -58,7 +58,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     out = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         kind = err.get("type", "")
         if kind == "value_error":
             kind = _own_kind(str(err.get("msg", "")))
@@ -102,10 +102,21 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
                    "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
+TITLES: dict[int, str] = {
+    400: "Yêu cầu không hợp lệ / Bad request",
+    401: "Cần đăng nhập / Unauthorized",
+    403: "Không có quyền / Forbidden",
+    404: "Không tìm thấy / Not found",
+    405: "Không dùng được phương thức này / Method not allowed",
+    409: "Quy trình không cho phép / Conflict",
+    422: "Dữ liệu không hợp lệ / Invalid input",
+}
+
+
 async def on_hotline_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HotlineError)
     errors = [{"field": exc.field, "message": exc.vi, "message_en": exc.en}] if exc.field else []
-    return problem(exc.status, exc.title, f"{exc.vi} / {exc.en}", errors=errors)
+    return problem(exc.status, TITLES.get(exc.status, exc.title), f"{exc.vi} / {exc.en}", errors=errors)
 
 
 async def on_database_down(request: Request, exc: Exception) -> Any:
@@ -171,4 +182,5 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         return problem(422, "Dữ liệu không hợp lệ / Invalid input", f"body: {vi} / {en}",
                        errors=[{"field": "body", "message": vi, "message_en": en}])
     vi, en = _HTTP_VI.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
-    return problem(exc.status_code, en, f"{vi} / {en}", headers=dict(exc.headers or {}) or None)
+    title = TITLES.get(exc.status_code, en)
+    return problem(exc.status_code, title, f"{vi} / {en}", headers=dict(exc.headers or {}) or None)
