@@ -13,8 +13,10 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from intake.api.problems import problem
+from intake.api.problems import MESSAGES, problem
 
+# The public form answers a person with the form again, the bad box marked: it checks its own fields.
+SELF_CHECKED_BODIES = frozenset({"/bao-cao"})
 MAX_BODY = 256 * 1024  # a report is at most ~5,000 characters of description; forms and webhooks are smaller
 _JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
 
@@ -75,7 +77,7 @@ class InputGuard:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
-        if nul_in_body(body, content_type):
+        if scope.get("path") not in SELF_CHECKED_BODIES and nul_in_body(body, content_type):
             await _refuse_nul("body", scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -95,7 +97,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse_nul(where: str, scope: Scope, receive: Receive, send: Send) -> None:
-    vi, en = "Có ký tự NUL (\\0) không được phép.", "Contains a NUL character (\\0), which is not allowed."
+    vi, en = MESSAGES["nul"]
     response = problem(422, "Dữ liệu không hợp lệ / Invalid input", f"{where}: {vi} / {en}",
                        errors=[{"field": where, "message": vi, "message_en": en}])
     await response(scope, receive, send)

@@ -43,7 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "enum": ("Chỉ nhận: {expected_vi}.", "Must be one of: {expected}."),
     "extra_forbidden": ("Mục này không được nhận.", "This field is not accepted."),
     "string_pattern_mismatch": ("Sai định dạng.", "Wrong format."),
-    "nul": ("Có ký tự NUL (\\0) không được phép.", "Contains a NUL character (\\0), which is not allowed."),
+    "nul": ("Có ký tự ẩn không hợp lệ (\\0); hãy gõ lại.", "Contains a NUL character (\\0), which is not allowed."),
     "trigger": ("Thao tác này không có trong quy trình (xem /api/v1/workflow.mmd).",
                 "Not a trigger of the workflow; one of: {expected}."),
     "upload": ("Không nhận tệp đính kèm; hãy viết vào ô.", "Files are not accepted; please type it in."),
