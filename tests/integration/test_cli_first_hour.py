@@ -101,6 +101,13 @@ def test_no_database_yet_says_what_to_run_and_creates_nothing(demo_dir: Path) ->
     assert not (demo_dir / "demo.db").exists()
 
 
+def test_migrate_says_where_and_then_the_directory_answers(demo_dir: Path) -> None:
+    code, out, _ = _run("migrate")
+    assert code == 0 and out.startswith("Đã tạo hoặc cập nhật các bảng trong sqlite:///") and "demo.db" in out
+    code, out, _ = _run("teams", "list")
+    assert code == 0 and "Chưa có đội nào" in out
+
+
 def test_a_database_without_tables_says_what_to_run(demo_dir: Path) -> None:
     sqlite3.connect(demo_dir / "demo.db").close()  # an empty file, as the old `hotline route` left behind
     code, out, err = _run("teams", "list")
