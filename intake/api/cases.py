@@ -33,7 +33,7 @@ def _facts_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for trigger, model in FACTS.items():
         for name, prop in model.model_json_schema()["properties"].items():
-            properties[name] = {**prop, "description": f"{trigger}"}
+            properties[name] = {**prop, "description": f"{trigger}: {(model.__doc__ or '').strip()}"}
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
