@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,15 +11,26 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "hotline111"
+CHECKOUT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 (refused outside the SQLite demo)
 DEMO_TWILIO_SID = "ACdemo00000000000000000000000000"
 DEMO_TWILIO_TOKEN = "demo-auth-token"  # noqa: S105 (refused outside the SQLite demo)
 
 
+def default_database_url() -> str:
+    """Where `./dev up` keeps the demo (`.hotline/demo.db`, or HOTLINE_DEMO_DIR) when run from a checkout,
+    so every `hotline` command finds the demo's data; an installed package uses ~/.local/share/hotline111."""
+    if demo_dir := os.environ.get("HOTLINE_DEMO_DIR"):
+        return f"sqlite:///{Path(demo_dir).resolve() / 'demo.db'}"
+    if (CHECKOUT / "devtools").is_dir() and (CHECKOUT / "pyproject.toml").is_file():
+        return f"sqlite:///{CHECKOUT / '.hotline' / 'demo.db'}"
+    return f"sqlite:///{DEFAULT_DATA_DIR / 'hotline.db'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
 
-    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'hotline.db'}"
+    database_url: str = Field(default_factory=default_database_url)
     redis_url: str = "redis://127.0.0.1:6379/0"
     public_base_url: str = "http://127.0.0.1:8111"
     twilio_account_sid: str = DEMO_TWILIO_SID

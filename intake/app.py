@@ -7,6 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.crypto import key_ring
 from core.errors import HotlineError
@@ -15,7 +19,8 @@ from core.settings import get_settings, require_real_secret
 from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
-from intake.api.problems import on_hotline_error, on_validation_error
+from intake.api.input_guard import InputGuard
+from intake.api.problems import on_database_down, on_hotline_error, on_http_error, on_validation_error
 from intake.api.ratelimit import RateLimited, on_rate_limited
 from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_intake, zalo_webhooks
@@ -46,6 +51,10 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
     app.add_exception_handler(RateLimited, on_rate_limited)  # 429 with Retry-After
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    for down in (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
+        app.add_exception_handler(down, on_database_down)
+    app.add_middleware(InputGuard)
     for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases,
                    people_web):
         app.include_router(module.router)

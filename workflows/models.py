@@ -21,7 +21,8 @@ class RawSubmission(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))  # web | api | sms | voice
-    external_id: Mapped[str | None] = mapped_column(String(64))  # MessageSid / CallSid / idempotency key
+    external_id: Mapped[str | None] = mapped_column(String(64))  # MessageSid / CallSid / hashed idempotency key
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # the first request's body: a key answers only it
     payload: Mapped[str] = mapped_column(EncryptedText)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import utcnow
 from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from core.ids import new_reference, normalise_reference
 from notifier.templates import informed_sms
 from workflows import assignment
@@ -22,6 +22,7 @@ from workflows.contacts import contact_became_case
 from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.escalation import tell_supervisors
+from workflows.facts import Facts, facts_model
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
@@ -29,29 +30,34 @@ from workflows.routing_step import home_team_phones, keep, operator_decision, ro
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
 
+class KeyReused(InvalidInput):
+    """The same idempotency key with a different request: not a retry, so no first answer to give."""
+
+
 def open_ticket(
     uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None = None,
-    actor: str = "reporter", via: str = "api", contact: int | None = None,
+    actor: str = "reporter", via: str = "api", request_hash: str | None = None, contact: int | None = None,
 ) -> Opened:
     """Store the raw report, open the ticket and its case, route it, notify, arm timers; one commit.
 
-    With an `external_id` (MessageSid, CallSid, Idempotency-Key) a repeat gets the first answer,
-    also when the two arrive at the same moment (the unique key decides which one stays).
+    With an `external_id` (MessageSid, CallSid, hashed Idempotency-Key) a repeat gets the first answer,
+    also when the two arrive at the same moment (the unique key decides which one stays). With a
+    `request_hash`, the key answers only that request: another body under the same key is refused.
     The case is opened from `contact` (a call, a conversation) when given; a web or API report is a
     contact of its own, recorded as it becomes the case.
     """
     with uow:
-        first = _first_answer(uow, channel=channel, external_id=external_id) if external_id else None
+        first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
         if first is not None:
             return first
         try:
             opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via,
-                               contact=contact)
+                               request_hash=request_hash, contact=contact)
             uow.commit()
             return opened
         except IntegrityError:
             uow.rollback()
-            first = _first_answer(uow, channel=channel, external_id=external_id) if external_id else None
+            first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
             if first is None:
                 raise
             return first
@@ -59,7 +65,7 @@ def open_ticket(
 
 def _open_new(
     uow: UnitOfWork, *, report: NewReport, channel: str, external_id: str | None, actor: str, via: str,
-    contact: int | None,
+    request_hash: str | None, contact: int | None,
 ) -> Opened:
     s = uow.session
     now = utcnow()
@@ -67,7 +73,7 @@ def _open_new(
     s.add(ticket)
     s.flush()
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
-                        received_at=now, ticket_id=ticket.id))
+                        request_hash=request_hash, received_at=now, ticket_id=ticket.id))
     case = _new_case(ticket, report, now)
     s.add(case)
     s.flush()
@@ -87,15 +93,24 @@ def _open_new(
 
 def apply(
     uow: UnitOfWork, *, reference: str, trigger: str, actor: str, via: str,
-    reason: str | None = None, allowed: Callable[[Case], bool] | None = None, **facts: Any,
+    reason: str | None = None, allowed: Callable[[Case], bool] | None = None,
+    facts: Facts | None = None, actor_role: str | None = None,
 ) -> Case:
     """Fire one trigger on a case (acknowledge, decline, report_assessment, approve_plan, ...).
 
-    `allowed` is the caller's access rule, checked on the locked row in the same transaction.
+    `facts` is the trigger's validated model (workflows.facts), never free keywords; `actor_role`
+    comes from the caller's identity. `allowed` is the caller's access rule, checked on the locked
+    row in the same transaction.
     """
+    given = facts if facts is not None else Facts()
+    if type(given) not in (facts_model(trigger), Facts):
+        raise TypeError(f"{type(given).__name__} are not the facts of {trigger!r}")
+    guard_facts = given.as_guard_facts()
+    if actor_role is not None:
+        guard_facts["actor_role"] = actor_role
     with uow:
         case = lock_case(uow, reference, allowed=allowed)
-        transition(uow, case, trigger, actor=actor, via=via, now=utcnow(), reason=reason, **facts)
+        transition(uow, case, trigger, actor=actor, via=via, now=utcnow(), reason=reason, facts=guard_facts)
         uow.commit()
         return case
 
@@ -113,12 +128,13 @@ def lock_case(uow: UnitOfWork, reference: str, *, allowed: Callable[[Case], bool
 
 def transition(
     uow: UnitOfWork, case: Case, trigger: str, *, actor: str, via: str, now: datetime,
-    reason: str | None, **facts: Any,
+    reason: str | None, facts: Mapping[str, Any] | None = None,
 ) -> Transition:
-    step = fire(case, trigger, actor=actor, via=via, reason=reason, **facts)
-    _apply_facts(case, trigger, facts)
+    given = dict(facts or {})
+    step = fire(case, trigger, actor=actor, via=via, reason=reason, **given)
+    _apply_facts(case, trigger, given)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
-           from_state=step.source, to_state=step.dest, facts=_kept_facts(facts))
+           from_state=step.source, to_state=step.dest, facts=_kept_facts(given))
     if step.source != step.dest:
         case.escalation_level = 0
         _move_clocks(uow, case, now=now)
@@ -157,12 +173,21 @@ def _move_clocks(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
     wake_up_after_commit(uow, timers)
 
 
-def _first_answer(uow: UnitOfWork, *, channel: str, external_id: str) -> Opened | None:
+def _first_answer(
+    uow: UnitOfWork, *, channel: str, external_id: str | None, request_hash: str | None
+) -> Opened | None:
+    if external_id is None:
+        return None
     s = uow.session
     row = s.execute(select(RawSubmission).where(
         RawSubmission.channel == channel, RawSubmission.external_id == external_id)).scalar_one_or_none()
     if row is None or row.ticket_id is None:
         return None
+    if request_hash is not None and row.request_hash is not None and row.request_hash != request_hash:
+        raise KeyReused(
+            "Idempotency-Key này đã dùng cho một báo cáo khác; mỗi báo cáo cần một khóa riêng.",
+            "This Idempotency-Key was already used for a different report; use a new key for each report.",
+            field="Idempotency-Key")
     case = s.execute(select(Case).where(Case.ticket_id == row.ticket_id)).scalar_one()
     return Opened(reference=case.reference, state=case.state, created=False)
 

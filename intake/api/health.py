@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from core.db import get_engine
 from core.queue import get_redis
+from intake.api.problems import problem_responses
 
 router = APIRouter(tags=["health"])
+NOT_READY: dict[int | str, dict[str, Any]] = {503: {
+    "description": "Chưa sẵn sàng / not ready: which of database and Redis does not answer",
+                   "content": {"application/json": {}}}}
 
 
-@router.get("/healthz", summary="The process is alive")
+@router.get("/healthz", summary="The process is alive", responses=problem_responses())
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database and Redis answer")
+@router.get("/readyz", summary="The database and Redis answer", responses={**problem_responses(), **NOT_READY})
 def readyz() -> JSONResponse:
     checks: dict[str, str] = {}
     try:

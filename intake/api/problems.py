@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +14,15 @@ from fastapi.responses import JSONResponse
 from core.errors import HotlineError
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
+
+# Codes a person may meet in a message, in plain Vietnamese (the code stays, in brackets, for partners).
+LABELS: dict[str, str] = {
+    "female": "nữ", "male": "nam", "unknown": "không rõ",
+    "violence": "bạo lực", "exploitation": "bóc lột", "sexual_abuse": "xâm hại tình dục",
+    "trafficking": "mua bán trẻ em", "abandonment_neglect": "bỏ rơi, bỏ mặc", "other": "khác",
+    "high": "cao", "medium": "trung bình", "low": "thấp",
+}
 
 # pydantic error type -> (vi, en); {limit} is filled from the error's context.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -22,10 +33,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "int_parsing": ("Phải là một số nguyên.", "Must be a whole number."),
     "int_type": ("Phải là một số nguyên.", "Must be a whole number."),
     "greater_than_equal": ("Phải từ {limit} trở lên.", "Must be at least {limit}."),
-    "less_than_equal": ("Phải không quá {limit} (trẻ em dưới 18 tuổi).", "Must be at most {limit}."),
-    "bool_parsing": ("Phải là có/không (true/false).", "Must be true or false."),
-    "bool_type": ("Phải là có/không (true/false).", "Must be true or false."),
-    "literal_error": ("Chỉ nhận: {expected}.", "Must be one of: {expected}."),
+    "less_than_equal": ("Phải không quá {limit}.", "Must be at most {limit}."),
+    "greater_than": ("Phải lớn hơn {limit}.", "Must be greater than {limit}."),
+    "less_than": ("Phải nhỏ hơn {limit}.", "Must be less than {limit}."),
+    "int_from_float": ("Phải là một số nguyên.", "Must be a whole number."),
+    "bool_parsing": ("Phải là có hoặc không (true/false).", "Must be true or false."),
+    "bool_type": ("Phải là có hoặc không (true/false).", "Must be true or false."),
+    "literal_error": ("Chỉ nhận: {expected_vi}.", "Must be one of: {expected}."),
+    "enum": ("Chỉ nhận: {expected_vi}.", "Must be one of: {expected}."),
+    "extra_forbidden": ("Mục này không được nhận.", "This field is not accepted."),
+    "string_pattern_mismatch": ("Sai định dạng.", "Wrong format."),
+    "nul": ("Có ký tự ẩn không hợp lệ (\\0); hãy gõ lại.", "Contains a NUL character (\\0), which is not allowed."),
+    "trigger": ("Thao tác này không có trong quy trình (xem /api/v1/workflow.mmd).",
+                "Not a trigger of the workflow; one of: {expected}."),
+    "upload": ("Không nhận tệp đính kèm; hãy viết vào ô.", "Files are not accepted; please type it in."),
+    "age": ("Phải là số tuổi (một số nguyên từ 0 đến 17).", "Must be an age (a whole number from 0 to 17)."),
     "phone": ("Số điện thoại không hợp lệ (ví dụ 0912 345 678).", "Not a valid phone number (e.g. 0912 345 678)."),
     "json_invalid": ("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."),
     "model_attributes_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
@@ -36,24 +58,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     out = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         kind = err.get("type", "")
-        if kind == "value_error" and "phone" in str(err.get("msg", "")):
-            kind = "phone"
+        if kind == "value_error":
+            kind = _own_kind(str(err.get("msg", "")))
         if kind == "string_too_short" and not str(err.get("input") or "").strip():
             kind = "missing"  # an empty box is a missing answer, not a short one
         ctx = err.get("ctx") or {}
         limit = ctx.get("min_length", ctx.get("max_length", ctx.get("ge", ctx.get("le", ""))))
         vi, en = MESSAGES.get(kind, ("Giá trị không hợp lệ.", str(err.get("msg", "Invalid value."))))
-        fmt = {"limit": limit, "expected": ctx.get("expected", "")}
+        expected = str(ctx.get("expected", ""))
+        fmt = {"limit": limit, "expected": expected, "expected_vi": in_vietnamese(expected)}
         out.append({"field": ".".join(loc) or "body", "message": vi.format(**fmt),
                     "message_en": en.format(**fmt)})
     return out
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def _own_kind(msg: str) -> str:
+    """Our validators raise ValueError("phone"), ValueError("nul")...: pydantic prefixes 'Value error, '."""
+    word = msg.removeprefix("Value error, ").strip()
+    return word if word in MESSAGES else "value_error"
+
+
+def in_vietnamese(expected: str) -> str:
+    """pydantic's "'female', 'male' or 'unknown'" as "nữ (female), nam (male) hoặc không rõ (unknown)"."""
+    codes = re.findall(r"'([^']*)'", expected)
+    if not codes:
+        return expected
+    named = [f"{LABELS[c]} ({c})" if c in LABELS else c for c in codes]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} hoặc {named[-1]}"
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -63,7 +102,86 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
                    "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
+TITLES: dict[int, str] = {
+    400: "Yêu cầu không hợp lệ / Bad request",
+    401: "Cần đăng nhập / Unauthorized",
+    403: "Không có quyền / Forbidden",
+    404: "Không tìm thấy / Not found",
+    405: "Không dùng được phương thức này / Method not allowed",
+    409: "Quy trình không cho phép / Conflict",
+    422: "Dữ liệu không hợp lệ / Invalid input",
+}
+
+
 async def on_hotline_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HotlineError)
     errors = [{"field": exc.field, "message": exc.vi, "message_en": exc.en}] if exc.field else []
-    return problem(exc.status, exc.title, f"{exc.vi} / {exc.en}", errors=errors)
+    return problem(exc.status, TITLES.get(exc.status, exc.title), f"{exc.vi} / {exc.en}", errors=errors)
+
+
+async def on_database_down(request: Request, exc: Exception) -> Any:
+    """The database (or Redis) does not answer: say so, 503, never a traceback; the form gets a page."""
+    log.error("storage unavailable: %s", type(exc).__name__)
+    if request.url.path.startswith("/bao-cao"):
+        from intake.web.i18n import pick_language, texts
+        from intake.web.templating import render
+
+        lang = pick_language(request)
+        page = render("unavailable.html", status=503, lang=lang, t=texts(lang))
+        page.headers["Retry-After"] = "30"
+        return page
+    return problem(503, "Tạm thời không phục vụ được / Service unavailable",
+                   "Hệ thống đang tạm gián đoạn, xin thử lại sau ít phút. Nếu trẻ đang gặp nguy hiểm, hãy gọi 111. / "
+                   "The service is briefly unavailable; please retry in a few minutes.",
+                   headers={"Retry-After": "30"})
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message", "message_en"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                           "message_en": {"type": "string"}}}},
+    },
+}
+_WHY: dict[int, str] = {
+    400: "Yêu cầu sai / bad request",
+    401: "Cần mã truy cập hợp lệ / a valid bearer token is required",
+    403: "Không có quyền / not allowed",
+    404: "Không tìm thấy / not found",
+    409: "Quy trình không cho phép bước này, kèm lý do / the workflow refuses this move, and says why",
+    413: "Nội dung quá lớn / payload too large",
+    429: "Quá nhiều báo cáo từ địa chỉ hoặc số điện thoại này; xem Retry-After / too many reports; see Retry-After",
+    422: "Dữ liệu không hợp lệ, mỗi mục một thông báo (vi, en) / invalid input, one message per field",
+    503: "Cơ sở dữ liệu hoặc Redis không trả lời / the database or Redis does not answer",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem+json answers a route can give (every route: 422, 413, 503)."""
+    wanted = sorted({*codes, 413, 422, 503})
+    return {code: {"description": _WHY[code], "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}} for code in wanted}
+
+
+_HTTP_VI: dict[int, tuple[str, str]] = {
+    404: ("Không có trang hoặc địa chỉ này", "No such page or address"),
+    405: ("Phương thức này không dùng được ở địa chỉ này", "This method is not allowed here"),
+}
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no route, wrong method, a body that cannot be read) as problem+json too."""
+    from starlette.exceptions import HTTPException
+
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        vi, en = MESSAGES["json_invalid"]
+        return problem(422, "Dữ liệu không hợp lệ / Invalid input", f"body: {vi} / {en}",
+                       errors=[{"field": "body", "message": vi, "message_en": en}])
+    vi, en = _HTTP_VI.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
+    title = TITLES.get(exc.status_code, en)
+    return problem(exc.status_code, title, f"{vi} / {en}", headers=dict(exc.headers or {}) or None)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from workflows.reports import NewReport
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+OPTIONAL_TEXT = ("location", "child_home", "child_name", "reporter_name", "reporter_phone")
 # The abuse taxonomy of Luật Trẻ em Art. 4 as codes (bạo lực, bóc lột, xâm hại tình dục, mua bán, bỏ rơi...).
 Category = Literal["violence", "exploitation", "sexual_abuse", "trafficking", "abandonment_neglect", "other"]
 
@@ -40,10 +44,23 @@ class ReportIn(BaseModel):
     reporter_phone: Annotated[Text, StringConstraints(max_length=30)] | None = None
     consent_to_contact: bool = False
 
-    @field_validator("location", "child_home", "child_name", "reporter_name", "reporter_phone", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _clean(cls, value: object, info: ValidationInfo) -> object:
+        """No NUL; invisible characters (zero-width spaces, BOM, soft hyphens) go; a blank optional box is None."""
+        if not isinstance(value, str):
+            return value
+        if "\x00" in value:
+            raise ValueError("nul")
+        value = visible(value)
+        return None if info.field_name in OPTIONAL_TEXT and not value.strip() else value
+
+    @field_validator("child_age", mode="before")
+    @classmethod
+    def _an_age(cls, value: object) -> object:
+        if isinstance(value, bool):  # JSON true is not 1 year old
+            raise ValueError("age")
+        return value
 
     @field_validator("reporter_phone")
     @classmethod
@@ -52,6 +69,16 @@ class ReportIn(BaseModel):
 
     def to_report(self) -> NewReport:
         return NewReport(**self.model_dump())
+
+    def fingerprint(self) -> str:
+        """The request as validated, hashed: what an Idempotency-Key is bound to (no identity is kept)."""
+        canonical = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def visible(text: str) -> str:
+    """Drop format characters (Unicode Cf: zero-width space and joiners, BOM, soft hyphen, bidi marks)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def to_e164(raw: str) -> str:

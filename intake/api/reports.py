@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
+from core.crypto import blind_index
 from core.db import UnitOfWork
-from intake.api.problems import field_errors
+from intake.api.problems import MESSAGES, field_errors, problem_responses
 from intake.api.ratelimit import RateLimited, check_address, check_phone
 from intake.api.report_input import ReportAccepted, ReportIn
 from intake.web.i18n import pick_language, texts
@@ -22,19 +24,30 @@ router = APIRouter()
 @router.post(
     "/api/v1/reports", status_code=201, response_model=ReportAccepted,
     summary="Gửi báo cáo về trẻ em cần bảo vệ / Submit a report",
-    responses={422: {"description": "problem+json, one message per field (vi, en)"},
-               429: {"description": "problem+json: too many reports from this address or phone; Retry-After"}},
+    responses={200: {"model": ReportAccepted, "description": "Gửi lại cùng Idempotency-Key và cùng nội dung: "
+                     "câu trả lời đầu tiên / a retry with the same key and body: the first answer"},
+               **problem_responses(422, 429)},
     dependencies=[Depends(check_address)],
 )
 def submit_report(
     report: ReportIn,
-    idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64, description=(
+        "Một khóa cho một báo cáo: gửi lại cùng khóa và cùng nội dung nhận lại câu trả lời đầu; khóa đã dùng "
+        "cho nội dung khác bị từ chối (422). / One key per report; a different body under a used key is a 422."
+    ))] = None,
 ) -> Any:
     check_phone(report.reporter_phone)
     opened = open_ticket(UnitOfWork(), report=report.to_report(), channel="api",
-                         external_id=idempotency_key, actor="partner", via="api")
+                         external_id=idempotency_hash(idempotency_key) if idempotency_key else None,
+                         request_hash=report.fingerprint() if idempotency_key else None,
+                         actor="partner", via="api")
     body = ReportAccepted(reference=opened.reference, status=opened.state).model_dump()
     return JSONResponse(body, status_code=201 if opened.created else 200)
+
+
+def idempotency_hash(key: str) -> str:
+    """Keys are stored hashed (keyed), never in clear: a partner's key may carry its own case number."""
+    return blind_index(f"idempotency-key:{key}")
 
 
 @router.get("/bao-cao", response_class=HTMLResponse, include_in_schema=False)
@@ -51,7 +64,12 @@ async def report_form_submit(request: Request) -> HTMLResponse:
     except RateLimited as exc:
         return _rate_limited_page(exc, lang)
     form = await request.form()
-    values: dict[str, Any] = {k: str(v) for k, v in form.items()}
+    uploads = [k for k, v in form.multi_items() if isinstance(v, UploadFile)]
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    if uploads:  # the form has no file box: a file part is refused, never stored as text
+        vi, en = MESSAGES["upload"]
+        errors = dict.fromkeys(uploads, vi if lang == "vi" else en)
+        return render("report_form.html", status=422, lang=lang, t=texts(lang), values=values, errors=errors)
     data = {**values, "immediate_danger": "immediate_danger" in values,
             "consent_to_contact": "consent_to_contact" in values}
     if not data.get("child_age"):

@@ -25,10 +25,12 @@ app = typer.Typer(
 @app.command()
 def migrate() -> None:
     """Tạo hoặc cập nhật bảng trong cơ sở dữ liệu / Create or upgrade the database tables."""
+    from intake.cli.database import where
+    from intake.cli.say import say
     from intake.migrate import upgrade
 
     upgrade()
-    typer.echo("migrated")
+    say(f"Đã tạo hoặc cập nhật các bảng trong {where()}.", f"Tables created or upgraded in {where()}.")
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """`hotline route`: find the commune in texts and show the team registered there.
 
 Contract: `hotline route --json TEXT...` prints one JSON object per text per line; `-` reads one
-text per line from stdin. The database is optional here: if it cannot be read, "team" is null.
+text per line from stdin. The database is optional here: if it is not there (or not migrated),
+"team" is null and stderr says why once; it is never created by this command.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import unit_of_work
 from core.errors import InvalidInput
+from intake.cli.database import NotReady, check_database
+from intake.cli.say import say
 from routing.directory import load_team
 from routing.locate import locate
 
@@ -34,10 +37,15 @@ class _Teams:
             return None
         try:
             if self._uow is None:
+                check_database()
                 self._uow = self._stack.enter_context(unit_of_work())
             team = load_team(self._uow.session, commune_code)
+        except NotReady as problem:  # routing still answers, without teams
+            self._broken = True
+            say(f"(Không có đội: {problem.vi})", f"(No teams: {problem.en})", err=True)
+            return None
         except (SQLAlchemyError, OSError):
-            self._broken = True  # unreachable or not migrated: routing still answers, without teams
+            self._broken = True
             return None
         if team is None:
             return None
@@ -88,15 +96,14 @@ def route(
                 continue
             typer.echo(text)
             if "error" in result:
-                typer.echo(f"  ! {result['error']['vi']} / {result['error']['en']}")
+                say(f"  ! {result['error']['vi']}", f"  ! {result['error']['en']}")
             if not result["candidates"]:
-                typer.echo("  (không tìm thấy xã / no commune found)")
+                say("  (không tìm thấy xã nào)", "  (no commune found)")
             for c in result["candidates"]:
                 typer.echo(f"  {c['confidence']:.2f}  {c['commune_code']} {c['commune']}, {c['province']}")
             team = result["team"]
-            typer.echo(
-                f"  đội / team: {team['commune_name']} (#{team['team_id']})" if team else "  đội / team: —"
-            )
+            name = f"{team['commune_name']} (#{team['team_id']})" if team else "—"
+            say(f"  đội: {name}", f"  team: {name}")
 
 
 app = typer.Typer(help="Định tuyến theo địa chỉ. / Routing by address.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -11,12 +12,18 @@ from twilio.twiml.messaging_response import MessagingResponse
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
+from intake.api.problems import problem_responses
 from notifier.ports import InboundSms
 from notifier.twilio_adapter import signature_is_valid
 from workflows.inbound_sms import receive_sms
 from workflows.replies import record_delivery
 
-router = APIRouter(prefix="/twilio", tags=["twilio"])
+router = APIRouter(prefix="/twilio", tags=["twilio"], responses=problem_responses(403))
+
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio's are 34 (SM/MM/CA + 32 hex); our columns hold 64
+MAX_OUTBOX_ID = 2**31 - 1  # the outbox id column is a 32-bit integer
+# What we read from a form, and how long it may be (Twilio adds fields without notice: the rest is ignored).
+_LIMITS = {"From": 32, "To": 32, "Body": 1600, "MessageStatus": 32, "CallStatus": 32}
 
 
 async def signed_form(
@@ -29,21 +36,35 @@ async def signed_form(
         url += "?" + request.url.query
     if not x_twilio_signature or not signature_is_valid(url, form, x_twilio_signature):
         raise Forbidden("Chữ ký Twilio không hợp lệ", "Invalid Twilio signature")
+    _check(form)
     return form
+
+
+def _check(form: dict[str, str]) -> None:
+    """What we store or compare must fit: a signed but malformed form is a 422, never a 500."""
+    for name in ("MessageSid", "CallSid"):
+        if form.get(name) and not _SID.fullmatch(form[name]):
+            raise InvalidInput(f"{name} không hợp lệ (chữ và số, tối đa 64 ký tự)",
+                               f"{name} is not valid (letters and digits, at most 64)", field=name)
+    for name, limit in _LIMITS.items():
+        if len(form.get(name, "")) > limit:
+            raise InvalidInput(f"{name} quá dài (tối đa {limit} ký tự)", f"{name} is too long (at most {limit})",
+                               field=name)
 
 
 Form = Annotated[dict[str, str], Depends(signed_form)]
 
 
 @router.post("/status", status_code=204, summary="Delivery receipt for an outbox message")
-def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1)]) -> Response:
+def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX_ID)]) -> Response:
     status = form.get("MessageStatus") or form.get("CallStatus") or ""
     sid = form.get("MessageSid") or form.get("CallSid")
     record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
     return Response(status_code=204)
 
 
-@router.post("/sms", summary="An SMS to our number: a team member's answer, or the public writing to the line")
+@router.post("/sms", summary="An SMS to our number: a team member's answer, or the public writing to the line",
+             responses={200: {"description": "TwiML", "content": {"application/xml": {}}}})
 def inbound_sms(form: Form) -> Response:
     sid = form.get("MessageSid", "")
     if not sid or len(sid) > 64:

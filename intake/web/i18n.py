@@ -25,6 +25,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_text": "Cảm ơn bạn. Mã số báo cáo của bạn là",
         "done_hint": "Hãy ghi lại mã này để hỏi thêm qua tổng đài 111.",
         "other_language": "English",
+        "unavailable_title": "Hệ thống tạm thời gián đoạn",
+        "unavailable_text": "Chúng tôi chưa lưu được báo cáo của bạn. Xin quay lại trang trước và gửi lại sau ít phút.",
+        "unavailable_call": "Nếu trẻ đang gặp nguy hiểm, hãy gọi ngay 111 (miễn phí, 24/7).",
     },
     "en": {
         "title": "Report a child who needs protection",
@@ -46,6 +49,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_text": "Thank you. Your reference is",
         "done_hint": "Keep this reference to ask about it on 111.",
         "other_language": "Tiếng Việt",
+        "unavailable_title": "The service is briefly unavailable",
+        "unavailable_text": "Your report could not be stored yet. Please go back and send it again in a few minutes.",
+        "unavailable_call": "If a child is in danger now, call 111 (free, 24/7).",
     },
 }
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
+from workflows.facts import parse_facts
 from workflows.machine import TransitionRefused
 from workflows.models import Case, CaseHistory, Timer
 from workflows.reports import NewReport
@@ -31,8 +32,9 @@ def clock(db, redis_conn, roster, gateway):
 
 
 def _do(ref: str, trigger: str, **kw) -> None:
-    apply(UnitOfWork(), reference=ref, trigger=trigger, actor=kw.pop("actor", "officer"), via=kw.pop("via", "api"),
-          **kw)
+    actor, via, role = kw.pop("actor", "officer"), kw.pop("via", "api"), kw.pop("actor_role", None)
+    apply(UnitOfWork(), reference=ref, trigger=trigger, actor=actor, via=via, actor_role=role,
+          facts=parse_facts(trigger, kw))
 
 
 def _open_deadline(ref: str, clock_name: str) -> datetime:

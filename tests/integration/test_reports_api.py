@@ -178,7 +178,9 @@ def test_only_the_commune_chair_of_that_commune_approves_the_plan(client) -> Non
     assert move("report_assessment", operator, risk_level="medium").status_code == 200
     assert move("begin_detailed_assessment", operator).status_code == 200
     assert move("draft_plan", operator, plan="Mẫu 04").status_code == 200
-    refused = move("approve_plan", operator, actor_role="commune_chair")  # a role in the body counts for nothing
+    smuggled = move("approve_plan", operator, actor_role="commune_chair")  # a role in the body is refused
+    assert smuggled.status_code == 422 and smuggled.json()["errors"][0]["field"] == "facts.actor_role"
+    refused = move("approve_plan", operator)
     assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
     assert move("approve_plan", bearer("chair-hb", "commune_chair", "31", "11311")).status_code == 404  # not theirs
     approved = move("approve_plan", bearer("chair-cl", "commune_chair", "44", "19597"))
