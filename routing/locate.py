@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
 from core.errors import InvalidInput
 from core.settings import get_settings
+from routing import fuzzy
 from routing.gazetteer import (
     DISTRICT_TYPE_PREFIXES,
     PROVINCE_TYPE_PREFIXES,
@@ -30,6 +32,11 @@ MAX_TEXT_CHARS = 2000
 MAX_NAME_WORDS = 6
 # Two candidates closer than this are a coin toss: the case goes to "needs routing".
 AMBIGUITY_MARGIN = 0.05
+# A name matched with one letter off counts this much less than the same name typed right.
+FUZZY_PENALTY = 0.12
+# A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
+# the 2025 commune of the same name.
+USED_AS_DISTRICT = 0.3
 
 # Type words as folded token runs -> the kind of unit they announce.
 TYPE_WORDS: dict[tuple[str, ...], str] = {
@@ -91,6 +98,9 @@ class _Entry:
     ref: str  # a code or a key in the gazetteer
 
 
+_Pool = dict[str, list[_Entry]]
+
+
 @dataclass(slots=True)
 class _Mention:
     start: int  # token indices
@@ -101,6 +111,7 @@ class _Mention:
     in_detail: bool = False
     inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
     written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
+    edits: int = 0  # letters off when the name was matched with a typo
 
 
 @dataclass(slots=True)
@@ -138,6 +149,21 @@ class _Index:
                 self._add(_strip(alias, WARD_TYPE_PREFIXES), _Entry("ward", w.key))
         self.old_district_of_commune = gaz.district_communes
         self.province_of_old = {k: lp.new_province_code for k, lp in gaz.legacy_provinces.items()}
+        # The small pools a typo is forgiven in: the wards of one old district, the communes of one
+        # province, the districts of one old province.
+        self.wards_of_district: dict[str, _Pool] = defaultdict(dict)
+        for w in gaz.legacy_wards.values():
+            for k in {name_key(w.short), *(_strip(a, WARD_TYPE_PREFIXES) for a in gaz.aliases.get(w.key, []))}:
+                self.wards_of_district[w.district_key].setdefault(k, []).append(_Entry("ward", w.key))
+        self.communes_of_province: dict[str, _Pool] = defaultdict(dict)
+        for c in gaz.communes.values():
+            for k in {name_key(c.short), *(_strip(a, WARD_TYPE_PREFIXES) for a in gaz.aliases.get(c.code, []))}:
+                self.communes_of_province[c.province_code].setdefault(k, []).append(_Entry("commune", c.code))
+        self.districts_of_province: dict[str, _Pool] = defaultdict(dict)
+        for d in gaz.legacy_districts.values():
+            pool = self.districts_of_province[self.province_of_old[d.province_key]]
+            for k in {name_key(d.short), *(_strip(a, DISTRICT_TYPE_PREFIXES) for a in gaz.aliases.get(d.key, []))}:
+                pool.setdefault(k, []).append(_Entry("district", d.key))
 
     def _add(self, key: str, entry: _Entry) -> None:
         if not key:
@@ -246,12 +272,132 @@ def _mentions(
             inside = any(s <= i and i + length <= e for s, e in details)
             written = _accented(text[tokens[i].start : tokens[i + length - 1].end])
             found.append(_Mention(i, i + length, entries, prefix, prefix_start, inside, written=written))
+    for m in found:  # "huyện Đan Phượng Hà Nội": the "phượng" ends a name, it announces nothing
+        if m.prefix is not None and any(o.start < m.prefix_start and o.end == m.start for o in found):
+            m.prefix, m.prefix_start = None, m.start
     named = [m for m in found if any(e.role in ("commune", "ward") for e in m.entries)]
     for m in found:
         m.inside_longer = any(
             o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
         )
     return found
+
+
+def _mend_type_words(text: str, tokens: list[Token]) -> list[Token]:
+    """"Phờng Dịch Vọng", "huyn Cam Lộ": a type word typed with a slip still announces a unit."""
+    mended = list(tokens)
+    for i, t in enumerate(tokens):
+        if t.text[:1] not in ("p", "h") or not 4 <= len(t.text) <= 8:
+            continue
+        following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        meant = fuzzy.type_word(text[t.start : t.end], t.text, following.isdigit())
+        if meant is not None:
+            mended[i] = replace(t, text=meant)
+    return mended
+
+
+def _named_places(index: _Index, mentions: list[_Mention]) -> tuple[set[str], set[str], set[str]]:
+    """(new province codes, old province keys, old district keys) the text names outright."""
+    codes: set[str] = set()
+    old: set[str] = set()
+    for m in mentions:
+        if m.prefix is not None and m.prefix not in PROVINCE_KINDS:
+            continue
+        for e in m.entries:
+            if e.role == "province":
+                codes.add(e.ref)
+            elif e.role == "old_province":
+                old.add(e.ref)
+                codes.add(index.province_of_old[e.ref])
+    districts: set[str] = set()
+    for m in mentions:
+        if m.prefix is not None and m.prefix not in DISTRICT_KINDS:
+            continue
+        for e in m.entries:
+            if e.role != "district":
+                continue
+            province_key = index.gaz.legacy_districts[e.ref].province_key
+            if not codes or province_key in old or index.province_of_old[province_key] in codes:
+                districts.add(e.ref)
+    return codes, old, districts
+
+
+def _is_type(tokens: list[Token], i: int) -> bool:
+    return _starts_type(tokens, i) or (i > 0 and _run(tokens, i - 1, 2) in TYPE_WORDS)
+
+
+def _fuzzy_run(
+    text: str, tokens: list[Token], start: int, end: int, pool: _Pool
+) -> _Mention | None:
+    if any(t.text.isdigit() for t in tokens[start:end]) or any(_is_type(tokens, k) for k in range(start, end)):
+        return None
+    edits, keys = fuzzy.closest("".join(t.text for t in tokens[start:end]), pool)
+    if not keys:
+        return None
+    entries = list(dict.fromkeys(e for k in keys for e in pool[k]))
+    prefix, prefix_start = _type_before(tokens, start)
+    written = _accented(text[tokens[start].start : tokens[end - 1].end])
+    return _Mention(start, end, entries, prefix, prefix_start, written=written, edits=edits)
+
+
+def _fuzzy_mentions(
+    text: str, tokens: list[Token], index: _Index, mentions: list[_Mention], details: list[tuple[int, int]]
+) -> list[_Mention]:
+    """Names with a typo, looked for only where a name is expected and only among the names of the
+    district and province the text names: after "xã", "phường", "huyện"..., and just before a
+    district or province that was found."""
+    codes, _old, districts = _named_places(index, mentions)
+    if not codes and not districts:
+        return []
+    found: list[_Mention] = []
+    # Districts first: "huyện Chi Lăn, Lạng Sơn" gives the pool for the ward in front of it.
+    district_pool: _Pool = {}
+    for code in codes:
+        district_pool.update(index.districts_of_province[code])
+    named_starts = {m.start for m in mentions}
+    for i in range(len(tokens)):
+        prefix, _p = _type_before(tokens, i)
+        if prefix not in DISTRICT_KINDS or i in named_starts or not district_pool:
+            continue
+        best = _best_of(
+            [_fuzzy_run(text, tokens, i, i + n, district_pool) for n in range(1, 5) if _run(tokens, i, n)]
+        )
+        if best is not None:
+            found.append(best)
+            districts.update(e.ref for e in best.entries)
+    pool: _Pool = {}
+    for code in codes:
+        for k, entries in index.communes_of_province[code].items():
+            pool.setdefault(k, []).extend(entries)
+    for key in districts:
+        for k, entries in index.wards_of_district[key].items():
+            pool.setdefault(k, []).extend(entries)
+    places = [
+        m for m in [*mentions, *found]
+        if any(e.role in ("district", "province", "old_province") for e in m.entries)
+        and (m.prefix is None or m.prefix not in WARD_KINDS)
+    ]  # fmt: skip
+    covered = {k for m in places for k in range(m.prefix_start, m.end)}
+    anchors_right = {m.prefix_start for m in places}
+    runs: set[tuple[int, int]] = set()
+    for i in range(len(tokens)):
+        prefix, _p = _type_before(tokens, i)
+        if prefix in WARD_KINDS:
+            runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
+        if i in anchors_right:
+            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n))
+    for start, end in sorted(runs):
+        if any(k in covered for k in range(start, end)) or any(s <= start and end <= e for s, e in details):
+            continue
+        mention = _fuzzy_run(text, tokens, start, end, pool)
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def _best_of(mentions: list[_Mention | None]) -> _Mention | None:
+    real = [m for m in mentions if m is not None]
+    return min(real, key=lambda m: (m.edits, m.start - m.end)) if real else None
 
 
 def _accented(text: str) -> str:
@@ -323,7 +469,7 @@ class _Scorer:
         out: dict[str, _Reading] = {}
         words = m.end - m.start
         base = 0.45 if words >= 2 else 0.2
-        base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0)
+        base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0) + FUZZY_PENALTY * m.edits
         codes = {e.ref for e in m.entries if e.role == "commune"}
         for e in m.entries:
             if e.role == "ward":
@@ -380,12 +526,21 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     if not tokens:
         return []
     index = _index()
+    tokens = _mend_type_words(text, tokens)
     details, village = _details(text, tokens)
     mentions = _mentions(text, tokens, index, details)
+    mentions += _fuzzy_mentions(text, tokens, index, mentions, details)
     scorer = _Scorer(index, mentions)
+    readings = [(m, scorer.readings(m)) for m in mentions]
+    as_district = {
+        id(s) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
+        for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
+    }  # fmt: skip
     best: dict[str, _Reading] = {}
-    for mention in mentions:
-        for code, reading in scorer.readings(mention).items():
+    for mention, found in readings:
+        for code, reading in found.items():
+            if id(mention) in as_district:
+                reading.raw -= USED_AS_DISTRICT
             _keep(best, code, reading)
     ranked = sorted(
         ((r, code) for code, r in best.items() if r.raw >= MIN_RAW), key=lambda rc: (-rc[0].raw, rc[1])
@@ -413,13 +568,19 @@ def _candidate(
 
 
 def best_confident(candidates: list[Candidate], threshold: float | None = None) -> Candidate | None:
-    """The top candidate if it is sure enough and clearly ahead; None sends the case to "needs routing"."""
+    """The top candidate if it is sure enough and clearly ahead; None sends the case to "needs routing".
+
+    The communes that share an old ward which was split are not rivals: any of them is the right
+    team to start with (the first is the one the conversion table names by default), so the margin
+    is measured against the best candidate that comes from another reading.
+    """
     if not candidates:
         return None
     limit = get_settings().routing_threshold if threshold is None else threshold
     top = candidates[0]
     if top.confidence < limit:
         return None
-    if len(candidates) > 1 and top.confidence - candidates[1].confidence < AMBIGUITY_MARGIN:
+    rivals = [c for c in candidates[1:] if top.legacy is None or c.legacy != top.legacy]
+    if rivals and top.confidence - rivals[0].confidence < AMBIGUITY_MARGIN:
         return None
     return top
