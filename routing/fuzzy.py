@@ -34,6 +34,12 @@ def closest(key: str, pool: Mapping[str, Sequence[object]]) -> tuple[int, list[s
     return int(best), sorted(k for k, score, _i in found if score == best)
 
 
+def accented_distance(written: str, name: str) -> int:
+    """Edits between two names as typed, accents kept ("thàh long" is nearer Thành Long than Thạch Long)."""
+    a = unicodedata.normalize("NFC", written.lower()).replace(" ", "")
+    return int(OSA.distance(a, unicodedata.normalize("NFC", name.lower()).replace(" ", "")))
+
+
 _TYPE_WORDS = {"phường": "phuong", "huyện": "huyen"}
 
 

@@ -26,7 +26,7 @@ from routing.gazetteer import (
     load,
     name_key,
 )
-from routing.text import Token, tokenize
+from routing.text import Token, fold, tokenize
 
 MAX_TEXT_CHARS = 2000
 MAX_NAME_WORDS = 6
@@ -34,6 +34,7 @@ MAX_NAME_WORDS = 6
 AMBIGUITY_MARGIN = 0.05
 # A name matched with one letter off counts this much less than the same name typed right.
 FUZZY_PENALTY = 0.12
+OLD_WITHOUT_DISTRICT = 0.1
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -48,7 +49,7 @@ TYPE_WORDS: dict[tuple[str, ...], str] = {
     ("quan",): "quan", ("q",): "quan",
     ("thi", "xa"): "thixa", ("tx",): "thixa",
     ("thanh", "pho"): "thanhpho", ("tp",): "thanhpho",
-    ("tinh",): "tinh",
+    ("tinh",): "tinh", ("t",): "tinh",
 }  # fmt: skip
 WARD_KINDS = frozenset({"xa", "phuong", "thitran", "dackhu"})
 DISTRICT_KINDS = frozenset({"huyen", "quan", "thixa", "thanhpho"})
@@ -327,17 +328,33 @@ def _is_type(tokens: list[Token], i: int) -> bool:
 
 
 def _fuzzy_run(
-    text: str, tokens: list[Token], start: int, end: int, pool: _Pool
+    text: str, index: _Index, tokens: list[Token], start: int, end: int, pool: _Pool
 ) -> _Mention | None:
-    if any(t.text.isdigit() for t in tokens[start:end]) or any(_is_type(tokens, k) for k in range(start, end)):
+    if any(t.text.isdigit() for t in tokens[start:end]) or any(_is_type(tokens, k) for k in range(start + 1, end)):
         return None
-    edits, keys = fuzzy.closest("".join(t.text for t in tokens[start:end]), pool)
+    key = "".join(t.text for t in tokens[start:end])
+    if end - start == 1 and len(key) < 6:
+        return None  # one short word one letter off is too many things
+    edits, keys = fuzzy.closest(key, pool)
     if not keys:
         return None
-    entries = list(dict.fromkeys(e for k in keys for e in pool[k]))
-    prefix, prefix_start = _type_before(tokens, start)
     written = _accented(text[tokens[start].start : tokens[end - 1].end])
+    entries = list(dict.fromkeys(e for k in keys for e in pool[k]))
+    if len(entries) > 1 and written != fold(written):
+        # A tie on the bare letters: the accents typed can still tell "Thàh" is Thành, not Thạch.
+        far = {e: fuzzy.accented_distance(written, _short_name(index, e)) for e in entries}
+        entries = [e for e in entries if far[e] == min(far.values())]
+    prefix, prefix_start = _type_before(tokens, start)
     return _Mention(start, end, entries, prefix, prefix_start, written=written, edits=edits)
+
+
+def _short_name(index: _Index, entry: _Entry) -> str:
+    gaz = index.gaz
+    if entry.role == "commune":
+        return gaz.communes[entry.ref].short
+    if entry.role == "ward":
+        return gaz.legacy_wards[entry.ref].short
+    return gaz.legacy_districts[entry.ref].short
 
 
 def _fuzzy_mentions(
@@ -346,7 +363,7 @@ def _fuzzy_mentions(
     """Names with a typo, looked for only where a name is expected and only among the names of the
     district and province the text names: after "xã", "phường", "huyện"..., and just before a
     district or province that was found."""
-    codes, _old, districts = _named_places(index, mentions)
+    codes, old, districts = _named_places(index, mentions)
     if not codes and not districts:
         return []
     found: list[_Mention] = []
@@ -354,13 +371,13 @@ def _fuzzy_mentions(
     district_pool: _Pool = {}
     for code in codes:
         district_pool.update(index.districts_of_province[code])
-    named_starts = {m.start for m in mentions}
+    named_starts = {m.start for m in mentions if any(e.role == "district" and e.ref in districts for e in m.entries)}
     for i in range(len(tokens)):
         prefix, _p = _type_before(tokens, i)
         if prefix not in DISTRICT_KINDS or i in named_starts or not district_pool:
             continue
         best = _best_of(
-            [_fuzzy_run(text, tokens, i, i + n, district_pool) for n in range(1, 5) if _run(tokens, i, n)]
+            [_fuzzy_run(text, index, tokens, i, i + n, district_pool) for n in range(1, 5) if _run(tokens, i, n)]
         )
         if best is not None:
             found.append(best)
@@ -374,8 +391,12 @@ def _fuzzy_mentions(
             pool.setdefault(k, []).extend(entries)
     places = [
         m for m in [*mentions, *found]
-        if any(e.role in ("district", "province", "old_province") for e in m.entries)
-        and (m.prefix is None or m.prefix not in WARD_KINDS)
+        if (m.prefix is None or m.prefix not in WARD_KINDS)
+        and any(
+            (e.role == "district" and e.ref in districts) or (e.role == "province" and e.ref in codes)
+            or (e.role == "old_province" and e.ref in old)
+            for e in m.entries
+        )
     ]  # fmt: skip
     covered = {k for m in places for k in range(m.prefix_start, m.end)}
     anchors_right = {m.prefix_start for m in places}
@@ -389,7 +410,7 @@ def _fuzzy_mentions(
     for start, end in sorted(runs):
         if any(k in covered for k in range(start, end)) or any(s <= start and end <= e for s, e in details):
             continue
-        mention = _fuzzy_run(text, tokens, start, end, pool)
+        mention = _fuzzy_run(text, index, tokens, start, end, pool)
         if mention is not None:
             found.append(mention)
     return found
@@ -488,9 +509,12 @@ class _Scorer:
                 new_province = self.index.province_of_old[w.province_key]
                 p_score, p_sup = self.province_fit(m, new_province, w.province_key)
                 d_score, d_sup = self.district_fit(m, {w.district_key}, 0.3)
+                if d_sup is not None and d_sup is p_sup:  # "Lai Châu" is the province or the city
+                    p_score, p_sup = 0.0, None
                 raw = base + _prefix_fit(m.prefix, w.kind, old=True) + p_score + d_score
                 raw += _same_accents(m, w.short)
-                raw -= 0.0 if d_sup else 0.05  # without a district, the new map is the likelier reading
+                # Without a district, the 2025 name is the likelier reading of a name on both maps.
+                raw -= 0.0 if d_sup else OLD_WITHOUT_DISTRICT
                 legacy = Legacy(w.name, w.district, w.province)
                 for rank, code in enumerate(w.new_codes):
                     _keep(out, code, _Reading(raw - 0.01 * rank, m, [s for s in (p_sup, d_sup) if s], legacy))
