@@ -30,11 +30,14 @@ from routing.text import Token, fold, tokenize
 
 MAX_TEXT_CHARS = 2000
 MAX_NAME_WORDS = 6
-# Two candidates closer than this are a coin toss: the case goes to "needs routing".
-AMBIGUITY_MARGIN = 0.05
+# Two candidates closer than this on the score behind the confidence are a coin toss: the case goes
+# to "needs routing". (Measured before the logistic curve, which squeezes 0.97 and 0.98 together.)
+AMBIGUITY_MARGIN = 0.04
 # A name matched with one letter off counts this much less than the same name typed right.
 FUZZY_PENALTY = 0.12
 OLD_WITHOUT_DISTRICT = 0.1
+# The accents typed match the name's own: "Cẩm Giàng" is not "Cẩm Giang".
+ACCENTS_AS_TYPED = 0.05
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -371,14 +374,23 @@ def _fuzzy_mentions(
     district_pool: _Pool = {}
     for code in codes:
         district_pool.update(index.districts_of_province[code])
-    named_starts = {m.start for m in mentions if any(e.role == "district" and e.ref in districts for e in m.entries)}
+    named = [m for m in mentions if any(e.role == "district" and e.ref in districts for e in m.entries)]
+    named_spans = {k for m in named for k in range(m.prefix_start, m.end)}
+    provinces = [
+        m for m in mentions
+        if (m.prefix is None or m.prefix in PROVINCE_KINDS)
+        and any(e.role == "province" and e.ref in codes or e.role == "old_province" for e in m.entries)
+    ]  # fmt: skip
+    district_runs: list[list[tuple[int, int]]] = []
     for i in range(len(tokens)):
         prefix, _p = _type_before(tokens, i)
-        if prefix not in DISTRICT_KINDS or i in named_starts or not district_pool:
-            continue
-        best = _best_of(
-            [_fuzzy_run(text, index, tokens, i, i + n, district_pool) for n in range(1, 5) if _run(tokens, i, n)]
-        )
+        if prefix in DISTRICT_KINDS and district_pool:  # "huyện Chi Lăn"
+            district_runs.append([(i, i + n) for n in range(1, 5) if _run(tokens, i, n)])
+    for m in provinces:  # "Vĩnh Trung, Tịnh Biem, An Giang": the two words before the province
+        district_runs.append([(m.prefix_start - n, m.prefix_start) for n in (2, 3) if _run(tokens, m.prefix_start - n, n)])
+    for candidates in district_runs:
+        spans = [(a, b) for a, b in candidates if not any(k in named_spans for k in range(a, b))]
+        best = _best_of([_fuzzy_run(text, index, tokens, a, b, district_pool) for a, b in spans])
         if best is not None:
             found.append(best)
             districts.update(e.ref for e in best.entries)
@@ -407,13 +419,21 @@ def _fuzzy_mentions(
             runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
         if i in anchors_right:
             runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n))
+    # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
+    names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
     for start, end in sorted(runs):
-        if any(k in covered for k in range(start, end)) or any(s <= start and end <= e for s, e in details):
+        if any(k in covered for k in range(start, end)) or any(
+            s <= start and end <= e for s, e in [*details, *names]
+        ):
             continue
         mention = _fuzzy_run(text, index, tokens, start, end, pool)
         if mention is not None:
             found.append(mention)
     return found
+
+
+def _key(tokens: list[Token], m: _Mention) -> str:
+    return "".join(t.text for t in tokens[m.start : m.end])
 
 
 def _best_of(mentions: list[_Mention | None]) -> _Mention | None:
@@ -522,7 +542,7 @@ class _Scorer:
 
 
 def _same_accents(m: _Mention, short: str) -> float:
-    return 0.05 if m.written == _accented(short) else 0.0
+    return ACCENTS_AS_TYPED if m.written == _accented(short) else 0.0
 
 
 def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
@@ -533,6 +553,12 @@ def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
 def _confidence(raw: float) -> float:
     # A logistic curve: a typed name with its province (raw 0.9) is ~0.86, a bare name ~0.3.
     return round(1.0 / (1.0 + math.exp(-6.0 * (raw - 0.6))), 3)
+
+
+def _score(confidence: float) -> float:
+    """The raw score behind a confidence (the inverse of the curve above)."""
+    c = min(max(confidence, 0.0005), 0.9995)
+    return 0.6 + math.log(c / (1.0 - c)) / 6.0
 
 
 MIN_RAW = 0.35
@@ -557,13 +583,13 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     scorer = _Scorer(index, mentions)
     readings = [(m, scorer.readings(m)) for m in mentions]
     as_district = {
-        id(s) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
+        (s.start, s.end) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
         for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
     }  # fmt: skip
     best: dict[str, _Reading] = {}
     for mention, found in readings:
         for code, reading in found.items():
-            if id(mention) in as_district:
+            if (mention.start, mention.end) in as_district:
                 reading.raw -= USED_AS_DISTRICT
             _keep(best, code, reading)
     ranked = sorted(
@@ -605,6 +631,6 @@ def best_confident(candidates: list[Candidate], threshold: float | None = None) 
     if top.confidence < limit:
         return None
     rivals = [c for c in candidates[1:] if top.legacy is None or c.legacy != top.legacy]
-    if rivals and top.confidence - rivals[0].confidence < AMBIGUITY_MARGIN:
+    if rivals and _score(top.confidence) - _score(rivals[0].confidence) < AMBIGUITY_MARGIN:
         return None
     return top
