@@ -410,7 +410,9 @@ def _fuzzy_mentions(
             for e in m.entries
         )
     ]  # fmt: skip
-    covered = {k for m in places for k in range(m.prefix_start, m.end)}
+    # A district found with a typo may also be a 2025 commune of the same name ("Mỹ Xuyn, Cần Thơ"):
+    # only the places typed right are off limits.
+    covered = {k for m in places if m.edits == 0 for k in range(m.prefix_start, m.end)}
     anchors_right = {m.prefix_start for m in places}
     runs: set[tuple[int, int]] = set()
     for i in range(len(tokens)):
