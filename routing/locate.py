@@ -133,7 +133,7 @@ class _Index:
         for p in gaz.provinces.values():
             self._add(name_key(p.short), _Entry("province", p.code))
             for alias in gaz.aliases.get(p.code, []):
-                self._add(_strip(alias, PROVINCE_TYPE_PREFIXES), _Entry("province", p.code))
+                self._add(_strip(alias, PROVINCE_TYPE_PREFIXES, p.short), _Entry("province", p.code))
         for nick, code in PROVINCE_NICKNAMES.items():
             self._add(nick, _Entry("province", code))
         for lp in gaz.legacy_provinces.values():
@@ -142,31 +142,31 @@ class _Index:
         for d in gaz.legacy_districts.values():
             self._add(name_key(d.short), _Entry("district", d.key))
             for alias in gaz.aliases.get(d.key, []):
-                self._add(_strip(alias, DISTRICT_TYPE_PREFIXES), _Entry("district", d.key))
+                self._add(_strip(alias, DISTRICT_TYPE_PREFIXES, d.short), _Entry("district", d.key))
         for c in gaz.communes.values():
             self._add(name_key(c.short), _Entry("commune", c.code))
             for alias in gaz.aliases.get(c.code, []):
-                self._add(_strip(alias, WARD_TYPE_PREFIXES), _Entry("commune", c.code))
+                self._add(_strip(alias, WARD_TYPE_PREFIXES, c.short), _Entry("commune", c.code))
         for w in gaz.legacy_wards.values():
             self._add(name_key(w.short), _Entry("ward", w.key))
             for alias in gaz.aliases.get(w.key, []):
-                self._add(_strip(alias, WARD_TYPE_PREFIXES), _Entry("ward", w.key))
+                self._add(_strip(alias, WARD_TYPE_PREFIXES, w.short), _Entry("ward", w.key))
         self.old_district_of_commune = gaz.district_communes
         self.province_of_old = {k: lp.new_province_code for k, lp in gaz.legacy_provinces.items()}
         # The small pools a typo is forgiven in: the wards of one old district, the communes of one
         # province, the districts of one old province.
         self.wards_of_district: dict[str, _Pool] = defaultdict(dict)
         for w in gaz.legacy_wards.values():
-            for k in {name_key(w.short), *(_strip(a, WARD_TYPE_PREFIXES) for a in gaz.aliases.get(w.key, []))}:
+            for k in {name_key(w.short), *(_strip(a, WARD_TYPE_PREFIXES, w.short) for a in gaz.aliases.get(w.key, []))}:
                 self.wards_of_district[w.district_key].setdefault(k, []).append(_Entry("ward", w.key))
         self.communes_of_province: dict[str, _Pool] = defaultdict(dict)
         for c in gaz.communes.values():
-            for k in {name_key(c.short), *(_strip(a, WARD_TYPE_PREFIXES) for a in gaz.aliases.get(c.code, []))}:
+            for k in {name_key(c.short), *(_strip(a, WARD_TYPE_PREFIXES, c.short) for a in gaz.aliases.get(c.code, []))}:
                 self.communes_of_province[c.province_code].setdefault(k, []).append(_Entry("commune", c.code))
         self.districts_of_province: dict[str, _Pool] = defaultdict(dict)
         for d in gaz.legacy_districts.values():
             pool = self.districts_of_province[self.province_of_old[d.province_key]]
-            for k in {name_key(d.short), *(_strip(a, DISTRICT_TYPE_PREFIXES) for a in gaz.aliases.get(d.key, []))}:
+            for k in {name_key(d.short), *(_strip(a, DISTRICT_TYPE_PREFIXES, d.short) for a in gaz.aliases.get(d.key, []))}:
                 pool.setdefault(k, []).append(_Entry("district", d.key))
 
     def _add(self, key: str, entry: _Entry) -> None:
@@ -177,7 +177,10 @@ class _Index:
             bucket.append(entry)
 
 
-def _strip(alias: str, prefixes: tuple[str, ...]) -> str:
+def _strip(alias: str, prefixes: tuple[str, ...], short: str) -> str:
+    # "quanson" is Huyện Quan Sơn's own name, not "Quận Sơn"; "xadung" is Xã Xa Dung's.
+    if alias == name_key(short):
+        return alias
     for prefix in prefixes:
         if alias.startswith(prefix) and len(alias) > len(prefix):
             return alias[len(prefix):]
@@ -330,10 +333,14 @@ def _is_type(tokens: list[Token], i: int) -> bool:
     return _starts_type(tokens, i) or (i > 0 and _run(tokens, i - 1, 2) in TYPE_WORDS)
 
 
+# The one- and two-letter type words ("x.", "tp") never stand inside a name; "quân", "xá", "phương" do.
+_LETTER_TYPES = frozenset(w[0] for w in TYPE_WORDS if len(w) == 1 and len(w[0]) <= 2)
+
+
 def _fuzzy_run(
     text: str, index: _Index, tokens: list[Token], start: int, end: int, pool: _Pool
 ) -> _Mention | None:
-    if any(t.text.isdigit() for t in tokens[start:end]) or any(_is_type(tokens, k) for k in range(start + 1, end)):
+    if any(t.text.isdigit() or t.text in _LETTER_TYPES for t in tokens[start + 1 : end]) or tokens[start].text.isdigit():
         return None
     key = "".join(t.text for t in tokens[start:end])
     if end - start == 1 and len(key) < 6:
@@ -387,7 +394,10 @@ def _fuzzy_mentions(
         if prefix in DISTRICT_KINDS and district_pool:  # "huyện Chi Lăn"
             district_runs.append([(i, i + n) for n in range(1, 5) if _run(tokens, i, n)])
     for m in provinces:  # "Vĩnh Trung, Tịnh Biem, An Giang": the two words before the province
-        district_runs.append([(m.prefix_start - n, m.prefix_start) for n in (2, 3) if _run(tokens, m.prefix_start - n, n)])
+        district_runs.append(
+            [(m.prefix_start - n, m.prefix_start) for n in (2, 3)
+             if _run(tokens, m.prefix_start - n, n) and not _is_type(tokens, m.prefix_start - n)]
+        )  # fmt: skip
     for candidates in district_runs:
         spans = [(a, b) for a, b in candidates if not any(k in named_spans for k in range(a, b))]
         best = _best_of([_fuzzy_run(text, index, tokens, a, b, district_pool) for a, b in spans])
@@ -420,7 +430,7 @@ def _fuzzy_mentions(
         if prefix in WARD_KINDS:
             runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
         if i in anchors_right:
-            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n))
+            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _is_type(tokens, i - n))
     # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
     names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
     for start, end in sorted(runs):
