@@ -38,6 +38,8 @@ FUZZY_PENALTY = 0.12
 OLD_WITHOUT_DISTRICT = 0.1
 # The accents typed match the name's own: "Cẩm Giàng" is not "Cẩm Giang".
 ACCENTS_AS_TYPED = 0.05
+ACCENTS_CONTRADICT = 0.2
+INSIDE_TYPO = 0.15
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -114,6 +116,7 @@ class _Mention:
     prefix_start: int
     in_detail: bool = False
     inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
+    inside_typo: bool = False  # "Trường Long" within "Trường Long Ty": maybe Trường Long Tây is meant
     written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
     edits: int = 0  # letters off when the name was matched with a typo
 
@@ -523,6 +526,7 @@ class _Scorer:
         words = m.end - m.start
         base = 0.45 if words >= 2 else 0.2
         base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0) + FUZZY_PENALTY * m.edits
+        base -= INSIDE_TYPO if m.inside_typo else 0.0
         codes = {e.ref for e in m.entries if e.role == "commune"}
         for e in m.entries:
             if e.role == "ward":
@@ -554,7 +558,16 @@ class _Scorer:
 
 
 def _same_accents(m: _Mention, short: str) -> float:
-    return ACCENTS_AS_TYPED if m.written == _accented(short) else 0.0
+    """Accents typed that agree with the name count for it; accents that disagree count against:
+    "gia đình" (family) is not Phường Gia Định. A word typed without accents says nothing."""
+    name = _accented(short)
+    if m.written == name:
+        return ACCENTS_AS_TYPED
+    if m.edits == 0:
+        typed, own = m.written.split(), name.split()
+        if len(typed) == len(own) and any(t != fold(t) and t != o for t, o in zip(typed, own, strict=True)):
+            return -ACCENTS_CONTRADICT
+    return 0.0
 
 
 def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
@@ -591,7 +604,14 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     tokens = _mend_type_words(text, tokens)
     details, village = _details(text, tokens)
     mentions = _mentions(text, tokens, index, details)
-    mentions += _fuzzy_mentions(text, tokens, index, mentions, details)
+    typos = _fuzzy_mentions(text, tokens, index, mentions, details)
+    for m in mentions:
+        m.inside_typo = any(
+            f.start <= m.start and m.end <= f.end and f.end - f.start > m.end - m.start
+            and any(e.role in ("commune", "ward") for e in f.entries)
+            for f in typos
+        )  # fmt: skip
+    mentions += typos
     scorer = _Scorer(index, mentions)
     readings = [(m, scorer.readings(m)) for m in mentions]
     as_district = {
