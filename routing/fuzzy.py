@@ -50,6 +50,8 @@ def type_word(written: str, folded: str, next_is_number: bool) -> str | None:
     bare "phong" is a type word only in front of a number ("phong 12"). The first letter is never
     the slip, so "Tuyen" (Quang) stays a name.
     """
+    if folded in ("qun", "qan"):  # "Qun 3"; longer neighbours of "quan" are names ("Quang")
+        return "quan"
     if len(folded) < 4 or folded in ("phuong", "huyen", "uyen"):
         return None
     lower = unicodedata.normalize("NFC", written.lower())

@@ -239,7 +239,7 @@ def _details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str
             ((n, VILLAGE_WORDS[w]) for n in (3, 2, 1) if (w := _run(tokens, i, n)) and w in VILLAGE_WORDS),
             None,
         )
-        if found is None or _run(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")}:
+        if found is None or _run(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or _after_ward_word(tokens, i):
             i += 1
             continue
         n, is_village = found
@@ -260,6 +260,15 @@ def _details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str
                 village = text[tokens[i].start : tokens[j - 1].end]
         i = max(j, i + 1)
     return spans, village
+
+
+def _after_ward_word(tokens: list[Token], i: int) -> bool:
+    """ "x. Tô Tung": a word right after "xã" is the commune's name, whatever else it may mean."""
+    return any(
+        (w := _run(tokens, i - n, n)) in TYPE_WORDS and TYPE_WORDS[w] in WARD_KINDS
+        and tokens[i - n].segment == tokens[i].segment
+        for n in (1, 2)
+    )  # fmt: skip
 
 
 def _mentions(
@@ -297,7 +306,7 @@ def _mend_type_words(text: str, tokens: list[Token]) -> list[Token]:
     """"Phờng Dịch Vọng", "huyn Cam Lộ": a type word typed with a slip still announces a unit."""
     mended = list(tokens)
     for i, t in enumerate(tokens):
-        if t.text[:1] not in ("p", "h") or not 4 <= len(t.text) <= 8:
+        if t.text[:1] not in ("p", "h", "q") or not 3 <= len(t.text) <= 8:
             continue
         following = tokens[i + 1].text if i + 1 < len(tokens) else ""
         meant = fuzzy.type_word(text[t.start : t.end], t.text, following.isdigit())
@@ -332,8 +341,9 @@ def _named_places(index: _Index, mentions: list[_Mention]) -> tuple[set[str], se
     return codes, old, districts
 
 
-def _is_type(tokens: list[Token], i: int) -> bool:
-    return _starts_type(tokens, i) or (i > 0 and _run(tokens, i - 1, 2) in TYPE_WORDS)
+def _opens_type(tokens: list[Token], i: int) -> bool:
+    """ "x.", "tp", "thị xã" open a unit; "Quân", "Xá", "Phương" may also begin a name."""
+    return tokens[i].text in _LETTER_TYPES or _run(tokens, i, 2) in TYPE_WORDS
 
 
 # The one- and two-letter type words ("x.", "tp") never stand inside a name; "quân", "xá", "phương" do.
@@ -399,7 +409,7 @@ def _fuzzy_mentions(
     for m in provinces:  # "Vĩnh Trung, Tịnh Biem, An Giang": the two words before the province
         district_runs.append(
             [(m.prefix_start - n, m.prefix_start) for n in (2, 3)
-             if _run(tokens, m.prefix_start - n, n) and not _is_type(tokens, m.prefix_start - n)]
+             if _run(tokens, m.prefix_start - n, n) and not _opens_type(tokens, m.prefix_start - n)]
         )  # fmt: skip
     for candidates in district_runs:
         spans = [(a, b) for a, b in candidates if not any(k in named_spans for k in range(a, b))]
@@ -423,9 +433,6 @@ def _fuzzy_mentions(
             for e in m.entries
         )
     ]  # fmt: skip
-    # A district found with a typo may also be a 2025 commune of the same name ("Mỹ Xuyn, Cần Thơ"):
-    # only the places typed right are off limits.
-    covered = {k for m in places if m.edits == 0 for k in range(m.prefix_start, m.end)}
     anchors_right = {m.prefix_start for m in places}
     runs: set[tuple[int, int]] = set()
     for i in range(len(tokens)):
@@ -433,13 +440,11 @@ def _fuzzy_mentions(
         if prefix in WARD_KINDS:
             runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
         if i in anchors_right:
-            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _is_type(tokens, i - n))
+            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _opens_type(tokens, i - n))
     # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
     names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
     for start, end in sorted(runs):
-        if any(k in covered for k in range(start, end)) or any(
-            s <= start and end <= e for s, e in [*details, *names]
-        ):
+        if any(s <= start and end <= e for s, e in [*details, *names]):
             continue
         mention = _fuzzy_run(text, index, tokens, start, end, pool)
         if mention is not None:
@@ -608,7 +613,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     for m in mentions:
         m.inside_typo = any(
             f.start <= m.start and m.end <= f.end and f.end - f.start > m.end - m.start
-            and any(e.role in ("commune", "ward") for e in f.entries)
+            and any(e.role in ("commune", "ward") and e not in m.entries for e in f.entries)
             for f in typos
         )  # fmt: skip
     mentions += typos
