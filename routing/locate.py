@@ -347,18 +347,19 @@ def _opens_type(tokens: list[Token], i: int) -> bool:
 
 
 # The one- and two-letter type words ("x.", "tp") never stand inside a name; "quân", "xá", "phương" do.
-_LETTER_TYPES = frozenset(w[0] for w in TYPE_WORDS if len(w) == 1 and len(w[0]) <= 2)
+_LETTER_TYPES = frozenset({"x", "p", "f", "h", "q", "t", "tt", "tx", "tp"})
 
 
 def _fuzzy_run(
     text: str, index: _Index, tokens: list[Token], start: int, end: int, pool: _Pool
 ) -> _Mention | None:
-    if any(t.text.isdigit() or t.text in _LETTER_TYPES for t in tokens[start + 1 : end]) or tokens[start].text.isdigit():
+    if any(t.text in _LETTER_TYPES for t in tokens[start + 1 : end]) or tokens[start].text.isdigit():
         return None
     key = "".join(t.text for t in tokens[start:end])
     if end - start == 1 and len(key) < 6:
         return None  # one short word one letter off is too many things
     edits, keys = fuzzy.closest(key, pool)
+    keys = [k for k in keys if _digits(k) == _digits(key)]  # "Cát Tiên 3" is not "Cát Tiên 2"
     if not keys:
         return None
     written = _accented(text[tokens[start].start : tokens[end - 1].end])
@@ -371,13 +372,22 @@ def _fuzzy_run(
     return _Mention(start, end, entries, prefix, prefix_start, written=written, edits=edits)
 
 
+def _digits(key: str) -> str:
+    return "".join(ch for ch in key if ch.isdigit())
+
+
 def _short_name(index: _Index, entry: _Entry) -> str:
     gaz = index.gaz
     if entry.role == "commune":
         return gaz.communes[entry.ref].short
     if entry.role == "ward":
-        return gaz.legacy_wards[entry.ref].short
-    return gaz.legacy_districts[entry.ref].short
+        return _bare(gaz.legacy_wards[entry.ref].short)
+    return _bare(gaz.legacy_districts[entry.ref].short)
+
+
+def _bare(short: str) -> str:
+    """ "Thạnh An (Xã)" -> "Thạnh An": the dataset tells namesakes in one district apart this way."""
+    return short.split(" (", 1)[0]
 
 
 def _fuzzy_mentions(
@@ -553,7 +563,7 @@ class _Scorer:
                 if d_sup is not None and d_sup is p_sup:  # "Lai Châu" is the province or the city
                     p_score, p_sup = 0.0, None
                 raw = base + _prefix_fit(m.prefix, w.kind, old=True) + p_score + d_score
-                raw += _same_accents(m, w.short)
+                raw += _same_accents(m, _bare(w.short))
                 # Without a district, the 2025 name is the likelier reading of a name on both maps.
                 raw -= 0.0 if d_sup else OLD_WITHOUT_DISTRICT
                 legacy = Legacy(w.name, w.district, w.province)
@@ -610,7 +620,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     details, village = _details(text, tokens)
     mentions = _mentions(text, tokens, index, details)
     typos = _fuzzy_mentions(text, tokens, index, mentions, details)
-    for m in mentions:
+    for m in [*mentions, *typos]:
         m.inside_typo = any(
             f.start <= m.start and m.end <= f.end and f.end - f.start > m.end - m.start
             and any(e.role in ("commune", "ward") and e not in m.entries for e in f.entries)
