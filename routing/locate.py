@@ -181,8 +181,11 @@ class _Index:
 
 
 def _strip(alias: str, prefixes: tuple[str, ...], short: str) -> str:
-    # "quanson" is Huyện Quan Sơn's own name, not "Quận Sơn"; "xadung" is Xã Xa Dung's.
-    if alias == name_key(short):
+    # "quanson" is Huyện Quan Sơn's own name, not "Quận Sơn"; "xadung" is Xã Xa Dung's. But the short
+    # name of "Phường 5" is "Phường 5", and "5" is what people write after "P.".
+    if alias == name_key(short) and not any(
+        alias.startswith(p) and alias[len(p) :].isdigit() for p in prefixes
+    ):
         return alias
     for prefix in prefixes:
         if alias.startswith(prefix) and len(alias) > len(prefix):
@@ -280,8 +283,8 @@ def _mentions(
             words = _run(tokens, i, length)
             if words is None:
                 break
-            if words in TYPE_WORDS:
-                continue
+            if words in TYPE_WORDS or (length > 1 and words[0] in _LETTER_TYPES):
+                continue  # "x phuoc long" is in the dataset's keywords; it is "xã" + the name
             entries = index.names.get("".join(words))
             if not entries:
                 continue
@@ -539,7 +542,9 @@ class _Scorer:
     def readings(self, m: _Mention) -> dict[str, _Reading]:
         out: dict[str, _Reading] = {}
         words = m.end - m.start
-        base = 0.45 if words >= 2 else 0.2
+        # "P.5" is as specific as a two-word name: the type word and the number.
+        numbered = words == 1 and m.prefix is not None and m.written.isdigit()
+        base = 0.45 if words >= 2 or numbered else 0.2
         base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0) + FUZZY_PENALTY * m.edits
         base -= INSIDE_TYPO if m.inside_typo else 0.0
         codes = {e.ref for e in m.entries if e.role == "commune"}
