@@ -297,7 +297,13 @@ def _mentions(
     for m in found:  # "huyện Đan Phượng Hà Nội": the "phượng" ends a name, it announces nothing
         if m.prefix is not None and any(o.start < m.prefix_start and o.end == m.start for o in found):
             m.prefix, m.prefix_start = None, m.start
-    named = [m for m in found if any(e.role in ("commune", "ward") for e in m.entries)]
+    provinces = [m for m in found if any(e.role in ("province", "old_province") for e in m.entries)]
+    # "Tân Phú - Đồng Tháp" holds "Tân Phú Đông" only by borrowing the province's first word.
+    named = [
+        m for m in found
+        if any(e.role in ("commune", "ward") for e in m.entries)
+        and not any(m.start < p.start < m.end < p.end for p in provinces)
+    ]  # fmt: skip
     for m in found:
         m.inside_longer = any(
             o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
