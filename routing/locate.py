@@ -283,7 +283,7 @@ def _mentions(
             words = _run(tokens, i, length)
             if words is None:
                 break
-            if words in TYPE_WORDS or (length > 1 and words[0] in _LETTER_TYPES):
+            if words in TYPE_WORDS or (length > 1 and (words[0] in _LETTER_TYPES or words[-1] in _LETTER_TYPES)):
                 continue  # "x phuoc long" is in the dataset's keywords; it is "xã" + the name
             entries = index.names.get("".join(words))
             if not entries:
@@ -295,7 +295,10 @@ def _mentions(
             written = _accented(text[tokens[i].start : tokens[i + length - 1].end])
             found.append(_Mention(i, i + length, entries, prefix, prefix_start, inside, written=written))
     for m in found:  # "huyện Đan Phượng Hà Nội": the "phượng" ends a name, it announces nothing
-        if m.prefix is not None and any(o.start < m.prefix_start and o.end == m.start for o in found):
+        if (
+            m.prefix is not None and tokens[m.prefix_start].text not in _LETTER_TYPES
+            and any(o.start < m.prefix_start and o.end == m.start for o in found)
+        ):  # fmt: skip
             m.prefix, m.prefix_start = None, m.start
     provinces = [m for m in found if any(e.role in ("province", "old_province") for e in m.entries)]
     # "Tân Phú - Đồng Tháp" holds "Tân Phú Đông" only by borrowing the province's first word.
@@ -341,6 +344,8 @@ def _named_places(index: _Index, mentions: list[_Mention]) -> tuple[set[str], se
     for m in mentions:
         if m.prefix is not None and m.prefix not in DISTRICT_KINDS:
             continue
+        if m.prefix is None and m.end - m.start < 2:
+            continue  # "chủ nhiệm" does not name Thị xã Chũ; "h. Chũ" or "KBang Gia Lai" would
         for e in m.entries:
             if e.role != "district":
                 continue
@@ -348,11 +353,6 @@ def _named_places(index: _Index, mentions: list[_Mention]) -> tuple[set[str], se
             if not codes or province_key in old or index.province_of_old[province_key] in codes:
                 districts.add(e.ref)
     return codes, old, districts
-
-
-def _opens_type(tokens: list[Token], i: int) -> bool:
-    """ "x.", "tp", "thị xã" open a unit; "Quân", "Xá", "Phương" may also begin a name."""
-    return tokens[i].text in _LETTER_TYPES or _run(tokens, i, 2) in TYPE_WORDS
 
 
 # The one- and two-letter type words ("x.", "tp") never stand inside a name; "quân", "xá", "phương" do.
@@ -428,7 +428,7 @@ def _fuzzy_mentions(
     for m in provinces:  # "Vĩnh Trung, Tịnh Biem, An Giang": the two words before the province
         district_runs.append(
             [(m.prefix_start - n, m.prefix_start) for n in (2, 3)
-             if _run(tokens, m.prefix_start - n, n) and not _opens_type(tokens, m.prefix_start - n)]
+             if _run(tokens, m.prefix_start - n, n) and not _starts_type(tokens, m.prefix_start - n)]
         )  # fmt: skip
     for candidates in district_runs:
         spans = [(a, b) for a, b in candidates if not any(k in named_spans for k in range(a, b))]
@@ -459,7 +459,7 @@ def _fuzzy_mentions(
         if prefix in WARD_KINDS:
             runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
         if i in anchors_right:
-            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _opens_type(tokens, i - n))
+            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _starts_type(tokens, i - n))
     # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
     names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
     for start, end in sorted(runs):
