@@ -381,6 +381,14 @@ def _fuzzy_run(
     return _Mention(start, end, entries, prefix, prefix_start, written=written, edits=edits)
 
 
+def _opens_ward(tokens: list[Token], i: int) -> bool:
+    """ "xa KRong": the name after "xã" is tried on its own; "Tịnh Biên" and "Quân Chu" begin with a
+    word that is also a type word, and stay candidates."""
+    if tokens[i].text in _LETTER_TYPES:
+        return True
+    return any((w := _run(tokens, i, n)) in TYPE_WORDS and TYPE_WORDS[w] in WARD_KINDS for n in (1, 2))
+
+
 def _digits(key: str) -> str:
     return "".join(ch for ch in key if ch.isdigit())
 
@@ -428,7 +436,7 @@ def _fuzzy_mentions(
     for m in provinces:  # "Vĩnh Trung, Tịnh Biem, An Giang": the two words before the province
         district_runs.append(
             [(m.prefix_start - n, m.prefix_start) for n in (2, 3)
-             if _run(tokens, m.prefix_start - n, n) and not _starts_type(tokens, m.prefix_start - n)]
+             if _run(tokens, m.prefix_start - n, n) and not _opens_ward(tokens, m.prefix_start - n)]
         )  # fmt: skip
     for candidates in district_runs:
         spans = [(a, b) for a, b in candidates if not any(k in named_spans for k in range(a, b))]
@@ -459,7 +467,7 @@ def _fuzzy_mentions(
         if prefix in WARD_KINDS:
             runs.update((i, i + n) for n in range(1, 5) if _run(tokens, i, n))
         if i in anchors_right:
-            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _starts_type(tokens, i - n))
+            runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _opens_ward(tokens, i - n))
     # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
     names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
     for start, end in sorted(runs):
@@ -514,11 +522,11 @@ class _Scorer:
         ]  # fmt: skip
 
     def province_fit(
-        self, ward: _Mention, new_code: str, old_key: str | None
+        self, ward: _Mention, new_code: str, old_key: str | None, district: _Mention | None = None
     ) -> tuple[float, _Mention | None]:
         best, support, against = 0.0, None, False
         for m in self.provinces:
-            if not _disjoint(m, ward):
+            if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
                 if e.role not in ("province", "old_province"):
@@ -569,10 +577,9 @@ class _Scorer:
             elif e.role == "ward":
                 w = self.gaz.legacy_wards[e.ref]
                 new_province = self.index.province_of_old[w.province_key]
-                p_score, p_sup = self.province_fit(m, new_province, w.province_key)
                 d_score, d_sup = self.district_fit(m, {w.district_key}, 0.3)
-                if d_sup is not None and d_sup is p_sup:  # "Lai Châu" is the province or the city
-                    p_score, p_sup = 0.0, None
+                # "Lai Châu" once is the province or the city, not both.
+                p_score, p_sup = self.province_fit(m, new_province, w.province_key, d_sup)
                 raw = base + _prefix_fit(m.prefix, w.kind, old=True) + p_score + d_score
                 raw += _same_accents(m, _bare(w.short))
                 # Without a district, the 2025 name is the likelier reading of a name on both maps.
