@@ -367,11 +367,13 @@ def _fuzzy_run(
     key = "".join(t.text for t in tokens[start:end])
     if end - start == 1 and len(key) < 6:
         return None  # one short word one letter off is too many things
+    written = _accented(text[tokens[start].start : tokens[end - 1].end])
+    if _typed_otherwise(index, written, pool.get(key)):
+        pool = {k: v for k, v in pool.items() if k != key}  # "Bắ Sơn" is not Ba Sơn: Bắc Sơn, maybe
     edits, keys = fuzzy.closest(key, pool)
     keys = [k for k in keys if _digits(k) == _digits(key)]  # "Cát Tiên 3" is not "Cát Tiên 2"
     if not keys:
         return None
-    written = _accented(text[tokens[start].start : tokens[end - 1].end])
     entries = list(dict.fromkeys(e for k in keys for e in pool[k]))
     if len(entries) > 1 and written != fold(written):
         # A tie on the bare letters: the accents typed can still tell "Thàh" is Thành, not Thạch.
@@ -379,6 +381,11 @@ def _fuzzy_run(
         entries = [e for e in entries if far[e] == min(far.values())]
     prefix, prefix_start = _type_before(tokens, start)
     return _Mention(start, end, entries, prefix, prefix_start, written=written, edits=edits)
+
+
+def _typed_otherwise(index: _Index, written: str, entries: list[_Entry] | None) -> bool:
+    """The letters name a place here, but the accents typed say it is not that one."""
+    return bool(entries) and all(_contradicts(written, _short_name(index, e)) for e in entries or [])
 
 
 def _opens_ward(tokens: list[Token], i: int) -> bool:
@@ -469,7 +476,11 @@ def _fuzzy_mentions(
         if i in anchors_right:
             runs.update((i - n, i) for n in range(1, 5) if _run(tokens, i - n, n) and not _opens_ward(tokens, i - n))
     # A run inside a name typed right and local ("Tạ An" in "Tạ An Khương") is that name.
-    names = [(m.start, m.end) for m in mentions if m.end - m.start >= 2 and _key(tokens, m) in pool]
+    names = [
+        (m.start, m.end) for m in mentions
+        if m.end - m.start >= 2 and _key(tokens, m) in pool
+        and not _typed_otherwise(index, m.written, pool[_key(tokens, m)])
+    ]  # fmt: skip
     for start, end in sorted(runs):
         if any(s <= start and end <= e for s, e in [*details, *names]):
             continue
@@ -596,11 +607,14 @@ def _same_accents(m: _Mention, short: str) -> float:
     name = _accented(short)
     if m.written == name:
         return ACCENTS_AS_TYPED
-    if m.edits == 0:
-        typed, own = m.written.split(), name.split()
-        if len(typed) == len(own) and any(t != fold(t) and t != o for t, o in zip(typed, own, strict=True)):
-            return -ACCENTS_CONTRADICT
+    if m.edits == 0 and _contradicts(m.written, name):
+        return -ACCENTS_CONTRADICT
     return 0.0
+
+
+def _contradicts(written: str, name: str) -> bool:
+    typed, own = written.split(), _accented(name).split()
+    return len(typed) == len(own) and any(t != fold(t) and t != o for t, o in zip(typed, own, strict=True))
 
 
 def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
