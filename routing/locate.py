@@ -160,16 +160,16 @@ class _Index:
         # province, the districts of one old province.
         self.wards_of_district: dict[str, _Pool] = defaultdict(dict)
         for w in gaz.legacy_wards.values():
-            for k in {name_key(w.short), *(_strip(a, WARD_TYPE_PREFIXES, w.short) for a in gaz.aliases.get(w.key, []))}:
+            for k in _keys(gaz, w.key, w.short, WARD_TYPE_PREFIXES):
                 self.wards_of_district[w.district_key].setdefault(k, []).append(_Entry("ward", w.key))
         self.communes_of_province: dict[str, _Pool] = defaultdict(dict)
         for c in gaz.communes.values():
-            for k in {name_key(c.short), *(_strip(a, WARD_TYPE_PREFIXES, c.short) for a in gaz.aliases.get(c.code, []))}:
+            for k in _keys(gaz, c.code, c.short, WARD_TYPE_PREFIXES):
                 self.communes_of_province[c.province_code].setdefault(k, []).append(_Entry("commune", c.code))
         self.districts_of_province: dict[str, _Pool] = defaultdict(dict)
         for d in gaz.legacy_districts.values():
             pool = self.districts_of_province[self.province_of_old[d.province_key]]
-            for k in {name_key(d.short), *(_strip(a, DISTRICT_TYPE_PREFIXES, d.short) for a in gaz.aliases.get(d.key, []))}:
+            for k in _keys(gaz, d.key, d.short, DISTRICT_TYPE_PREFIXES):
                 pool.setdefault(k, []).append(_Entry("district", d.key))
 
     def _add(self, key: str, entry: _Entry) -> None:
@@ -178,6 +178,12 @@ class _Index:
         bucket = self.names.setdefault(key, [])
         if entry not in bucket:
             bucket.append(entry)
+
+
+def _keys(gaz: Gazetteer, ref: str, short: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Every key a unit is known by: its name and the dataset's keywords, type words stripped."""
+    keys = [name_key(short), *(_strip(a, prefixes, short) for a in gaz.aliases.get(ref, []))]
+    return [k for k in dict.fromkeys(keys) if k]
 
 
 def _strip(alias: str, prefixes: tuple[str, ...], short: str) -> str:
@@ -426,14 +432,14 @@ def _fuzzy_mentions(
     found: list[_Mention] = []
     # Districts first: "huyện Chi Lăn, Lạng Sơn" gives the pool for the ward in front of it.
     district_pool: _Pool = {}
-    for code in codes:
+    for code in sorted(codes):
         district_pool.update(index.districts_of_province[code])
     named = [m for m in mentions if any(e.role == "district" and e.ref in districts for e in m.entries)]
     named_spans = {k for m in named for k in range(m.prefix_start, m.end)}
     provinces = [
         m for m in mentions
         if (m.prefix is None or m.prefix in PROVINCE_KINDS)
-        and any(e.role == "province" and e.ref in codes or e.role == "old_province" for e in m.entries)
+        and any((e.role == "province" and e.ref in codes) or e.role == "old_province" for e in m.entries)
     ]  # fmt: skip
     district_runs: list[list[tuple[int, int]]] = []
     for i in range(len(tokens)):
@@ -452,10 +458,10 @@ def _fuzzy_mentions(
             found.append(best)
             districts.update(e.ref for e in best.entries)
     pool: _Pool = {}
-    for code in codes:
+    for code in sorted(codes):  # sorted: the same text gives the same answer in every process
         for k, entries in index.communes_of_province[code].items():
             pool.setdefault(k, []).extend(entries)
-    for key in districts:
+    for key in sorted(districts):
         for k, entries in index.wards_of_district[key].items():
             pool.setdefault(k, []).extend(entries)
     places = [

@@ -140,7 +140,8 @@ HANDWRITTEN: list[tuple[str, tuple[str, ...]]] = [
 
 def strip_accents(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
-    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)))
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
 
 
 def typo(rng: random.Random, name: str) -> str:

@@ -78,7 +78,7 @@ class Official:
 def _named(given: str, full: str, short: str) -> bool:
     """ "7" names "Phường 7", "1" names "Quận 1", "Cam Lộ" names "Huyện Cam Lộ". """
     want = fold(given)
-    return want in (fold(full), fold(short)) or fold(full).endswith(" " + want) and not want.isalpha()
+    return want in (fold(full), fold(short)) or (fold(full).endswith(" " + want) and not want.isalpha())
 
 
 @lru_cache(maxsize=1)
