@@ -9,6 +9,7 @@ official conversion table. No scan of the 13,000 rows per query.
 
 from __future__ import annotations
 
+import bisect
 import math
 import unicodedata
 from collections import defaultdict
@@ -30,6 +31,8 @@ from routing.text import Token, fold, tokenize
 
 MAX_TEXT_CHARS = 2000
 MAX_NAME_WORDS = 6
+# How far (in words) a district or province may stand from the commune it supports.
+NEAR_WORDS = 12
 # Two candidates closer than this on the score behind the confidence are a coin toss: the case goes
 # to "needs routing". (Measured before the logistic curve, which squeezes 0.97 and 0.98 together.)
 AMBIGUITY_MARGIN = 0.04
@@ -527,22 +530,39 @@ class _Scorer:
     def __init__(self, index: _Index, mentions: list[_Mention]) -> None:
         self.index = index
         self.gaz = index.gaz
-        self.provinces = [
-            m for m in mentions
-            if (m.prefix is None or m.prefix in PROVINCE_KINDS)
-            and any(e.role in ("province", "old_province") for e in m.entries)
-        ]  # fmt: skip
-        self.districts = [
-            m for m in mentions
-            if (m.prefix is None or m.prefix in DISTRICT_KINDS)
-            and any(e.role == "district" for e in m.entries)
-        ]  # fmt: skip
+        self.provinces = sorted(
+            (
+                m for m in mentions
+                if (m.prefix is None or m.prefix in PROVINCE_KINDS)
+                and any(e.role in ("province", "old_province") for e in m.entries)
+            ),
+            key=lambda m: m.start,
+        )  # fmt: skip
+        self.districts = sorted(
+            (
+                m for m in mentions
+                if (m.prefix is None or m.prefix in DISTRICT_KINDS)
+                and any(e.role == "district" for e in m.entries)
+            ),
+            key=lambda m: m.start,
+        )  # fmt: skip
+        self.province_starts = [m.start for m in self.provinces]
+        self.district_starts = [m.start for m in self.districts]
+        self.district_refs = {
+            id(m): frozenset(e.ref for e in m.entries if e.role == "district") for m in self.districts
+        }
+
+    def _near(self, mentions: list[_Mention], starts: list[int], ward: _Mention) -> list[_Mention]:
+        """The parts of one address stand close together: look no further than a few words away."""
+        lo = bisect.bisect_left(starts, ward.start - NEAR_WORDS)
+        hi = bisect.bisect_right(starts, ward.end + NEAR_WORDS)
+        return mentions[lo:hi]
 
     def province_fit(
         self, ward: _Mention, new_code: str, old_key: str | None, district: _Mention | None = None
     ) -> tuple[float, _Mention | None]:
         best, support, against = 0.0, None, False
-        for m in self.provinces:
+        for m in self._near(self.provinces, self.province_starts, ward):
             if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
@@ -562,10 +582,10 @@ class _Scorer:
 
     def district_fit(self, ward: _Mention, match: set[str], bonus: float) -> tuple[float, _Mention | None]:
         against = False
-        for m in self.districts:
+        for m in self._near(self.districts, self.district_starts, ward):
             if not _disjoint(m, ward):
                 continue
-            if any(e.role == "district" and e.ref in match for e in m.entries):
+            if not self.district_refs[id(m)].isdisjoint(match):
                 return bonus, m
             against = against or m.prefix is not None
         return (-0.15 if against else 0.0), None
