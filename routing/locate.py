@@ -5,6 +5,10 @@ built once from the gazetteer. Each name found is read as a new commune or an ol
 names found (province, old district) support or contradict each reading, and so do the type words
 in front of them ("xã", "huyện", "tp"). Old wards are translated to the 2025 commune(s) with the
 official conversion table. No scan of the 13,000 rows per query.
+
+A name typed with a slip ("Trung Châ", "Vn Hà") is also found, but only among the names of the
+district and province the text names (routing/typos.py), at a cost. Ties stay ties, and a tie
+sends the case to an operator rather than to the wrong commune.
 """
 
 from __future__ import annotations
@@ -34,34 +38,21 @@ from routing.text import Token, tokenize
 from routing.typos import typo_mentions
 
 MAX_TEXT_CHARS = 2000
-
-
 # How far (in words) a district or province may stand from the commune it supports.
 NEAR_WORDS = 12
-
-
 # Two candidates closer than this on the score behind the confidence are a coin toss: the case goes
 # to "needs routing". (Measured before the logistic curve, which squeezes 0.97 and 0.98 together.)
 AMBIGUITY_MARGIN = 0.04
-
-
 # A name matched with one letter off counts this much less than the same name typed right.
 FUZZY_PENALTY = 0.12
-
-
+# Without a district, a name on both maps is likelier the 2025 commune than the old ward.
 OLD_WITHOUT_DISTRICT = 0.1
-
-
-# The accents typed match the name's own: "Cẩm Giàng" is not "Cẩm Giang".
+# Accents typed that match the name's own count for it ("Cẩm Giàng" is not "Cẩm Giang"); accents
+# that contradict it count against it ("gia đình", family, is not Phường Gia Định).
 ACCENTS_AS_TYPED = 0.05
-
-
 ACCENTS_CONTRADICT = 0.2
-
-
+# A name typed right inside a longer name typed with a slip ("Trường Long" in "Trường Long Ty").
 INSIDE_TYPO = 0.15
-
-
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
