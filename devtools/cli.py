@@ -33,12 +33,14 @@ def bench_intake(requests: int = 2000, concurrency: int = 8) -> None:
 
 
 @bench_app.command("routing")
-def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: the test corpus")) -> None:
-    """Độ chính xác top-1/top-3 và thời gian mỗi địa chỉ / Routing accuracy and time per text."""
+def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: both test corpora")) -> None:
+    """Chuyển đúng/sai/tư vấn viên, top-1 và thời gian mỗi văn bản / Routing decisions and time per text."""
     from devtools.bench_routing import format_report, run_routing_bench
 
-    default = REPO / "tests" / "routing" / "corpus.jsonl"
-    typer.echo(format_report(run_routing_bench(corpus or default, show=False)))
+    here = REPO / "tests" / "routing"
+    for path in [Path(corpus)] if corpus else [here / "corpus.jsonl", here / "call_notes.jsonl"]:
+        typer.echo(f"== {path.name}")
+        typer.echo(format_report(run_routing_bench(path, show=False)))
 
 
 @bench_app.command("timers")
