@@ -11,6 +11,9 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import Forbidden, NotFound
 from core.ids import normalise_reference
+from workflows.alerts import alerts_of
+from workflows.ladders import ladders_of
+from workflows.ladders import view as ladder_view
 from workflows.models import Case, CaseRead
 
 
@@ -27,6 +30,8 @@ def read_case(
             raise Forbidden("Bạn không có quyền xem ca này", "You may not see this case")
         s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose=purpose, at=utcnow()))
         view = case_view(case, with_identity=with_identity)
+        view["ladders"] = [ladder_view(row) for row in ladders_of(uow, case)]
+        view["alerts"] = alerts_of(uow, case)
         uow.commit()
         return view
 

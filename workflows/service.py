@@ -23,6 +23,7 @@ from workflows.escalation import tell_supervisors
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
+from workflows.rerouting import back_to_routing
 from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
@@ -111,8 +112,9 @@ def transition(
     _apply_facts(case, trigger, facts)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
            from_state=step.source, to_state=step.dest)
+    if trigger == "wrong_commune":
+        back_to_routing(uow, case, actor=actor, reason=reason, now=now)
     if step.source != step.dest:
-        case.escalation_level = 0
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
@@ -122,7 +124,7 @@ def transition(
 def _apply_facts(case: Case, trigger: str, facts: dict[str, Any]) -> None:
     if trigger == "report_assessment" and facts.get("risk_level"):
         case.risk_level = str(facts["risk_level"])
-    if trigger == "decline":
+    if trigger == "decline" and assignment.decline_moves_on(case, facts):
         case.assignee_order += 1  # the next contact in the chain is asked on re-routing
 
 
