@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from core.logging import configure_logging
+from intake.cli.policy import app as policy_app
 from intake.cli.route import route
 from intake.cli.teams import app as teams_app
 
@@ -66,6 +67,7 @@ def token(
 
 
 app.add_typer(teams_app, name="teams")
+app.add_typer(policy_app, name="policy")
 app.command(name="route", help=route.__doc__)(route)
 
 
