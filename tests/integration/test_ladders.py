@@ -133,7 +133,8 @@ def test_plan_approval_reaches_the_supervisor_when_the_chair_does_not_act(clock)
     _run(clock, timedelta(days=8), timedelta(hours=6))
     ladder_sms = [m for m in _sent(mark) if m.purpose == "ladder"]
     assert [m.to_phone for m in ladder_sms] == [CHAIR, SUPERVISOR]
-    assert ladder_sms[1].body.startswith(f"111 GIAM SAT: Ca {ref}") and "qua han phe duyet ke hoach" in ladder_sms[1].body
+    supervisor = ladder_sms[1].body
+    assert supervisor.startswith(f"111 GIAM SAT: Ca {ref}") and "qua han phe duyet ke hoach" in supervisor
 
 
 def test_wrong_commune_goes_back_to_routing_and_the_shift_lead_hears_at_once(clock) -> None:
@@ -249,5 +250,6 @@ def test_the_case_api_shows_every_ladder(clock) -> None:
     assert ack["clock"] == "acknowledge" and ack["status"] == "running" and ack["step"] == 0 and ack["loop"] == 1
     assert ack["told"][0]["role"] == "chain" and ack["next_at"] is not None and ack["policy_version"]
     with unit_of_work() as uow:
-        open_step = uow.session.execute(select(Timer).where(Timer.kind == "step", Timer.fired_at.is_(None))).scalar_one()
+        open_step = uow.session.execute(
+            select(Timer).where(Timer.kind == "step", Timer.fired_at.is_(None))).scalar_one()
     assert open_step.due_at.isoformat() == ack["next_at"]
