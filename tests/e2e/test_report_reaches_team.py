@@ -56,8 +56,8 @@ def _assert_escalated_once(live: dict, reference: str) -> None:
         ).order_by(Timer.id)).scalars().first()
         assert first_ack is not None and first_ack.fired_at is not None
         breaches = uow.session.execute(select(func.count()).select_from(CaseHistory).where(
-            CaseHistory.case_id == case.id, CaseHistory.event == "sla_breached",
-            CaseHistory.reason == "acknowledge: next_contact_sms")).scalar_one()
+            CaseHistory.case_id == case.id, CaseHistory.event == "escalated",
+            CaseHistory.reason == "acknowledge: chain")).scalar_one()
         assert breaches >= 1
 
 
