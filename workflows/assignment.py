@@ -11,6 +11,7 @@ from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms, chain_exhausted_sms
 from routing.directory import load_supervisors
 from workflows.alerts import alert_operators
+from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.models import Case, Timer
 from workflows.routing_step import recipients
@@ -29,37 +30,41 @@ def open_deadline(case: Case, clock: str) -> Timer | None:
     return None
 
 
-def latest_deadline(case: Case, clock: str) -> Timer | None:
-    """The clock's open deadline, else the last one it had (a breached clock's ladder still quotes it)."""
-    open_one = open_deadline(case, clock)
-    if open_one is not None:
-        return open_one
-    past = [t for t in case.timers if t.clock == clock and t.kind == "deadline" and t.cancelled_at is None]
-    return past[-1] if past else None
+def notify_assignee(
+    uow: UnitOfWork, case: Case, *, now: datetime, escalated: bool, respond_by: datetime | None = None
+) -> bool:
+    """SMS the case's current contact; False when the chain has nobody left (the supervisor is told at once).
 
-
-def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bool) -> bool:
-    """SMS the case's current contact; False when the chain has nobody left (the supervisor is told at once)."""
+    `respond_by` is when the case moves on without an answer: the acknowledgement deadline for the first
+    contact, the next rung of the ladder for a contact it is handed to; never the time of sending.
+    """
     person = current_recipient(case)
     if person is None:
         chain_exhausted(uow, case, now=now)
         return False
-    deadline = latest_deadline(case, "acknowledge")
+    if respond_by is None:
+        deadline = open_deadline(case, "acknowledge")
+        respond_by = deadline.due_at if deadline else _acknowledge_window(case, now)
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=deadline.due_at if deadline else now, escalated=escalated,
+        respond_by=respond_by, escalated=escalated,
     ))
     message(uow, case, to=str(person["phone"]), body=text, now=now,
             purpose="escalation" if escalated else "assignment")
     return True
 
 
-def hand_to_next(uow: UnitOfWork, case: Case, *, now: datetime) -> str | None:
+def _acknowledge_window(case: Case, now: datetime) -> datetime:
+    """A contact the case falls over to outside a ladder's rung gets the clock's own window."""
+    return active_policy().deadline("acknowledge", urgency=case.urgency, province_code=case.province_code, start=now)
+
+
+def hand_to_next(uow: UnitOfWork, case: Case, *, now: datetime, respond_by: datetime) -> str | None:
     """The acknowledgement ladder's chain step: the next contact gets the case; their phone, or None."""
     if case.assignee_order + 1 >= len(recipients(case)):
         return None
     case.assignee_order += 1
-    notify_assignee(uow, case, now=now, escalated=True)
+    notify_assignee(uow, case, now=now, escalated=True, respond_by=respond_by)
     person = current_recipient(case)
     return str(person["phone"]) if person else None
 

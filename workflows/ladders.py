@@ -10,9 +10,10 @@ the acknowledgement ladder did before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 
@@ -115,33 +116,52 @@ def fire_step(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> st
     return climb(uow, case, row, now=now)
 
 
+@dataclass(frozen=True)
+class Move:
+    kind: Literal["walk", "tell", "exhausted"]
+    step: int
+
+
+def next_move(steps: Sequence[Step], at: int, *, chain_has_next: bool) -> Move:
+    """Pure: the rung to take from step `at`. A chain step walks while the chain has someone after the
+    holder, then gives way to the next step at once; past the last step the ladder is exhausted."""
+    while at < len(steps):
+        if not steps[at].walks_chain:
+            return Move("tell", at)
+        if chain_has_next:
+            return Move("walk", at)
+        at += 1
+    return Move("exhausted", at)
+
+
 def climb(uow: UnitOfWork, case: Case, row: Ladder, *, now: datetime) -> str:
-    """Take the ladder's current step, then schedule the next; a chain with nobody left moves on at once."""
+    """Take the ladder's current rung, then schedule the next (quiet hours applied)."""
     policy = active_policy()
     steps = policy.steps(row.clock, case.province_code)
     row.policy_version = policy.version
-    while row.step < len(steps):
-        step = steps[row.step]
-        if step.walks_chain:
-            person = hand_to_next(uow, case, now=now)
-            if person is not None:
-                _told(row, step, [Person("chain", person)], now)
-                _escalated(case, row, "chain", now)
-                row.loop += 1
-                _schedule(uow, case, row, _after(policy, case, row.clock, step, now))
-                return "chain"
-            row.step, row.loop = row.step + 1, 0
-            continue
+    while True:
+        move = next_move(steps, row.step, chain_has_next=case.assignee_order + 1 < len(recipients(case)))
+        if move.step != row.step:
+            row.step, row.loop = move.step, 0
+        if move.kind == "exhausted":
+            row.next_at, row.stopped_at, row.stop_reason = None, now, "exhausted"
+            record(case, event="ladder_exhausted", actor="system", via="system", now=now, reason=row.clock)
+            return "exhausted"
+        step = steps[move.step]
+        following = _after(policy, case, row.clock, step, now)
+        if move.kind == "walk":  # the next contact has until the next rung to accept
+            phone = hand_to_next(uow, case, now=now, respond_by=following)
+            _told(row, step, [Person("chain", phone)] if phone else [], now)
+            _escalated(case, row, "chain", now)
+            row.loop += 1
+            _schedule(uow, case, row, following)
+            return "chain"
         _tell(uow, case, row, step, now)
         _escalated(case, row, f"{'+'.join(step.to)} ({step.channel})", now)
         row.step, row.loop = row.step + 1, 0
         if row.step < len(steps):
-            _schedule(uow, case, row, _after(policy, case, row.clock, step, now))
+            _schedule(uow, case, row, following)
             return "+".join(step.to)
-        break
-    row.next_at, row.stopped_at, row.stop_reason = None, now, "exhausted"
-    record(case, event="ladder_exhausted", actor="system", via="system", now=now, reason=row.clock)
-    return "exhausted"
 
 
 def _after(policy: Any, case: Case, clock: str, step: Step, now: datetime) -> datetime:

@@ -190,7 +190,9 @@ def reroute(
         keep(uow, case, decision, decided_by=operator, now=now)
         record(case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
         if case.state == "assigned":  # a new team: its own acknowledgement clock and SMS
-            cancel_open(uow.session, case, now=now)
+            policy = active_policy()  # the legal clocks from T0 (and their ladders) run on whatever the team
+            cancel_open(uow.session, case, now=now,
+                        keep=[c for c in policy.clocks if policy.counts_from(c) == "received"])
             _move_clocks(uow, case, now=now)
             assignment.notify_assignee(uow, case, now=now, escalated=False)
         else:

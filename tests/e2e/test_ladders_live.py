@@ -90,7 +90,8 @@ def test_wrong_commune_goes_back_to_routing_and_the_shift_lead_is_told(live: dic
     _private(alert.body)
     assert "Xa Cam Lo bao khong dung dia ban" in alert.body
     with unit_of_work() as uow:
-        assert uow.session.execute(select(Case.state).where(Case.reference == reference)).scalar_one() == "needs_routing"
+        state = uow.session.execute(select(Case.state).where(Case.reference == reference)).scalar_one()
+        assert state == "needs_routing"
         assert uow.session.execute(select(OperatorAlert.kind)).scalars().all() == ["wrong_commune"]
     wait_for(lambda: len(_to(standin, SHIFT_LEAD, reference)) >= 3 and _to(standin, SUPERVISOR, reference),
              timeout=30, what="the routing clock's ladder to reach the shift lead, then the supervisor")

@@ -253,3 +253,15 @@ def test_the_case_api_shows_every_ladder(clock) -> None:
         open_step = uow.session.execute(
             select(Timer).where(Timer.kind == "step", Timer.fired_at.is_(None))).scalar_one()
     assert open_step.due_at.isoformat() == ack["next_at"]
+
+
+def test_a_handed_on_case_shows_the_next_rung_as_its_deadline_not_the_send_time(clock) -> None:
+    ref = _open(danger=True)
+    mark = _last_id()
+    clock.advance(timedelta(minutes=15, seconds=1))
+    sweep()
+    (handed,) = [m for m in _sent(mark) if m.purpose == "escalation"]
+    next_rung = _ladder(ref, "acknowledge").next_at
+    assert next_rung == clock.now() + timedelta(minutes=15)
+    assert f"truoc {local(next_rung).strftime('%H:%M %d/%m')}" in handed.body
+    assert local(clock.now()).strftime("%H:%M %d/%m") not in handed.body
