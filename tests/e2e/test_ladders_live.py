@@ -55,7 +55,7 @@ def test_an_emergency_whose_acknowledgement_ladder_is_exhausted_still_breaches_a
     reference = _report(live["base"], danger=True)
     wait_for(lambda: (row := _ladder(reference, "acknowledge")) is not None and row.stop_reason == "exhausted",
              timeout=40, what="the acknowledgement ladder to run out (chain, call, supervisor)")
-    assert _to(standin, SUPERVISOR, reference, "111 GIAM SAT")
+    wait_for(lambda: _to(standin, SUPERVISOR, reference, "111 GIAM SAT"), what="the supervisor's SMS")
     legal = wait_for(lambda: all(_to(standin, p, reference, "111 KHAN") for p in (CHAIR, POLICE, SUPERVISOR)),
                      timeout=40, what="the 12-hour clock's breach to reach chair, police and supervisor")
     assert legal
