@@ -69,8 +69,10 @@ def hand_to_next(uow: UnitOfWork, case: Case, *, now: datetime, respond_by: date
     return str(person["phone"]) if person else None
 
 
-def chain_exhausted(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
-    """Nobody in the team's chain is left to take the case: the supervisor hears now, not hours later."""
+def chain_exhausted(uow: UnitOfWork, case: Case, *, now: datetime) -> list[str]:
+    """Nobody in the team's chain is left to take the case: the supervisor hears now, not hours later.
+
+    Returns the supervisors' phones (the operators' alert goes to the shift lead when there are none)."""
     record(case, event="chain_exhausted", actor="system", via="system", now=now,
            reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
     text = chain_exhausted_sms(reference=case.reference, commune=case.commune_name or "?")
@@ -80,6 +82,7 @@ def chain_exhausted(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
     alert_operators(uow, case, kind="chain_exhausted", now=now, sms_shift_lead=not supervisors,
                     message_vi=f"Ca {case.reference}: không còn ai trong nhóm {case.commune_name or ''} nhận ca",
                     message_en=f"Case {case.reference}: nobody left in the team's chain")
+    return [supervisor.phone for supervisor in supervisors]
 
 
 def decline_moves_on(case: Case, facts: dict[str, Any]) -> bool:

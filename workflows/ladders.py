@@ -28,7 +28,7 @@ from notifier.templates import (
     supervisor_sms,
 )
 from routing.directory import load_shift_leads, load_supervisors
-from workflows.assignment import current_recipient, hand_to_next
+from workflows.assignment import chain_exhausted, current_recipient, hand_to_next
 from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.ladder_models import Ladder
@@ -142,6 +142,8 @@ def climb(uow: UnitOfWork, case: Case, row: Ladder, *, now: datetime) -> str:
     while True:
         move = next_move(steps, row.step, chain_has_next=case.assignee_order + 1 < len(recipients(case)))
         if move.step != row.step:
+            if row.step < len(steps) and steps[row.step].walks_chain:
+                _chain_ran_out(uow, case, row, steps[row.step], now)
             row.step, row.loop = move.step, 0
         if move.kind == "exhausted":
             row.next_at, row.stopped_at, row.stop_reason = None, now, "exhausted"
@@ -162,6 +164,14 @@ def climb(uow: UnitOfWork, case: Case, row: Ladder, *, now: datetime) -> str:
         if row.step < len(steps):
             _schedule(uow, case, row, following)
             return "+".join(step.to)
+
+
+def _chain_ran_out(uow: UnitOfWork, case: Case, row: Ladder, step: Step, now: datetime) -> None:
+    """Nobody left to hand the case to: the supervisor hears now (once per routing), whatever comes next."""
+    since = case.decisions[-1].decided_at if case.decisions else case.received_at
+    if not any(h.event == "chain_exhausted" and as_utc(h.at) >= as_utc(since) for h in case.history):
+        told = chain_exhausted(uow, case, now=now)
+        _told(row, step, [Person("supervisor", phone) for phone in told], now)
 
 
 def _after(policy: Any, case: Case, clock: str, step: Step, now: datetime) -> datetime:

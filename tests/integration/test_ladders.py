@@ -82,7 +82,10 @@ def test_an_exhausted_acknowledgement_ladder_does_not_silence_the_twelve_hour_cl
     _run(clock, timedelta(hours=3), timedelta(minutes=5))  # 15 min a contact, a call, the supervisor
     ack = _ladder(ref, "acknowledge")
     assert ack.stop_reason == "exhausted" and ack.next_at is None
-    assert [t["role"] for t in ack.told] == ["chain", "chain", "officer", "assignee", "supervisor"]
+    # The chain ran out: the supervisor at once (not after the call), then the call, then the last step.
+    assert [t["role"] for t in ack.told] == ["chain", "chain", "supervisor", "officer", "assignee", "supervisor"]
+    exhausted = [m for m in _sent() if m.to_phone == SUPERVISOR and m.purpose == "supervisor"]
+    assert len(exhausted) == 1 and "khong con ai" in exhausted[0].body
     mark = _last_id()
     clock.set(received + timedelta(hours=12, seconds=1))
     sweep()
