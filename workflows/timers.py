@@ -67,6 +67,8 @@ def cancel_open(session: Session, case: Case, *, now: datetime, keep: Sequence[s
         if timer.fired_at is None and timer.cancelled_at is None and timer.clock not in keep:
             timer.cancelled_at = now
             count += 1
+    if not any(t.kind == "deadline" and t.fired_at is not None for t in case.timers):
+        return count  # a ladder starts only when a deadline fires: none to stop (and no query at intake)
     running = select(Ladder).where(Ladder.case_id == case.id, Ladder.stopped_at.is_(None))
     for ladder in session.execute(running).scalars():
         if ladder.clock not in keep:
