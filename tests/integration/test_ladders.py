@@ -268,3 +268,16 @@ def test_a_handed_on_case_shows_the_next_rung_as_its_deadline_not_the_send_time(
     assert next_rung == clock.now() + timedelta(minutes=15)
     assert f"truoc {local(next_rung).strftime('%H:%M %d/%m')}" in handed.body
     assert local(clock.now()).strftime("%H:%M %d/%m") not in handed.body
+
+
+def test_the_day_fifteen_separation_review_reaches_chair_police_and_supervisor(clock) -> None:
+    ref = _open(danger=True)
+    _do(ref, "acknowledge", via="sms")
+    _do(ref, "start_emergency")
+    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ")
+    mark = _last_id()
+    clock.advance(timedelta(days=15, seconds=1))
+    sweep()
+    told = {m.to_phone: m.body for m in _sent(mark) if m.purpose == "ladder"}
+    assert set(told) == {CHAIR, POLICE, SUPERVISOR}
+    assert all("danh gia lai cach ly ngay 15" in body and "NHAN" not in body for body in told.values())
