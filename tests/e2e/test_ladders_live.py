@@ -95,6 +95,14 @@ def test_wrong_commune_goes_back_to_routing_and_the_shift_lead_is_told(live: dic
         assert uow.session.execute(select(OperatorAlert.kind)).scalars().all() == ["wrong_commune"]
     wait_for(lambda: len(_to(standin, SHIFT_LEAD, reference)) >= 3 and _to(standin, SUPERVISOR, reference),
              timeout=30, what="the routing clock's ladder to reach the shift lead, then the supervisor")
+    from intake.people.auth import issue_token
+
+    view = httpx.get(f"{live['base']}/api/v1/cases/{reference}", timeout=10,
+                     headers={"Authorization": f"Bearer {issue_token('op1', 'operator')}"}).json()
+    ladders = {row["clock"]: row for row in view["ladders"]}
+    routing = ladders["routing"]
+    assert [t["role"] for t in routing["told"]][:1] == ["shift_lead"] and routing["policy_version"]
+    assert [a["kind"] for a in view["alerts"]] == ["wrong_commune"]
 
 
 def test_an_exhausted_chain_reaches_the_supervisor_at_once(live: dict) -> None:
