@@ -180,10 +180,14 @@ def _after(policy: Any, case: Case, clock: str, step: Step, now: datetime) -> da
 
 def _tell(uow: UnitOfWork, case: Case, row: Ladder, step: Step, now: datetime) -> None:
     told = people(uow, case, step.to)
-    if not told:  # silence is the worst failure: nobody holds these roles, so the line's shift lead hears
-        told = [Person("shift_lead", p.phone) for p in people(uow, case, ("shift_lead",))]
+    # Silence is the worst failure: when nobody holds the step's roles (or, on a legal clock, any one of
+    # them, e.g. a case with no commune team has no chair or police), the line's shift lead hears too.
+    missing = [role for role in step.to if not _phones(uow, case, role)] if row.clock in ALWAYS_TOLD else []
+    if not told or missing:
         record(case, event="nobody_to_tell", actor="system", via="system", now=now,
-               reason=f"{row.clock}: {'+'.join(step.to)}")
+               reason=f"{row.clock}: {'+'.join(missing or step.to)}")
+        known = {p.phone for p in told}
+        told += [Person("shift_lead", p.phone) for p in people(uow, case, ("shift_lead",)) if p.phone not in known]
     for person in told:
         if step.channel in ("sms", "both"):
             message(uow, case, to=person.phone, purpose="ladder", now=now,

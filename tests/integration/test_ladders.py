@@ -281,3 +281,15 @@ def test_the_day_fifteen_separation_review_reaches_chair_police_and_supervisor(c
     told = {m.to_phone: m.body for m in _sent(mark) if m.purpose == "ladder"}
     assert set(told) == {CHAIR, POLICE, SUPERVISOR}
     assert all("danh gia lai cach ly ngay 15" in body and "NHAN" not in body for body in told.values())
+
+
+def test_a_legal_clock_without_a_team_reaches_the_supervisor_and_the_shift_lead(clock) -> None:
+    ref = _open(danger=True)
+    _do(ref, "wrong_commune", reason="Không thuộc xã")
+    received = _case(ref).received_at
+    mark = _last_id()
+    clock.set(received + timedelta(hours=12, seconds=1))
+    sweep()
+    told = {m.to_phone for m in _sent(mark) if m.purpose == "ladder" and m.body.startswith("111 KHAN")}
+    assert told == {SUPERVISOR, SHIFT_LEAD}  # no chair or police to find without a commune team
+    assert "nobody_to_tell" in [h.event for h in _case(ref).history]
