@@ -88,3 +88,42 @@ def call_twiml(*, reference: str, commune: str) -> str:
 
 def segments(text: str) -> int:
     return 1 if len(text) <= 160 else -(-len(text) // GSM_SEGMENT)
+
+
+# Escalation ladders: what each rung says depends on the clock and on who is told. One GSM-7 segment
+# where the commune's name allows; the deadline shown is always the clock's real one.
+
+
+def clock_reminder_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """Before a deadline, to whoever the clock is waiting for."""
+    return ascii_fold(f"111 NHAC: Ca {reference} tai {commune}: {what} truoc {_when(due_at)}.")
+
+
+def overdue_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """A breached operational clock, to the people who must act on it."""
+    return ascii_fold(f"111 QUA HAN: Ca {reference} tai {commune}: {what}, han {_when(due_at)}. "
+                      f"Vui long xu ly ngay.")
+
+
+def legal_breach_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """A breached legal clock (NĐ 56): chair, police and supervisor together, with the legal deadline."""
+    return ascii_fold(f"111 KHAN: Ca {reference} tai {commune}: qua han {what} tu {_when(due_at)} "
+                      f"(ND56). Chu tich, cong an, giam sat phoi hop ngay.")
+
+
+def plan_approval_sms(*, reference: str, commune: str, due_at: datetime, overdue: bool) -> str:
+    """To the commune chair: approve the support plan (nothing to accept, no NHAN)."""
+    when = f"da qua han {_when(due_at)}" if overdue else f"han {_when(due_at)}"
+    return ascii_fold(f"111: Ca {reference} tai {commune}: ke hoach ho tro cho Chu tich UBND phe duyet, "
+                      f"{when}. De nghi phe duyet ngay.")
+
+
+def shift_lead_sms(*, reference: str, what: str, since: datetime) -> str:
+    """To the hotline's shift lead: a case the operators must route now."""
+    return ascii_fold(f"111 TRUONG CA: Ca {reference}: {what} (tu {_when(since)}). Can chon xa ngay.")
+
+
+def chain_exhausted_sms(*, reference: str, commune: str) -> str:
+    """To the province supervisor, at once, when nobody in the team's chain is left to take the case."""
+    return ascii_fold(f"111 GIAM SAT: Ca {reference} tai {commune}: khong con ai trong nhom xa nhan ca. "
+                      f"Can dieu phoi ngay.")

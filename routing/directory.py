@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Contact, Supervisor, Team
-from routing.roles import SUPERVISOR
+from routing.roles import LINE_CODE, LINE_NAME, SHIFT_LEAD, SUPERVISOR
 from routing.roster import RosterError, RosterParse, RosterRow, write_roster
 from routing.views import ContactView, SupervisorView, TeamView
 
@@ -42,7 +42,7 @@ def import_roster(
     for row in parse.rows:
         if on_row is not None:
             on_row()
-        if row.role == SUPERVISOR:
+        if row.role in (SUPERVISOR, SHIFT_LEAD):  # shift leads: the line's code, LINE_CODE
             outcome = _upsert_supervisor(session, supervisors, row)
             created, updated, unchanged = (created + (outcome == "created"), updated + (outcome == "updated"),
                                            unchanged + (outcome == "unchanged"))
@@ -130,6 +130,11 @@ def load_supervisors(session: Session, province_code: str) -> list[SupervisorVie
     return [SupervisorView(s.id, s.province_code, s.full_name, s.phone, s.chain_order) for s in rows]
 
 
+def load_shift_leads(session: Session) -> list[SupervisorView]:
+    """The hotline's shift leads (Trưởng ca), stored with the supervisors under the line's code."""
+    return load_supervisors(session, LINE_CODE)
+
+
 def export_roster(session: Session, path: str | Path) -> int:
     """Every contact, in the shape of the import file (CSV or XLSX by suffix); the number of contacts."""
     rows = [
@@ -150,10 +155,12 @@ def export_roster(session: Session, path: str | Path) -> int:
         for c in t.contacts
     ]
     provinces = {t.province_code: t.province_name for t in list_teams(session)}
+    provinces[LINE_CODE] = LINE_NAME
     rows += [
         RosterRow(line=0, commune_code="", commune_name="", province_code=s.province_code,
                   province_name=provinces.get(s.province_code, s.province_code), full_name=s.full_name,
-                  village="", phone=s.phone, role=SUPERVISOR, chain_order=s.chain_order, note="")
+                  village="", phone=s.phone, role=SHIFT_LEAD if s.province_code == LINE_CODE else SUPERVISOR,
+                  chain_order=s.chain_order, note="")
         for s in session.scalars(select(Supervisor).order_by(Supervisor.province_code, Supervisor.chain_order))
     ]
     return write_roster(rows, path)

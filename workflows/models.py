@@ -71,7 +71,6 @@ class Case(Base):
     commune_name: Mapped[str | None] = mapped_column(String(120))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     assignee_order: Mapped[int] = mapped_column(Integer, default=0)  # index into the decision's recipients
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

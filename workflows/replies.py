@@ -94,7 +94,7 @@ def _answer(uow: UnitOfWork, *, from_phone: str, body: str) -> str:
         return f"111: Vui long ghi ly do: TUCHOI {parsed.reference} <ly do>."
     try:  # a refused trigger raises before anything changes
         transition(uow, case, parsed.trigger, actor=actor_for_phone(uow, case, from_phone), via="sms",
-                   now=utcnow(), reason=parsed.reason)
+                   now=utcnow(), reason=parsed.reason, facts={"contact_phone": from_phone})
     except HotlineError as exc:
         return ascii_fold(f"111: Ca {parsed.reference}: {exc.vi}")
     if parsed.trigger == "decline":

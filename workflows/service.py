@@ -26,6 +26,7 @@ from workflows.facts import Facts, facts_model
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
+from workflows.rerouting import back_to_routing
 from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
@@ -135,8 +136,9 @@ def transition(
     _apply_facts(case, trigger, given)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
            from_state=step.source, to_state=step.dest, facts=_kept_facts(given))
+    if trigger == "wrong_commune":
+        back_to_routing(uow, case, actor=actor, reason=reason, now=now)
     if step.source != step.dest:
-        case.escalation_level = 0
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
@@ -145,14 +147,14 @@ def transition(
 
 def _kept_facts(facts: dict[str, Any]) -> dict[str, Any] | None:
     """What was said with a move (a plan, a decision), kept encrypted in the history; the role is the token's."""
-    kept = {k: v for k, v in facts.items() if k != "actor_role"}
+    kept = {k: v for k, v in facts.items() if k not in ("actor_role", "contact_phone")}
     return kept or None
 
 
 def _apply_facts(case: Case, trigger: str, facts: dict[str, Any]) -> None:
     if trigger == "report_assessment" and facts.get("risk_level"):
         case.risk_level = str(facts["risk_level"])
-    if trigger == "decline":
+    if trigger == "decline" and assignment.decline_moves_on(case, facts):
         case.assignee_order += 1  # the next contact in the chain is asked on re-routing
 
 
@@ -227,7 +229,9 @@ def reroute(
         keep(uow, case, decision, decided_by=operator, now=now)
         record(case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
         if case.state == "assigned":  # a new team: its own acknowledgement clock and SMS
-            cancel_open(uow.session, case, now=now)
+            policy = active_policy()  # the legal clocks from T0 (and their ladders) run on whatever the team
+            cancel_open(uow.session, case, now=now,
+                        keep=[c for c in policy.clocks if policy.counts_from(c) == "received"])
             _move_clocks(uow, case, now=now)
             assignment.notify_assignee(uow, case, now=now, escalated=False)
         else:

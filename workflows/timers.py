@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.db import UnitOfWork, for_update
 from core.ids import job_id
 from core.queue import schedule
+from workflows.ladder_models import Ladder
 from workflows.models import Case, Timer
 from workflows.policy import SlaPolicy
 
@@ -59,12 +60,19 @@ def timer_job_id(timer_id: int, due_at: datetime) -> str:
 
 
 def cancel_open(session: Session, case: Case, *, now: datetime, keep: Sequence[str] = ()) -> int:
-    """Moving on cancels what the case was waiting for, except the clocks in `keep`."""
+    """Moving on cancels what the case was waiting for, except the clocks in `keep`, and stops their
+    ladders: a clock that is satisfied escalates no further."""
     count = 0
     for timer in case.timers:
         if timer.fired_at is None and timer.cancelled_at is None and timer.clock not in keep:
             timer.cancelled_at = now
             count += 1
+    if not any(t.kind == "deadline" and t.fired_at is not None for t in case.timers):
+        return count  # a ladder starts only when a deadline fires: none to stop (and no query at intake)
+    running = select(Ladder).where(Ladder.case_id == case.id, Ladder.stopped_at.is_(None))
+    for ladder in session.execute(running).scalars():
+        if ladder.clock not in keep:
+            ladder.stopped_at, ladder.next_at, ladder.stop_reason = now, None, f"satisfied:{case.state}"
     return count
 
 

@@ -56,8 +56,8 @@ def _assert_escalated_once(live: dict, reference: str) -> None:
         ).order_by(Timer.id)).scalars().first()
         assert first_ack is not None and first_ack.fired_at is not None
         reasons = uow.session.execute(select(CaseHistory.reason).where(  # encrypted: compared in clear here
-            CaseHistory.case_id == case.id, CaseHistory.event == "sla_breached")).scalars().all()
-        assert reasons.count("acknowledge: next_contact_sms") >= 1
+            CaseHistory.case_id == case.id, CaseHistory.event == "escalated")).scalars().all()
+        assert reasons.count("acknowledge: chain") >= 1
 
 
 def test_old_address_reaches_cam_lo_team_and_escalates_once(live: dict) -> None:
