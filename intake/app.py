@@ -16,7 +16,8 @@ from intake.api import cases as api_cases
 from intake.api import health
 from intake.api import reports as api_reports
 from intake.api.problems import on_hotline_error, on_validation_error
-from intake.telephony import twilio_webhooks
+from intake.commune import answer_page
+from intake.telephony import twilio_webhooks, voice_answer
 from routing.locate import warm_up
 from workflows.context import active_policy
 
@@ -39,7 +40,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HotlineError, on_hotline_error)
-    for module in (health, api_reports, twilio_webhooks, api_cases):
+    for module in (health, api_reports, twilio_webhooks, voice_answer, api_cases, answer_page):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

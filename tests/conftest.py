@@ -94,7 +94,7 @@ def db(pg_url: str) -> Iterator[str]:
 
     from core.db import Base, get_engine
 
-    for module in ("notifier.models", "routing.models", "workflows.models"):
+    for module in ("notifier.models", "routing.models", "workflows.models", "workflows.answer_models"):
         importlib.import_module(module)  # every table, whatever this test happened to import
 
     with get_engine().begin() as conn:

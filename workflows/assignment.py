@@ -8,6 +8,7 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms
+from workflows import answer_keys
 from workflows.effects import message, record
 from workflows.models import Case, Timer
 from workflows.routing_step import recipients
@@ -34,9 +35,11 @@ def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bo
                reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
         return False
     deadline = open_deadline(case, "acknowledge")
+    keys = answer_keys.issue(uow.session, case, phone=str(person["phone"]), now=now)
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
         respond_by=deadline.due_at if deadline else now, escalated=escalated,
+        reply_code=keys.reply_code, link=keys.link,
     ))
     message(uow, case, to=str(person["phone"]), body=text, now=now,
             purpose="escalation" if escalated else "assignment")

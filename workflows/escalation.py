@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.db import UnitOfWork
-from notifier.templates import call_twiml, reminder_sms, supervisor_sms
+from notifier.templates import escalation_call_twiml, reminder_sms, supervisor_sms
 from workflows.assignment import current_recipient, notify_assignee, open_deadline
 from workflows.context import active_policy
 from workflows.effects import message, record
@@ -74,7 +74,8 @@ def breach(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
             current = current_recipient(case)
             for person in _unique_phones([chain[0], *([current] if current else [])]):
                 message(uow, case, to=person, channel="voice", purpose="escalation", now=now,
-                        body=call_twiml(reference=case.reference, commune=case.commune_name or ""))
+                        body=escalation_call_twiml(reference=case.reference, commune=case.commune_name or "",
+                                                   urgency=case.urgency))
             _rearm(uow, case, timer, now=now)
             return step
         if step == "supervisor":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import workflows.models  # noqa: F401  (registers the tables)
+import workflows.answer_models
+import workflows.models  # noqa: F401
 from core.db import Base, get_engine
 
 target_metadata = Base.metadata

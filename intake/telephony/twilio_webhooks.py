@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
@@ -11,8 +10,10 @@ from fastapi.responses import Response
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
+from notifier import twiml
 from notifier.twilio_adapter import signature_is_valid
-from workflows.replies import handle_team_reply, record_delivery
+from workflows.commands import handle_command
+from workflows.replies import record_delivery
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 
@@ -36,16 +37,22 @@ Form = Annotated[dict[str, str], Depends(signed_form)]
 @router.post("/status", status_code=204, summary="Delivery receipt for an outbox message")
 def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1)]) -> Response:
     status = form.get("MessageStatus") or form.get("CallStatus") or ""
+    if status == "completed" and machine_answered(form):
+        status = "no-answer"  # a voicemail took the call: nobody heard it, the chain moves on
     sid = form.get("MessageSid") or form.get("CallSid")
     record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
     return Response(status_code=204)
 
 
-@router.post("/sms", summary="An SMS from a team member: NHAN <ref> / TUCHOI <ref> <reason>")
+def machine_answered(form: dict[str, str]) -> bool:
+    answered_by = form.get("AnsweredBy", "")
+    return answered_by.startswith("machine") or answered_by == "fax"
+
+
+@router.post("/sms", summary="An SMS from a team member: NHAN 3, TU CHOI 3 <reason>, SAI XA 3, ... (see ?)")
 def inbound_sms(form: Form) -> Response:
     if not form.get("MessageSid"):
         raise InvalidInput("Thiếu MessageSid", "MessageSid is missing", field="MessageSid")
-    answer = handle_team_reply(UnitOfWork(), message_sid=form.get("MessageSid", ""),
-                               from_phone=form.get("From", ""), body=form.get("Body", ""))
-    twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(answer)}</Message></Response>'
-    return Response(twiml, media_type="application/xml")
+    answer = handle_command(UnitOfWork(), channel="twilio", external_id=form.get("MessageSid", ""),
+                            from_phone=form.get("From", ""), text=form.get("Body", ""))
+    return Response(twiml.sms_answer(answer), media_type="application/xml")
