@@ -19,6 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.ids import REFERENCE_ALPHABET
+
 # The words of each command, folded (no diacritics, upper case, single spaces); longest first wins.
 _WORDS: dict[str, tuple[str, ...]] = {
     "acknowledge": ("NHAN CA", "NHAN", "ACCEPT", "OK"),
@@ -38,8 +40,10 @@ RISK_WORDS: dict[str, str] = {
 }
 
 _CODE = re.compile(r"^\d{1,2}$")
-# A case reference: letters and digits, both present (TE4KM7XQ9, HL-AMR46TN), so a word of a reason is never one.
-_REFERENCE = re.compile(r"^(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{6,16}$")
+# A case reference: TE and seven of the reference alphabet (TECKWWDPJ), or letters mixed with digits
+# (TE4KM7XQ9, HL-AMR46TN); a word of a reason is never one.
+_REFERENCE = re.compile(
+    rf"^(TE-?[{REFERENCE_ALPHABET}]{{7}}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{{6,16}})$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def fold_aligned(text: str) -> str:
 
 def parse_command(text: str) -> Command:
     folded = fold_aligned(text)
-    tokens = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[^\s.,;:!?]+|\?", folded)]
+    tokens = _split_glued([(m.group(), m.start(), m.end()) for m in re.finditer(r"[^\s.,;:!?]+|\?", folded)])
     kind, used = _command_of(tokens)
     if kind is None:
         return Command("unknown")
@@ -75,6 +79,23 @@ def parse_command(text: str) -> Command:
     if kind == "assessed":
         return Command(kind, code, reference, risk_level=_risk(rest))
     return Command(kind, code, reference)
+
+
+_LAST_WORDS = {phrase.split(" ")[-1] for phrase, _ in _BY_WORD}
+_GLUED = re.compile(r"^([A-Z]+)(\d{1,2})$")
+
+
+def _split_glued(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """"NHAN3", "SAIXA12": a command word with the reply code typed against it."""
+    out = []
+    for word, start, end in tokens:
+        glued = _GLUED.match(word)
+        if glued and glued[1] in _LAST_WORDS:
+            cut = start + len(glued[1])
+            out += [(glued[1], start, cut), (glued[2], cut, end)]
+        else:
+            out.append((word, start, end))
+    return out
 
 
 def _command_of(tokens: list[tuple[str, int, int]]) -> tuple[str | None, int]:
