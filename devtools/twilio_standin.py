@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from xml.etree import ElementTree
 
 from notifier.twilio_adapter import sign
 
@@ -89,6 +90,19 @@ class TwilioStandIn:
         params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": self.account_sid,
                   "From": from_phone, "To": to, "Body": body, "NumMedia": "0"}
         return self.post_signed(url, params)
+
+    def press(self, sid: str, digits: str, *, answered_by: str | None = None) -> str:
+        """The callee presses keys during a call: post the call's <Gather> action, signed, as Twilio would."""
+        call = next(m for m in self.sent if m.sid == sid and m.kind == "call")
+        action = gather_action(call.body)
+        if action is None:
+            raise ValueError(f"call {sid} gathers no digits")
+        params = {"CallSid": sid, "AccountSid": self.account_sid, "From": call.from_, "To": call.to,
+                  "Called": call.to, "Caller": call.from_, "Digits": digits, "CallStatus": "in-progress",
+                  "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+        if answered_by:
+            params["AnsweredBy"] = answered_by
+        return self.post_signed(action, params)
 
     def post_signed(self, url: str, params: dict[str, str]) -> str:
         signature = sign(url, params, self.auth_token)
@@ -180,3 +194,10 @@ class TwilioStandIn:
             "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Loại</th><th>Đến</th><th>Nội dung</th>"
             f"<th>Trạng thái</th><th>Trả lời như người nhận / reply as the recipient</th></tr>{rows}</table>"
         )
+
+
+def gather_action(twiml: str) -> str | None:
+    """The action URL of the first <Gather> in a TwiML document (our own, from the outbox)."""
+    root = ElementTree.fromstring(twiml.split("?>", 1)[-1])  # noqa: S314 (TwiML the app under test wrote)
+    gather = root.find("Gather")
+    return None if gather is None else gather.get("action")

@@ -62,8 +62,8 @@ def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
     else:
         head = "111 CHUYEN TIEP: " if a.escalated else "111: "
         core = f"{head}Ca {a.reference} {URGENCY_VI[a.urgency]} tai {a.commune}."
-        options = [f" Nhan truoc {when}. Tra loi NHAN {n}, TU CHOI {n} <ly do> hoac bam{link}",
-                   f" Nhan truoc {when}. Tra loi NHAN {n} hoac bam{link}", f" Han {when}. NHAN {n} hoac{link}"]
+        options = [f" Nhan truoc {when}. Tra loi NHAN {n}, TU CHOI {n} <ly do> hoac mo{link}",
+                   f" Nhan truoc {when}. Tra loi NHAN {n} hoac mo{link}", f" Han {when}. NHAN {n} hoac{link}"]
     texts = [ascii_fold(core + option) for option in options]
     return next((t for t in texts if len(t) <= SMS_LIMIT), texts[-1])
 

@@ -39,7 +39,7 @@ def test_a_short_name_also_gets_the_decline_words() -> None:
     text = assignment_sms(Assignment(reference="TE4KM7XQ9", commune="Xã Cam Lộ", urgency="normal", respond_by=DUE,
                                      reply_code=3, link="https://111.gov.vn/x/" + TOKEN))
     assert text == ("111: Ca TE4KM7XQ9 BINH THUONG tai Xa Cam Lo. Nhan truoc 06:30 24/11. "
-                    "Tra loi NHAN 3, TU CHOI 3 <ly do> hoac bam https://111.gov.vn/x/abcdefghij2k9a")
+                    "Tra loi NHAN 3, TU CHOI 3 <ly do> hoac mo https://111.gov.vn/x/abcdefghij2k9a")
     assert segments(text) == 1
 
 
