@@ -108,7 +108,7 @@ def informed_sms(*, reference: str, where: str, home: str) -> str:
 URGENCY_SPOKEN = {"emergency": "khẩn cấp", "high": "cao", "normal": "bình thường"}
 
 
-def escalation_call_twiml(*, reference: str, commune: str, urgency: str) -> str:
+def escalation_call_twiml(*, reference: str, commune: str, urgency: str | None = None) -> str:
     """The escalation call: the reference, urgency and commune in Vietnamese, then one digit to answer.
 
     The digit goes to POST /twilio/voice/answer (signed by Twilio, and the URL by us), which
@@ -118,10 +118,10 @@ def escalation_call_twiml(*, reference: str, commune: str, urgency: str) -> str:
                              action_url=voice_answer_url(reference))
 
 
-def call_announcement(*, reference: str, commune: str, urgency: str) -> str:
-    spoken = " ".join(reference)
-    return (f"Tổng đài một một một thông báo. Có ca cần xử lý, mã ca {spoken}, mức {URGENCY_SPOKEN.get(urgency, '')}, "
-            f"tại {commune}.")
+def call_announcement(*, reference: str, commune: str, urgency: str | None = None) -> str:
+    spoken = " ".join(reference)  # letter by letter: T E 4 K M 7 X Q 9
+    level = f" mức {URGENCY_SPOKEN[urgency]}," if urgency in URGENCY_SPOKEN else ""
+    return f"Tổng đài một một một thông báo. Có ca cần xử lý, mã ca {spoken},{level} tại {commune}."
 
 
 def voice_answer_url(reference: str) -> str:

@@ -102,7 +102,7 @@ class Phone:
 class FastForward:
     """Move a case's clock to its deadline: the worker's sweeper fires it on its next round."""
 
-    def __call__(self, reference: str, clock: str = "acknowledge") -> None:
+    def __call__(self, reference: str, clock: str = "acknowledge") -> list[int]:
         with unit_of_work() as uow:
             case_id = uow.session.execute(select(Case.id).where(Case.reference == reference)).scalar_one()
             timers = uow.session.execute(select(Timer).where(
@@ -112,17 +112,25 @@ class FastForward:
             for timer in timers:
                 timer.due_at = utcnow() - timedelta(seconds=1)
             uow.commit()
+            return [timer.id for timer in timers]
 
     def until(self, reference: str, happened: Callable[[], object], *, clock: str = "acknowledge",
               steps: int = 8) -> object:
         """Fast-forward the clock breach after breach until something happens (a call, a supervisor's SMS)."""
         for _ in range(steps):
-            self(reference, clock)
+            fired = self(reference, clock)
+            _poll(lambda: _all_fired(fired), f"the worker to fire {clock}")
             try:
-                return _poll(happened, "the escalation", timeout=5)
+                return _poll(happened, "the escalation", timeout=2)
             except AssertionError:
                 continue
         raise AssertionError(f"nothing happened after {steps} breaches of {clock}")
+
+
+def _all_fired(timer_ids: list[int]) -> bool:
+    with unit_of_work() as uow:
+        fired = uow.session.execute(select(Timer.fired_at).where(Timer.id.in_(timer_ids))).scalars().all()
+        return all(at is not None for at in fired)
 
 
 def case_state(reference: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import pytest
 from tests.smoke.harness import FastForward, Phone, case_state
 
 OFFICER, CHAIR, POLICE, COLLABORATOR = "+84912345678", "+84913456789", "+84914567890", "+84915678901"
+SUPERVISOR = "+842333852111"  # Sở Y tế Quảng Trị (deploy/demo/roster.csv)
 CHILD, REPORTER = "Nguyễn Văn An", "Trần Thị Bé"
 SECRETS = (CHILD, "Nguyen Van An", REPORTER, "Tran Thi Be", "0987", "987654321", "bam", "Tan Xuan")
 
@@ -103,3 +104,7 @@ def test_a_voicemail_does_not_answer(live: dict, phones: dict[str, Phone]) -> No
     officer.expect_call()
     officer.press("1", answered_by="machine_start")
     assert case_state(reference)[0] == "assigned"
+    # Nobody answered: at the next deadline the ladder goes on to the province supervisor.
+    supervisor = Phone(standin, SUPERVISOR, live["base"])
+    FastForward().until(reference, lambda: supervisor._new("sms"))
+    assert "GIAM SAT" in supervisor.expect_sms(contains=reference).body
