@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from workflows.models import Case, RawSubmission
 from workflows.service import lock_case, transition
 
 VOICE_DECLINE_REASON = "từ chối qua điện thoại"
+REPEAT_WINDOW = timedelta(hours=1)
 KEYPRESS: dict[str, str] = {"1": "acknowledge", "2": "decline", "3": "wrong_commune"}
 # Where a trigger leaves the case: a later command that would do it again is a repeat.
 _DONE_STATES: dict[str, frozenset[str]] = {
@@ -123,7 +124,7 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
     if case.state in TERMINAL:
         return Outcome("closed", ref)
     actor = f"contact:{member.id}"
-    repeat = _repeat(case, command, actor)
+    repeat = _repeat(case, command, actor, now)
     if repeat is not None:
         return repeat
     code = f"{command.code} " if command.code else ""
@@ -164,12 +165,19 @@ def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
     return []
 
 
-def _repeat(case: Case, command: Command, actor: str) -> Outcome | None:
+def _repeat(case: Case, command: Command, actor: str, now: datetime) -> Outcome | None:
     ref = case.reference
     if command.kind == "decline":
         mine = [h for h in case.history if h.event == "decline" and h.actor == actor]
         if mine and not any(h.event == "rerouted" and h.id > mine[-1].id for h in case.history):
             return Outcome("repeat", ref, params={"state": "declined"})
+        return None
+    if command.kind == "done" and case.state == "reviewing":
+        # XONG sent twice (no answer seen yet) must not also ask for closure: within the hour it is a repeat.
+        moves = [h for h in case.history if h.to_state is not None]
+        last = moves[-1] if moves else None
+        if last is not None and last.event == "review" and last.actor == actor and now - last.at < REPEAT_WINDOW:
+            return Outcome("repeat", ref, params={"state": case.state})
         return None
     if case.state not in _DONE_STATES.get(command.kind, frozenset()):
         return None

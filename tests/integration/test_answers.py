@@ -171,6 +171,8 @@ def test_done_moves_to_review_then_asks_for_closure(client, clock) -> None:
         apply(UnitOfWork(), reference=ref, trigger=trigger, actor="t", via="api", **kw)
     assert "ra soat" in _sms(OFFICER, "xong 1")
     assert _case(ref).state == "reviewing"
+    assert "Da ghi nhan roi" in _sms(OFFICER, "xong 1")  # sent twice: not a closure request
+    clock.advance(timedelta(days=3))  # the review (Mẫu 06) is done
     assert "de nghi dong ca" in _sms(OFFICER, "XONG")
     assert _case(ref).state == "closure_requested"
     assert "Da ghi nhan roi" in _sms(OFFICER, "XONG 1")
