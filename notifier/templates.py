@@ -133,5 +133,17 @@ def voice_answer_sig(reference: str) -> str:
     return hmac.new(signing_key(), b"voice-answer:" + reference.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+# GSM 03.38 basic character set: one septet each (| [ ] { } ~ ^ \\ € need two, anything else means UCS-2).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def is_gsm7_basic(text: str) -> bool:
+    """True when every character costs one septet: the text's length is its size in an SMS."""
+    return all(c in GSM7_BASIC for c in text)
+
+
 def segments(text: str) -> int:
     return 1 if len(text) <= 160 else -(-len(text) // GSM_SEGMENT)
