@@ -15,7 +15,7 @@ KEYS_PROMPT = (
     "Bấm phím 1 để nhận ca. Bấm phím 2 để từ chối. Bấm phím 3 nếu không phải địa bàn của xã. "
     "Bấm phím sao để nghe lại."
 )
-NO_KEY = "Không nhận được phím bấm. Vui lòng xem tin nhắn của tổng đài 111. Xin cảm ơn."
+NO_KEY = "Không nhận được phím bấm. Vui lòng xem tin nhắn của tổng đài một một một. Xin cảm ơn."
 
 
 def gather_call(*, announcement: str, action_url: str) -> str:

@@ -85,3 +85,11 @@ def test_the_call_says_the_case_and_gathers_one_digit() -> None:
     for words in ("T E 4 K M 7 X Q 9", "khẩn cấp", "Xã Cam Lộ", "phím 1", "phím 2", "phím 3", "phím sao"):
         assert words in text
     assert ascii_fold(text).isascii()
+
+
+def test_the_call_fits_twilio_inline_twiml_limit() -> None:
+    longest = max(_all_communes(), key=len)
+    body = escalation_call_twiml(reference="TE4KM7XQ9", commune=longest, urgency="emergency")
+    assert len(body) < 4000  # Twilio's limit for the Twiml parameter of a call
+    spoken = " ".join(say.text or "" for say in ET.fromstring(body.split("?>", 1)[-1]).iter("Say"))
+    assert "111" not in spoken and "một một một" in spoken  # one-one-one, not "a hundred and eleven"
