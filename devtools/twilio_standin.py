@@ -104,6 +104,29 @@ class TwilioStandIn:
             params["AnsweredBy"] = answered_by
         return self.post_signed(action, params)
 
+    def calls_page(self) -> str:
+        """The demo's calls (`/_calls`): press a key as the person called would."""
+        keys = "".join(f"<button name=digits value='{k}'>{k}</button>" for k in ("1", "2", "3", "*"))
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(c.at))}</td><td>{html.escape(c.to)}</td>"
+            f"<td><form method=post action=/_press><input type=hidden name=sid value='{html.escape(c.sid)}'>{keys}"
+            f"</form></td></tr>"
+            for c in reversed(self.calls())
+        )
+        return ("<!doctype html><meta charset=utf-8><title>Calls</title><h1>Cuộc gọi / Calls (stand-in)</h1>"
+                "<p>1 = nhận, 2 = từ chối, 3 = không phải địa bàn, * = nghe lại. <a href=/>SMS</a></p>"
+                "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Đến</th><th>Bấm phím / press</th></tr>"
+                f"{rows}</table>")
+
+    def press_page(self, form: dict[str, str]) -> str:
+        try:
+            twiml = self.press(form.get("sid", ""), form.get("digits", ""))
+        except (StopIteration, ValueError, OSError) as exc:
+            return f"<meta charset=utf-8><p>{html.escape(type(exc).__name__)}</p><a href=/_calls>&larr;</a>"
+        spoken = " ".join(say.text or "" for say in ElementTree.fromstring(  # noqa: S314 (the app's own TwiML)
+            twiml.split("?>", 1)[-1]).iter("Say"))
+        return f"<meta charset=utf-8><p>{html.escape(spoken)}</p><a href=/_calls>&larr;</a>"
+
     def post_signed(self, url: str, params: dict[str, str]) -> str:
         signature = sign(url, params, self.auth_token)
         request = urllib.request.Request(  # noqa: S310 (loopback only: the app under test or demo)
@@ -147,7 +170,9 @@ class TwilioStandIn:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                if self.path.startswith("/_sent.json"):
+                if self.path.startswith("/_calls"):
+                    self._send(200, standin.calls_page().encode(), "text/html; charset=utf-8")
+                elif self.path.startswith("/_sent.json"):
                     self._send(200, json.dumps([asdict(m) for m in standin.sent], ensure_ascii=False).encode())
                 else:
                     self._send(200, standin.page().encode(), "text/html; charset=utf-8")
@@ -156,6 +181,9 @@ class TwilioStandIn:
                 length = int(self.headers.get("Content-Length", 0))
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
                 path = self.path.split("?")[0]
+                if path == "/_press":
+                    self._send(200, standin.press_page(form).encode(), "text/html; charset=utf-8")
+                    return
                 if path == "/_reply":
                     twiml = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
                     answer = re.sub(r"<[^>]+>", " ", twiml.split("?>", 1)[-1]).strip()

@@ -88,8 +88,11 @@ def test_accept_by_keypress_after_the_ladder_calls(live: dict, phones: dict[str,
     officer.expect_sms(contains=reference)
     standin = live["standin"]
     FastForward().until(reference, lambda: [c for c in standin.calls() if c.to == OFFICER])
-    officer.expect_call()
+    call = officer.expect_call()
     assert "T E" in officer.press("*")  # hear it again
+    # The demo's page of calls (`./dev up`) presses keys the same way.
+    assert call.sid in httpx.get(f"{standin.url}/_calls", timeout=5).text
+    assert "T E" in httpx.post(f"{standin.url}/_press", data={"sid": call.sid, "digits": "*"}, timeout=10).text
     assert "bạn nhận ca" in officer.press("1")
     assert case_state(reference) == ("acknowledged", "voice")
     assert "bạn nhận ca" in officer.press("1")  # Twilio retried the same CallSid and digit
@@ -109,3 +112,4 @@ def test_a_voicemail_does_not_answer(live: dict, phones: dict[str, Phone]) -> No
     supervisor = Phone(standin, SUPERVISOR, live["base"])
     FastForward().until(reference, lambda: supervisor._new("sms"))
     assert "GIAM SAT" in supervisor.expect_sms(contains=reference).body
+
