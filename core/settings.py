@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
+    answer_link_hours: float = Field(default=72.0, gt=0)  # how long a one-tap link in an SMS works
+    reply_code_days: int = Field(default=30, ge=1)  # a reply code ("NHAN 3") is recycled after this
     log_level: str = "INFO"
     # Public intake limits (intake.api.ratelimit): reports per client address / per reporter phone per window.
     intake_limit_per_address: int = Field(default=30, ge=1)

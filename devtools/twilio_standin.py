@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from xml.etree import ElementTree
 
 from devtools.public_caller import Call, PublicCaller
 from notifier.twilio_adapter import sign
@@ -98,6 +99,42 @@ class TwilioStandIn:
         return PublicCaller(self.post_signed, base_url=self.app_url, account_sid=self.account_sid).dial(
             from_=from_phone, to=to, keys=keys)
 
+    def press(self, sid: str, digits: str, *, answered_by: str | None = None) -> str:
+        """The callee presses keys during a call: post the call's <Gather> action, signed, as Twilio would."""
+        call = next(m for m in self.sent if m.sid == sid and m.kind == "call")
+        action = gather_action(call.body)
+        if action is None:
+            raise ValueError(f"call {sid} gathers no digits")
+        params = {"CallSid": sid, "AccountSid": self.account_sid, "From": call.from_, "To": call.to,
+                  "Called": call.to, "Caller": call.from_, "Digits": digits, "CallStatus": "in-progress",
+                  "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+        if answered_by:
+            params["AnsweredBy"] = answered_by
+        return self.post_signed(action, params)
+
+    def calls_page(self) -> str:
+        """The demo's calls (`/_calls`): press a key as the person called would."""
+        keys = "".join(f"<button name=digits value='{k}'>{k}</button>" for k in ("1", "2", "3", "*"))
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(c.at))}</td><td>{html.escape(c.to)}</td>"
+            f"<td><form method=post action=/_press><input type=hidden name=sid value='{html.escape(c.sid)}'>{keys}"
+            f"</form></td></tr>"
+            for c in reversed(self.calls())
+        )
+        return ("<!doctype html><meta charset=utf-8><title>Calls</title><h1>Cuộc gọi / Calls (stand-in)</h1>"
+                "<p>1 = nhận, 2 = từ chối, 3 = không phải địa bàn, * = nghe lại. <a href=/>SMS</a></p>"
+                "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Đến</th><th>Bấm phím / press</th></tr>"
+                f"{rows}</table>")
+
+    def press_page(self, form: dict[str, str]) -> str:
+        try:
+            twiml = self.press(form.get("sid", ""), form.get("digits", ""))
+        except (StopIteration, ValueError, OSError) as exc:
+            return f"<meta charset=utf-8><p>{html.escape(type(exc).__name__)}</p><a href=/_calls>&larr;</a>"
+        spoken = " ".join(say.text or "" for say in ElementTree.fromstring(  # noqa: S314 (the app's own TwiML)
+            twiml.split("?>", 1)[-1]).iter("Say"))
+        return f"<meta charset=utf-8><p>{html.escape(spoken)}</p><a href=/_calls>&larr;</a>"
+
     def post_signed(self, url: str, params: dict[str, str]) -> str:
         signature = sign(url, params, self.auth_token)
         request = urllib.request.Request(  # noqa: S310 (loopback only: the app under test or demo)
@@ -141,7 +178,9 @@ class TwilioStandIn:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                if self.path.startswith("/_sent.json"):
+                if self.path.startswith("/_calls"):
+                    self._send(200, standin.calls_page().encode(), "text/html; charset=utf-8")
+                elif self.path.startswith("/_sent.json"):
                     self._send(200, json.dumps([asdict(m) for m in standin.sent], ensure_ascii=False).encode())
                 else:
                     self._send(200, standin.page().encode(), "text/html; charset=utf-8")
@@ -157,6 +196,9 @@ class TwilioStandIn:
                     self._send(200, f"<meta charset=utf-8><h1>Người gọi nghe / the caller heard</h1><ol>{heard}</ol>"
                                f"<p>Trạng thái / state: {html.escape(call.state)} {html.escape(call.queue or '')}</p>"
                                "<a href=/>&larr;</a>".encode(), "text/html; charset=utf-8")
+                    return
+                if path == "/_press":
+                    self._send(200, standin.press_page(form).encode(), "text/html; charset=utf-8")
                     return
                 if path == "/_reply":
                     twiml = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
@@ -200,3 +242,10 @@ class TwilioStandIn:
             "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Loại</th><th>Đến</th><th>Nội dung</th>"
             f"<th>Trạng thái</th><th>Trả lời như người nhận / reply as the recipient</th></tr>{rows}</table>"
         )
+
+
+def gather_action(twiml: str) -> str | None:
+    """The action URL of the first <Gather> in a TwiML document (our own, from the outbox)."""
+    root = ElementTree.fromstring(twiml.split("?>", 1)[-1])  # noqa: S314 (TwiML the app under test wrote)
+    gather = root.find("Gather")
+    return None if gather is None else gather.get("action")

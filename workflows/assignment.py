@@ -11,6 +11,7 @@ from notifier.folding import FoldInfo, folded_with
 from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms, chain_exhausted_sms
 from routing.directory import load_supervisors
+from workflows import answer_keys
 from workflows.alerts import alert_operators
 from workflows.context import active_policy
 from workflows.effects import message, record
@@ -46,9 +47,10 @@ def notify_assignee(
     if respond_by is None:
         deadline = open_deadline(case, "acknowledge")
         respond_by = deadline.due_at if deadline else _acknowledge_window(case, now)
+    keys = answer_keys.issue(uow.session, case, phone=str(person["phone"]), now=now)
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=respond_by, escalated=escalated,
+        respond_by=respond_by, escalated=escalated, reply_code=keys.reply_code, link=keys.link,
     ))
     # A burst of new cases for one phone is folded into one SMS; an emergency or an escalation never waits.
     fold = None if escalated or case.urgency == "emergency" else FoldInfo(

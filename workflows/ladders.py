@@ -20,7 +20,7 @@ from sqlalchemy import select
 from core.clock import as_utc
 from core.db import UnitOfWork
 from notifier.templates import (
-    call_twiml,
+    escalation_call_twiml,
     legal_breach_sms,
     overdue_sms,
     plan_approval_sms,
@@ -194,7 +194,8 @@ def _tell(uow: UnitOfWork, case: Case, row: Ladder, step: Step, now: datetime) -
                     body=ladder_text(case, row.clock, person.role, row.deadline_at))
         if step.channel in ("call", "both"):
             message(uow, case, to=person.phone, channel="voice", purpose="ladder", now=now,
-                    body=call_twiml(reference=case.reference, commune=case.commune_name or ""))
+                    body=escalation_call_twiml(reference=case.reference, commune=case.commune_name or "",
+                                               urgency=case.urgency))
     _told(row, step, told, now)
 
 
@@ -241,3 +242,15 @@ def view(row: Ladder) -> dict[str, Any]:
         "stopped_at": row.stopped_at and as_utc(row.stopped_at).isoformat(),
         "policy_version": row.policy_version, "told": list(row.told or []),
     }
+
+
+def call_unanswered(uow: UnitOfWork, case: Case, *, now: datetime) -> str | None:
+    """An escalation call nobody answered (no answer, busy, a voicemail): the ladder moves on now,
+    without waiting for its next rung's time (the rung's timer then finds itself stale)."""
+    if case.state != "assigned":
+        return None
+    row = ladder_of(uow, case, "acknowledge")
+    if row is None or row.stopped_at is not None or row.next_at is None:
+        return None
+    record(case, event="call_unanswered", actor="system", via="system", now=now, reason=row.clock)
+    return climb(uow, case, row, now=now)

@@ -62,7 +62,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
 
 # Work on these is finished and no SLA clock runs; only `reopen` leaves `closed`.
 TERMINAL: frozenset[str] = frozenset({"counselling", "information", "silent", "merged", "closed"})
-VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "system"})
+VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "link", "system"})
 RISK_LEVELS: frozenset[str] = frozenset({"high", "medium", "low"})
 CLOSING_ROLES: frozenset[str] = frozenset({"province_supervisor", "supervisor", "commune_chair"})
 

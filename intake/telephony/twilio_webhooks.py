@@ -58,9 +58,16 @@ Form = Annotated[dict[str, str], Depends(signed_form)]
 @router.post("/status", status_code=204, summary="Delivery receipt for an outbox message")
 def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX_ID)]) -> Response:
     status = form.get("MessageStatus") or form.get("CallStatus") or ""
+    if status == "completed" and machine_answered(form):
+        status = "no-answer"  # a voicemail took the call: nobody heard it, the chain moves on
     sid = form.get("MessageSid") or form.get("CallSid")
     record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
     return Response(status_code=204)
+
+
+def machine_answered(form: dict[str, str]) -> bool:
+    answered_by = form.get("AnsweredBy", "")
+    return answered_by.startswith("machine") or answered_by == "fax"
 
 
 @router.post("/sms", summary="An SMS to our number: a team member's answer, or the public writing to the line",

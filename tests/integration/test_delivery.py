@@ -11,10 +11,10 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from notifier.ports import PermanentDeliveryError, Sent, TransientDeliveryError
+from workflows.commands import handle_command
 from workflows.context import reset_gateways, use_gateways
 from workflows.jobs import deliver_message, sweep
 from workflows.models import Case
-from workflows.replies import handle_team_reply
 from workflows.reports import NewReport
 from workflows.service import open_ticket
 
@@ -88,8 +88,10 @@ def test_a_dead_number_falls_over_to_the_next_contact(clock) -> None:
 def test_a_decline_by_sms_asks_the_next_contact(clock) -> None:
     _use(Flaky({}))
     ref = _open()
-    assert "ly do" in handle_team_reply(UnitOfWork(), message_sid="SM1", from_phone=OFFICER, body=f"TUCHOI {ref}")
-    answer = handle_team_reply(UnitOfWork(), message_sid="SM2", from_phone=OFFICER, body=f"TUCHOI {ref} dang om")
+    assert "ly do" in handle_command(UnitOfWork(), channel="twilio", external_id="SM1", from_phone=OFFICER,
+                                     text=f"TUCHOI {ref}")
+    answer = handle_command(UnitOfWork(), channel="twilio", external_id="SM2", from_phone=OFFICER,
+                            text=f"TUCHOI {ref} dang om")
     assert "nguoi tiep theo" in answer
     with unit_of_work() as uow:
         case = uow.session.execute(select(Case)).scalar_one()

@@ -13,12 +13,12 @@ from core.clock import FrozenClock, local, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from tests.conftest import sla_policy
+from workflows.commands import handle_command
 from workflows.facts import parse_facts
 from workflows.jobs import sweep
 from workflows.ladder_models import Ladder, OperatorAlert
 from workflows.models import Case, Timer
 from workflows.queries import read_case
-from workflows.replies import handle_team_reply
 from workflows.reports import NewReport
 from workflows.service import apply, open_ticket, reroute
 
@@ -172,8 +172,8 @@ def test_an_exhausted_chain_tells_the_supervisor_at_once(clock) -> None:
     chain = [r["phone"] for r in _case(ref).decisions[-1].decision["recipients"] if r["contact_id"]]
     mark = _last_id()
     for n, phone in enumerate(chain):
-        answer = handle_team_reply(UnitOfWork(), message_sid=f"SM{n:032d}", from_phone=phone,
-                                   body=f"TUCHOI {ref} dang di cong tac")
+        answer = handle_command(UnitOfWork(), channel="twilio", external_id=f"SM{n:032d}", from_phone=phone,
+                                text=f"TUCHOI {ref} dang di cong tac")
         assert "tu choi" in answer
     told = [m for m in _sent(mark) if m.to_phone == SUPERVISOR]
     assert len(told) == 1 and told[0].body.startswith(f"111 GIAM SAT: Ca {ref} tai Xa Cam Lo: khong con ai")
@@ -184,10 +184,12 @@ def test_an_exhausted_chain_tells_the_supervisor_at_once(clock) -> None:
 
 def test_a_chairs_decline_does_not_skip_the_officer(clock) -> None:
     ref = _open()
-    handle_team_reply(UnitOfWork(), message_sid="SM" + "1" * 32, from_phone=CHAIR, body=f"TUCHOI {ref} ban hop")
+    handle_command(UnitOfWork(), channel="twilio", external_id="SM" + "1" * 32, from_phone=CHAIR,
+                   text=f"TUCHOI {ref} ban hop")
     case = _case(ref)
     assert case.state == "assigned" and case.assignee_order == 0  # the officer still holds it
-    handle_team_reply(UnitOfWork(), message_sid="SM" + "2" * 32, from_phone=OFFICER, body=f"TUCHOI {ref} nghi phep")
+    handle_command(UnitOfWork(), channel="twilio", external_id="SM" + "2" * 32, from_phone=OFFICER,
+                   text=f"TUCHOI {ref} nghi phep")
     assert _case(ref).assignee_order == 1
 
 
