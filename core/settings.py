@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     sla_policy: Path | None = None
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
+    # Delivery (notifier.outbox): threads per worker, how long a provider outage is retried, throttles.
+    delivery_threads: int = Field(default=4, ge=1, le=64)
+    delivery_retry_window_seconds: float = Field(default=6 * 3600, gt=0)
+    delivery_backoff_cap_seconds: float = Field(default=600, gt=0)
+    delivery_unknown_grace_seconds: float = Field(default=30, ge=0)  # after the client timeout
+    phone_min_interval_seconds: float = Field(default=60, ge=0)  # at most one SMS a minute to a phone
+    provider_alert_after: int = Field(default=3, ge=1)  # provider failures in a row before the shift lead is told
+    shift_lead_phones: str = ""  # comma-separated E.164 numbers told when the provider is failing
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
     log_level: str = "INFO"
 

@@ -27,6 +27,8 @@ os.environ.setdefault("HOTLINE_TWILIO_API_BASE", "http://127.0.0.1:9")
 os.environ["HOTLINE_REDIS_URL"] = f"{REDIS_BASE}/{REDIS_DB}"
 os.environ["HOTLINE_QUEUE_NAME"] = f"hotline-test-{uuid.uuid4().hex[:8]}"  # no other run can take our jobs
 os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
+# Fast SLA policies send several SMS to one phone within seconds: the per-phone throttle is tested on its own.
+os.environ.setdefault("HOTLINE_PHONE_MIN_INTERVAL_SECONDS", "0")
 
 
 def _loopback(address: object) -> bool:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from core.db import UnitOfWork
 from core.queue import enqueue
+from notifier.models import PRIORITY
 from notifier.outbox import queue_message
 from workflows.models import Case, CaseHistory
 
@@ -25,6 +26,6 @@ def message(
 ) -> None:
     """Write a message into the outbox now; wake the deliverer once the transaction has committed."""
     msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
-                        purpose=purpose, now=now)
+                        purpose=purpose, now=now, priority=PRIORITY.get(case.urgency, 2))
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Callable
 
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
 from core.clock import utcnow
 from core.db import UnitOfWork, unit_of_work
 from core.ids import job_id
-from core.queue import enqueue, schedule
+from core.queue import get_queue
 from notifier.models import OutboxMessage
-from notifier.outbox import deliver, due_for_delivery
+from notifier.outbox import (
+    Attempt,
+    DeliveryPolicy,
+    claim_next,
+    due_for_delivery,
+    known_sids,
+    lookup_window,
+    record_outcome,
+    status_callback_url,
+)
+from notifier.ports import DeliveryError, OutcomeUnknown, RecipientFailure, Sent
+from notifier.provider_health import note_provider_failure, note_provider_success
 from workflows.assignment import fail_over
 from workflows.context import gateways
 from workflows.effects import DELIVER_JOB
@@ -40,24 +52,70 @@ def fire_timer_in(uow: UnitOfWork, timer_id: int) -> str:
 
 
 def deliver_message(outbox_id: int) -> str:
-    sms, caller = gateways()
+    """The RQ wake-up for a message: in a worker with delivery threads, wake them (they pick the most
+    urgent due row, whichever it is); elsewhere (burst mode, tests) deliver this row here."""
+    if _Waker.wake is not None:
+        _Waker.wake()
+        return "woken"
+    return deliver_next(only=outbox_id) or "skipped"
+
+
+class _Waker:
+    wake: Callable[[], None] | None = None
+
+
+def use_delivery_waker(wake: Callable[[], None] | None) -> None:
+    """The worker's delivery threads take over message jobs (intake.runtime)."""
+    _Waker.wake = wake
+
+
+def deliver_next(*, only: int | None = None) -> str | None:
+    """Claim the most urgent due message, send or reconcile it, record the outcome; None if nothing is due.
+
+    Three steps, and the provider is called between two transactions, never inside one.
+    """
+    policy = DeliveryPolicy.from_settings()
     with unit_of_work() as uow:
-        status = deliver(uow.session, outbox_id=outbox_id, sms=sms, caller=caller, now=utcnow())
-        retry_at = _retry_time(uow, outbox_id) if status == "pending" else None
-        if status == "failed":
-            failed = uow.session.get(OutboxMessage, outbox_id)
+        attempt = claim_next(uow.session, now=utcnow(), policy=policy, only=only)
+        exclude = known_sids(uow.session, attempt.to) if attempt and attempt.action == "reconcile" else frozenset()
+        uow.commit()  # the attempt is on record before the provider hears of it
+    if attempt is None:
+        return None
+    result = _ask_provider(attempt, policy, exclude)
+    with unit_of_work() as uow:
+        outcome = record_outcome(uow.session, attempt, result, now=utcnow(), policy=policy)
+        if outcome.provider_ok is False:
+            note_provider_failure(uow.session, error=str(result), now=utcnow(), policy=policy)
+        elif outcome.provider_ok:
+            note_provider_success(uow.session, now=utcnow(), policy=policy)
+        if outcome.kind in {"failed_recipient", "failed_rejected"}:
+            failed = uow.session.get(OutboxMessage, attempt.outbox_id)
             if failed is not None:
                 fail_over(uow, failed)
         uow.commit()
-    if retry_at is not None:
-        schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())),
-                 messages=True)
-    return status
+    return outcome.status
 
 
-def _retry_time(uow: UnitOfWork, outbox_id: int) -> datetime | None:
-    msg = uow.session.get(OutboxMessage, outbox_id)
-    return msg.next_attempt_at if msg is not None else None
+def _ask_provider(attempt: Attempt, policy: DeliveryPolicy, exclude: frozenset[str]) -> Sent | DeliveryError | None:
+    sms, caller = gateways()
+    try:
+        if attempt.action == "flagged":
+            return RecipientFailure("flagged earlier: not sent", reason="flagged")
+        if attempt.action == "reconcile":
+            ledger = sms if attempt.channel == "sms" else caller
+            find = getattr(ledger, "find_sent", None)
+            if find is None:
+                return OutcomeUnknown("this gateway cannot list what it sent")
+            since, until = lookup_window(attempt, policy)
+            found: Sent | None = find(channel=attempt.channel, to=attempt.to, body=attempt.body, since=since,
+                                      until=until, exclude=exclude)
+            return found
+        callback = status_callback_url(attempt.outbox_id)
+        if attempt.channel == "voice":
+            return caller.call(to=attempt.to, twiml=attempt.body, status_callback=callback)
+        return sms.send_sms(to=attempt.to, body=attempt.body, status_callback=callback)
+    except DeliveryError as exc:
+        return exc
 
 
 def _cases_of(uow: UnitOfWork, timers: list[Timer]) -> dict[int, Case]:
@@ -94,8 +152,20 @@ def sweep(limit: int = 500) -> dict[str, int]:
         if len(timers) < limit or done == 0:
             break
     with unit_of_work() as uow:
-        pending = due_for_delivery(uow.session, now=utcnow())
-        uow.commit()
-    for outbox_id in pending:
-        enqueue(DELIVER_JOB, outbox_id, messages=True)
-    return {"timers_fired": fired, "messages_requeued": len(pending)}
+        due = due_for_delivery(uow.session, now=utcnow())
+    # One job per row and state (attempt, next time): repeated sweeps, or sweeps during a Redis outage,
+    # never pile up jobs for the same message.
+    queued = sum(_wake_up(outbox_id, job_id("outbox", outbox_id, n, int(at.timestamp()))) for outbox_id, n, at in due)
+    return {"timers_fired": fired, "messages_requeued": queued}
+
+
+def _wake_up(outbox_id: int, job: str) -> bool:
+    try:
+        get_queue(messages=True).enqueue(DELIVER_JOB, outbox_id, job_id=job, unique=True, result_ttl=600,
+                                         failure_ttl=86400)
+    except DuplicateJobError:
+        return False
+    except Exception as exc:  # Redis down: the delivery threads read the database anyway
+        log.warning("wake-up for a message not queued (%s)", type(exc).__name__)
+        return False
+    return True
