@@ -245,7 +245,9 @@ def _provider_failed(
         return Outcome("failed", "failed_provider", provider_ok=False)
     if unknown:
         # Still unknown (a timeout, or the provider cannot be asked): reconcile later, never resend blind.
-        msg.next_attempt_at = max(attempt.started_at + policy.lease, now + policy.backoff(msg.provider_failures))
+        # A send that timed out is asked about when its lease ends; a provider that cannot be asked, later.
+        msg.next_attempt_at = attempt.started_at + policy.lease if attempt.action == "send" \
+            else now + policy.backoff(msg.provider_failures)
         log.warning("outbox %s attempt %s: outcome unknown (%s); reconciling later", msg.id, msg.attempts, error)
         return Outcome("attempting", "unknown", provider_ok=False)
     msg.status, msg.next_attempt_at = "pending", now + policy.backoff(msg.provider_failures)
