@@ -208,7 +208,10 @@ def record_outcome(
     if isinstance(result, Sent):
         msg.provider_sid, msg.sent_at, msg.status_at = result.provider_sid, now, now
         msg.status = result.status if STATUS_RANK.get(result.status, 0) > 0 else "queued"
-        msg.failure_kind = msg.last_error = None
+        msg.failure_kind = None
+        # The trace of a send whose outcome was unknown for a while (the first version kept none).
+        msg.last_error = f"attempt {attempt.number}: outcome unknown, found at the provider" \
+            if attempt.action == "reconcile" else None
         log.info("outbox %s sent (attempt %s%s)", msg.id, msg.attempts,
                  ", found at the provider" if attempt.action == "reconcile" else "")
         return Outcome(msg.status, "sent", provider_ok=True)
