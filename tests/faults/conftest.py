@@ -46,6 +46,7 @@ class Rig:
     standin: TwilioStandIn
     env: dict[str, str]
     logs: Path
+    wake_after_commit: bool = False
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
@@ -69,6 +70,11 @@ class Rig:
                                   now=utcnow(), priority=priority) for n in range(count)]
             ids = [row.id for row in rows]
             uow.commit()
+        if self.wake_after_commit:  # what workflows.effects.message does after commit
+            from core.queue import enqueue
+
+            for outbox_id in ids:
+                enqueue("workflows.jobs.deliver_message", outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True)
         return ids
 
     def statuses(self) -> dict[int, str]:
