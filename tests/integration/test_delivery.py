@@ -17,7 +17,7 @@ from core.db import UnitOfWork, get_engine, unit_of_work
 from core.settings import reset_settings
 from devtools.twilio_standin import TwilioStandIn
 from notifier.models import OutboxMessage, ProviderAlert, RecipientFlag
-from notifier.outbox import DeliveryPolicy, claim_next
+from notifier.outbox import DeliveryPolicy, claim_next, queue_message
 from notifier.ports import PermanentDeliveryError, Sent, TransientDeliveryError
 from notifier.twilio_adapter import TwilioGateway
 from workflows.context import reset_gateways, use_gateways
@@ -291,3 +291,16 @@ def test_repeated_sweeps_queue_each_due_row_once(clock, redis_conn, monkeypatch)
     from core.queue import get_queue
 
     assert len(get_queue(messages=True)) == 3 == len(_messages())
+
+
+def test_a_call_of_unknown_outcome_is_found_in_the_calls_list(twilio, clock) -> None:
+    twilio.delay = 1.5
+    with unit_of_work() as uow:
+        queue_message(uow.session, case_id=None, channel="voice", to_phone=CHAIR, body="<Response/>",
+                      purpose="escalation", now=clock.now())
+        uow.commit()
+    assert deliver_next() == "attempting"
+    clock.advance(timedelta(seconds=6))
+    assert deliver_next() == "queued"
+    assert _messages()[0].provider_sid == twilio.calls()[0].sid
+    _exactly_once(twilio)
