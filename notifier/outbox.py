@@ -267,9 +267,13 @@ def _flag(session: Session, msg: OutboxMessage, error: RecipientFailure, *, now:
 
 def record_status(
     session: Session, *, outbox_id: int, status: str, provider_sid: str | None, now: datetime,
-    on_failed: Callable[[OutboxMessage], None] | None = None,
+    on_failed: Callable[[OutboxMessage], None] | None = None, recipient_reason: str | None = None,
+    error_code: int | None = None,
 ) -> bool:
-    """Apply a delivery receipt. Repeats and late, older statuses change nothing. True if it moved."""
+    """Apply a delivery receipt. Repeats and late, older statuses change nothing. True if it moved.
+
+    A failure the receipt blames on the number (`recipient_reason`, e.g. a landline) flags the number.
+    """
     msg = session.execute(
         for_update(session, select(OutboxMessage).where(OutboxMessage.id == outbox_id))
     ).scalar_one_or_none()
@@ -282,6 +286,9 @@ def record_status(
     msg.status, msg.status_at = status, now
     if provider_sid and not msg.provider_sid:
         msg.provider_sid = provider_sid
+    if status in FAILED and recipient_reason:
+        msg.failure_kind, msg.error_code = "recipient", error_code
+        _flag(session, msg, RecipientFailure(status, code=error_code, reason=recipient_reason), now=now)
     if status in FAILED and on_failed is not None:
         on_failed(msg)
     return True

@@ -125,6 +125,14 @@ def classify(status: int, code: int | None) -> DeliveryError:
     return RejectedMessage(f"twilio {status} code {code}", code=code)
 
 
+def recipient_reason(error_code: str | int | None) -> str | None:
+    """For a delivery receipt's ErrorCode: why the number cannot get messages, or None if it is not the number."""
+    try:
+        return RECIPIENT_CODES.get(int(error_code or 0))
+    except ValueError:
+        return None
+
+
 def signature_is_valid(url: str, params: dict[str, str], signature: str) -> bool:
     """Check X-Twilio-Signature with the SDK's own validator."""
     token = get_settings().twilio_auth_token.get_secret_value()

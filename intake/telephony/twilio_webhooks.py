@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
-from notifier.twilio_adapter import signature_is_valid
+from notifier.twilio_adapter import recipient_reason, signature_is_valid
 from workflows.replies import handle_team_reply, record_delivery
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -37,7 +37,9 @@ Form = Annotated[dict[str, str], Depends(signed_form)]
 def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1)]) -> Response:
     status = form.get("MessageStatus") or form.get("CallStatus") or ""
     sid = form.get("MessageSid") or form.get("CallSid")
-    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
+    code = form.get("ErrorCode")
+    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid,
+                    recipient_reason=recipient_reason(code), error_code=int(code) if code and code.isdigit() else None)
     return Response(status_code=204)
 
 

@@ -304,3 +304,24 @@ def test_a_call_of_unknown_outcome_is_found_in_the_calls_list(twilio, clock) -> 
     assert deliver_next() == "queued"
     assert _messages()[0].provider_sid == twilio.calls()[0].sid
     _exactly_once(twilio)
+
+
+def test_a_receipt_that_blames_the_number_flags_it_and_tells_the_next_contact(client) -> None:
+    from core.settings import get_settings
+    from notifier.twilio_adapter import sign
+
+    client.post("/api/v1/reports", json={"description": "Trẻ bị bỏ rơi", "location": "xã Cam Lộ, Quảng Trị"})
+    with unit_of_work() as uow:
+        msg = uow.session.execute(select(OutboxMessage)).scalar_one()
+        msg.provider_sid, msg.status = "SM" + "b" * 32, "queued"
+        uow.commit()
+    path = f"/twilio/status?outbox={msg.id}"
+    params = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "undelivered", "ErrorCode": "30006"}
+    signature = sign(get_settings().public_base_url + path, params)
+    assert client.post(path, data=params, headers={"X-Twilio-Signature": signature}).status_code == 204
+    out = _messages()
+    assert [(m.to_phone, m.status, m.failure_kind) for m in out] == [
+        (OFFICER, "undelivered", "recipient"), (CHAIR, "pending", None)]
+    with unit_of_work() as uow:
+        flag = uow.session.execute(select(RecipientFlag)).scalar_one()
+        assert (flag.phone, flag.reason, flag.error_code) == (OFFICER, "landline", 30006)
