@@ -120,7 +120,7 @@ def claim_next(
     )
     if only is not None:
         stmt = stmt.where(OutboxMessage.id == only)
-    stmt = stmt.order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(20)
+    stmt = stmt.order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(8)
     for msg in session.execute(for_update(session, stmt, skip_locked=True)).scalars():
         if msg.status == "attempting":  # its lease ran out: the outcome of attempt `attempts` is unknown
             msg.next_attempt_at = now + policy.lease  # nobody else reconciles it while we ask
