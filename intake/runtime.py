@@ -21,7 +21,8 @@ from rq.serializers import JSONSerializer
 
 from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
-from workflows.jobs import deliver_next, sweep, use_delivery_waker
+from workflows.delivery import deliver_next
+from workflows.jobs import sweep, use_delivery_waker
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from notifier.outbox import DeliveryPolicy, claim_next, queue_message
 from notifier.ports import PermanentDeliveryError, Sent, TransientDeliveryError
 from notifier.twilio_adapter import TwilioGateway
 from workflows.context import reset_gateways, use_gateways
-from workflows.jobs import deliver_message, deliver_next, sweep
+from workflows.delivery import deliver_next
+from workflows.jobs import deliver_message, sweep
 from workflows.models import Case
 from workflows.replies import handle_team_reply
 from workflows.reports import NewReport
@@ -189,9 +190,9 @@ def test_a_worker_that_died_before_the_call_is_sent_once_after_reconciling(twili
 
 
 def test_a_failed_commit_after_twilio_accepted_does_not_send_twice(twilio, clock, monkeypatch) -> None:
-    import workflows.jobs as jobs
+    import workflows.delivery as delivery
 
-    real = jobs.record_outcome
+    real = delivery.record_outcome
     calls = {"n": 0}
 
     def commit_fails_once(*args, **kwargs):
@@ -200,7 +201,7 @@ def test_a_failed_commit_after_twilio_accepted_does_not_send_twice(twilio, clock
             raise ConnectionError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "record_outcome", commit_fails_once)
+    monkeypatch.setattr(delivery, "record_outcome", commit_fails_once)
     _open()
     with pytest.raises(ConnectionError):
         deliver_next()
