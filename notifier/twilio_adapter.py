@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -33,13 +34,16 @@ RECIPIENT_CODES = {
     21612: "unreachable", 30003: "unreachable", 30005: "unreachable",
 }
 LOOKBACK = 200  # a number's most recent messages searched when reconciling (newest first)
+# The SDK logs every request's query at INFO (a list request's query is a phone number): warnings only.
+_SDK_LOG = logging.getLogger("notifier.twilio_sdk")
+_SDK_LOG.setLevel(logging.WARNING)
 
 
 class _RebasedHttpClient(TwilioHttpClient):
     """Sends the SDK's requests to HOTLINE_TWILIO_API_BASE (a local stand-in in tests and demos)."""
 
     def __init__(self, api_base: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout, logger=_SDK_LOG)
         self._api_base = api_base.rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
