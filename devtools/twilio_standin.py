@@ -1,7 +1,12 @@
 """A local stand-in for the part of Twilio's REST API we use (tests and `hotline up`).
 
-It answers Messages.json and Calls.json like Twilio does, records what it was asked to send,
-shows it on a page (`/`), and posts callbacks signed like Twilio's (notifier.twilio_adapter.sign).
+It answers Messages.json and Calls.json like Twilio does (create, and list with Twilio's filters and
+paging fields), records what it was asked to send, shows it on a page (`/`), and posts callbacks signed
+like Twilio's (notifier.twilio_adapter.sign).
+
+Faults for tests: `fail_next` (HTTP statuses for the next create requests, or `(status, code)` pairs),
+`outage` (every API request answers this status), `delay` (a create is recorded at once, as Twilio
+does, and answered only after this many seconds: a provider slower than the client timeout).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.etree import ElementTree
@@ -35,13 +42,25 @@ class Sent:
     at: float = field(default_factory=time.time)
 
 
+def _iso(value: str | None) -> float | None:
+    if not value:
+        return None
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
 class TwilioStandIn:
     def __init__(self, *, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0,
-                 auto_deliver: bool = False, app_url: str | None = None) -> None:
+                 auto_deliver: bool = False, app_url: str | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.account_sid, self.auth_token, self.auto_deliver = account_sid, auth_token, auto_deliver
         self.app_url = app_url  # where inbound SMS are posted (the app's public base URL)
+        self.clock = clock  # when a message is created (tests that travel in time pass their clock)
         self.sent: list[Sent] = []
-        self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
+        self.fail_next: list[int | tuple[int, int]] = []  # answers for the next create requests
+        self.outage: int | None = None  # every API request answers this HTTP status while set
+        self.delay: float = 0.0  # seconds before a create is answered (it is recorded at once)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -66,6 +85,54 @@ class TwilioStandIn:
     def calls(self) -> list[Sent]:
         with self._lock:
             return [m for m in self.sent if m.kind == "call"]
+
+    def by_outbox(self) -> dict[int, int]:
+        """How many times each outbox row reached us (its id is in the status-callback URL)."""
+        counts: dict[int, int] = {}
+        with self._lock:
+            for item in self.sent:
+                match = re.search(r"[?&]outbox=(\d+)", item.status_callback or "")
+                if match:
+                    counts[int(match[1])] = counts.get(int(match[1]), 0) + 1
+        return counts
+
+    def listing(self, kind: str, query: dict[str, str], path: str) -> dict[str, Any]:
+        """A page of Messages.json / Calls.json as Twilio lists it: newest first, filtered, with paging."""
+        size = max(1, min(int(query.get("PageSize", "50")), 1000))
+        page = max(0, int(query.get("Page", "0")))
+        after = _iso(query.get("DateSent>") or query.get("StartTime>"))
+        with self._lock:
+            items = [m for m in reversed(self.sent) if m.kind == kind
+                     and m.to == query.get("To", m.to) and m.from_ == query.get("From", m.from_)
+                     and (after is None or m.at >= after)]
+        chunk = items[page * size:(page + 1) * size]
+        base = {k: v for k, v in query.items() if k not in {"Page", "PageSize", "PageToken"}}
+
+        def uri(n: int) -> str:
+            return path + "?" + urllib.parse.urlencode({**base, "PageSize": size, "Page": n})
+
+        key = "messages" if kind == "sms" else "calls"
+        more = (page + 1) * size < len(items)
+        return {
+            key: [self.resource(m, path) for m in chunk], "page": page, "page_size": size,
+            "start": page * size, "end": page * size + max(len(chunk) - 1, 0), "uri": uri(page),
+            "first_page_uri": uri(0), "previous_page_uri": uri(page - 1) if page else None,
+            "next_page_uri": (uri(page + 1) + f"&PageToken=PA{secrets.token_hex(8)}") if more else None,
+        }
+
+    def resource(self, item: Sent, path: str) -> dict[str, Any]:
+        created = formatdate(item.at, usegmt=True).replace("GMT", "+0000")
+        common = {"sid": item.sid, "account_sid": self.account_sid, "to": item.to, "from": item.from_,
+                  "status": item.status, "date_created": created, "date_updated": created,
+                  "api_version": "2010-04-01", "uri": path.removesuffix(".json") + f"/{item.sid}.json",
+                  "price": None, "price_unit": "USD"}
+        if item.kind == "call":
+            return {**common, "direction": "outbound-api", "start_time": created, "end_time": None,
+                    "duration": None, "parent_call_sid": None}
+        return {**common, "body": item.body, "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+                "date_sent": created if item.status not in {"queued", "accepted"} else None,
+                "error_code": None, "error_message": None, "messaging_service_sid": None,
+                "subresource_uris": {}}
 
     def clear(self) -> None:
         with self._lock:
@@ -148,7 +215,7 @@ class TwilioStandIn:
         prefix = "SM" if kind == "sms" else "CA"
         item = Sent(sid=prefix + secrets.token_hex(16), kind=kind, to=form.get("To", ""),
                     from_=form.get("From", ""), body=form.get("Body") or form.get("Twiml", ""),
-                    status_callback=form.get("StatusCallback"))
+                    status_callback=form.get("StatusCallback"), at=self.clock())
         with self._lock:
             self.sent.append(item)
         if self.auto_deliver and item.status_callback:
@@ -178,7 +245,16 @@ class TwilioStandIn:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                if self.path.startswith("/_calls"):
+                path, _, query = self.path.partition("?")
+                if path.startswith(f"/2010-04-01/Accounts/{standin.account_sid}/"):
+                    if standin.outage:
+                        self._send(standin.outage, json.dumps({"code": 20500, "message": "stand-in outage",
+                                                               "status": standin.outage}).encode())
+                        return
+                    kind = "sms" if path.endswith("/Messages.json") else "call"
+                    listing = standin.listing(kind, dict(urllib.parse.parse_qsl(query)), path)
+                    self._send(200, json.dumps(listing).encode())
+                elif self.path.startswith("/_calls"):
                     self._send(200, standin.calls_page().encode(), "text/html; charset=utf-8")
                 elif self.path.startswith("/_sent.json"):
                     self._send(200, json.dumps([asdict(m) for m in standin.sent], ensure_ascii=False).encode())
@@ -210,17 +286,21 @@ class TwilioStandIn:
                 if not path.startswith(expected):
                     self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
                     return
-                if standin.fail_next:
-                    status = standin.fail_next.pop(0)
-                    self._send(status, json.dumps({"code": 20500, "message": "stand-in failure",
+                failure = standin.outage or (standin.fail_next.pop(0) if standin.fail_next else None)
+                if failure:
+                    status, code = failure if isinstance(failure, tuple) else (failure, 20500)
+                    self._send(status, json.dumps({"code": code, "message": "stand-in failure",
+                                                    "more_info": f"https://www.twilio.com/docs/errors/{code}",
                                                     "status": status}).encode())
                     return
                 kind = "sms" if path.endswith("/Messages.json") else "call"
                 item = standin._record(kind, form)
-                body = {"sid": item.sid, "status": "queued", "to": item.to, "from": item.from_,
-                        "body": item.body, "account_sid": standin.account_sid, "num_segments": "1",
-                        "direction": "outbound-api", "date_created": None, "uri": path}
-                self._send(201, json.dumps(body).encode())
+                if standin.delay:
+                    time.sleep(standin.delay)  # accepted, answered late: the client may have given up
+                try:
+                    self._send(201, json.dumps(standin.resource(item, path)).encode())
+                except OSError:
+                    pass  # the client gave up waiting
 
         return Handler
 

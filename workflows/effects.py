@@ -8,6 +8,7 @@ from typing import Any
 from core.db import UnitOfWork
 from core.queue import enqueue, schedule
 from notifier.folding import FoldInfo, hold_for_burst
+from notifier.models import PRIORITY
 from notifier.outbox import queue_message
 from workflows.models import Case, CaseHistory
 
@@ -32,7 +33,7 @@ def message(
     With `fold`, a burst of assignments to one phone is held and sent as one SMS (notifier.folding).
     """
     msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
-                        purpose=purpose, now=now)
+                        purpose=purpose, now=now, priority=PRIORITY.get(case.urgency, 2))
     outbox_id = msg.id
     held_until = hold_for_burst(uow.session, msg, fold, now=now) if fold is not None else None
     if held_until is not None:
@@ -50,11 +51,13 @@ def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
 
 def send(
     uow: UnitOfWork, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
-    case_id: int | None = None,
+    case_id: int | None = None, priority: int = 2,
 ) -> int:
-    """Write any message into the outbox; its delivery is queued once the transaction has committed."""
+    """Write any message into the outbox; its delivery is queued once the transaction has committed.
+
+    `priority` 0 goes first (a caller waiting now, an alert to the shift lead), 2 is a normal answer."""
     msg = queue_message(uow.session, case_id=case_id, channel=channel, to_phone=to, body=body, purpose=purpose,
-                        now=now)
+                        now=now, priority=priority)
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
     return outbox_id

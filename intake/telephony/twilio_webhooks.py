@@ -14,7 +14,7 @@ from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
 from intake.api.problems import problem_responses
 from notifier.ports import InboundSms
-from notifier.twilio_adapter import signature_is_valid
+from notifier.twilio_adapter import recipient_reason, signature_is_valid
 from workflows.inbound_sms import receive_sms
 from workflows.replies import record_delivery
 
@@ -61,7 +61,9 @@ def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX
     if status == "completed" and machine_answered(form):
         status = "no-answer"  # a voicemail took the call: nobody heard it, the chain moves on
     sid = form.get("MessageSid") or form.get("CallSid")
-    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
+    code = form.get("ErrorCode")
+    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid,
+                    recipient_reason=recipient_reason(code), error_code=int(code) if code and code.isdigit() else None)
     return Response(status_code=204)
 
 
