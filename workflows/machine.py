@@ -45,7 +45,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
     ("wrong_commune",             "assigned",                           "needs_routing",        None),
     ("report_assessment",         "acknowledged",                       "assessed",             "has_risk"),
     ("start_emergency",           ("acknowledged", "assessed"),         "emergency_protection", None),
-    ("separate",                  "emergency_protection",               "separated",            "has_order"),
+    ("separate",                  "emergency_protection",               "separated",            "chair_orders"),
     ("reassess_separation",       "separated",                          "detailed_assessment",  None),
     ("begin_detailed_assessment", ("assessed", "emergency_protection"), "detailed_assessment",  None),
     ("draft_plan",                "detailed_assessment",                "plan_drafted",         "has_plan"),
@@ -141,6 +141,14 @@ def _actor_is_commune_chair(reason: str | None, facts: Mapping[str, Any]) -> Ref
             "Only the commune chair may approve the plan", "actor_role")
 
 
+def _chair_orders_separation(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    # NĐ 56/2017 Art. 32(2): only the commune chair decides a temporary separation (Mẫu 07).
+    if facts.get("actor_role") != "commune_chair":
+        return ("Chỉ Chủ tịch UBND xã được quyết định tạm thời cách ly",
+                "Only the commune chair may decide a temporary separation", "actor_role")
+    return _has_decision(reason, facts)
+
+
 def _actor_may_close(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
     if facts.get("actor_role") in CLOSING_ROLES:
         return None
@@ -151,7 +159,7 @@ def _actor_may_close(reason: str | None, facts: Mapping[str, Any]) -> Refusal | 
 GUARDS: dict[str, Guard] = {
     "has_reason": _has_reason,
     "has_risk": _has_risk_level,
-    "has_order": _has_decision,
+    "chair_orders": _chair_orders_separation,
     "has_plan": _has_plan,
     "is_chair": _actor_is_commune_chair,
     "may_close": _actor_may_close,
