@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -16,6 +16,9 @@ from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from core.queue import WakeUp
 
 T = TypeVar("T")
 
@@ -107,12 +110,14 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
         self._factory = session_factory
         self._after_commit: list[Any] = []
+        self._wake_ups: list[Callable[[], WakeUp]] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         factory = self._factory or sessionmaker(bind=get_engine(), expire_on_commit=False)
         self.session = factory()
         self._after_commit = []
+        self._wake_ups = []
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,15 +130,26 @@ class UnitOfWork:
         """Run `hook()` once the transaction has committed (enqueue jobs, publish events)."""
         self._after_commit.append(hook)
 
+    def wake_up(self, make: Callable[[], WakeUp]) -> None:
+        """Once committed, send the job `make()` describes; every wake-up of a transaction goes to Redis
+        in one pipeline. `make` runs after the commit, so it may read ids the flush assigned."""
+        self._wake_ups.append(make)
+
     def commit(self) -> None:
         self.session.commit()
         hooks, self._after_commit = self._after_commit, []
+        makers, self._wake_ups = self._wake_ups, []
         for hook in hooks:
             hook()
+        if makers:
+            from core.queue import wake_all
+
+            wake_all([make() for make in makers])
 
     def rollback(self) -> None:
         self.session.rollback()
         self._after_commit = []
+        self._wake_ups = []
 
 
 @contextmanager

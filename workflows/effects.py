@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.db import UnitOfWork
-from core.queue import enqueue
+from core.queue import WakeUp
 from notifier.outbox import queue_message
 from workflows.models import Case, CaseHistory
 
@@ -24,7 +24,8 @@ def message(
     uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms"
 ) -> None:
     """Write a message into the outbox now; wake the deliverer once the transaction has committed."""
+    if case.id is None:  # a case still pending its INSERT (open_ticket flushes once, late)
+        uow.session.flush()
     msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
                         purpose=purpose, now=now)
-    outbox_id = msg.id
-    uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
+    uow.wake_up(lambda: WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))

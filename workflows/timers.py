@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, for_update
 from core.ids import job_id
-from core.queue import schedule
+from core.queue import WakeUp
 from workflows.models import Case, Timer
 from workflows.policy import SlaPolicy
 
@@ -40,11 +40,13 @@ def arm(
 
 def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
     for timer in timers:
-        uow.after_commit(_scheduler(timer.id, timer.due_at))
+        uow.wake_up(_wake_up_of(timer))
 
 
-def _scheduler(timer_id: int, due_at: datetime) -> Callable[[], None]:
-    return lambda: schedule(FIRE_JOB, wake_up_at(due_at), timer_id, job_id=timer_job_id(timer_id, due_at))
+def _wake_up_of(timer: Timer) -> Callable[[], WakeUp]:
+    # Built after the commit: the timer's id may come from the flush the commit itself made.
+    return lambda: WakeUp(FIRE_JOB, (timer.id,), job_id=timer_job_id(timer.id, timer.due_at),
+                          at=wake_up_at(timer.due_at))
 
 
 def wake_up_at(due_at: datetime) -> datetime:
