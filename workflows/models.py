@@ -25,6 +25,7 @@ class RawSubmission(Base):
     payload: Mapped[str] = mapped_column(EncryptedText)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    ticket: Mapped[Ticket | None] = relationship()  # set with the ticket: one flush inserts both
 
 
 class Ticket(Base):
@@ -45,6 +46,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket: Mapped[Ticket] = relationship()  # set with the ticket: one flush inserts both
     state: Mapped[str] = mapped_column(String(32), index=True)
     urgency: Mapped[str] = mapped_column(String(16))  # emergency | high | normal
     category: Mapped[str | None] = mapped_column(String(40))

@@ -66,13 +66,14 @@ def _open_new(
 ) -> Opened:
     s = uow.session
     now = utcnow()
+    # Nothing is flushed before the case is routed and moved: one flush then INSERTs the ticket (a
+    # reference already taken fails there, see open_ticket), the raw report, the case with its route
+    # and first state (no UPDATE after the INSERT), its history, decision and timers.
     ticket = Ticket(reference=new_reference(), channel=channel, received_at=now)
-    s.add(ticket)
-    s.flush()  # the ticket's id for the rest; a reference already taken fails here (see open_ticket)
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
-                        received_at=now, ticket_id=ticket.id))
+                        received_at=now, ticket=ticket))
     case = _new_case(ticket, report, now)
-    s.add(case)  # inserted with its route and first state by the next flush: no UPDATE after the INSERT
+    s.add(case)
     with s.no_autoflush:  # the case is INSERTed once, routed (a directory miss reads the database)
         decision = route_case(uow, case, location=report.location, category=report.category,
                               immediate_danger=report.immediate_danger, now=now, home=report.child_home)
@@ -165,7 +166,7 @@ def _first_answer(uow: UnitOfWork, *, channel: str, external_id: str) -> Opened 
 def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
-        reference=ticket.reference, ticket_id=ticket.id, state="received", urgency=report.urgency,
+        reference=ticket.reference, ticket=ticket, state="received", urgency=report.urgency,
         category=report.category, immediate_danger=report.immediate_danger, received_at=now,
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,
