@@ -30,13 +30,20 @@ def queue_message(
     session: Session, *, case_id: int | None, channel: str, to_phone: str, body: str, purpose: str,
     now: datetime,
 ) -> OutboxMessage:
-    msg = OutboxMessage(
-        case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose,
-        status="pending", created_at=now, next_attempt_at=now,
-    )
+    msg = new_message(case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, now=now)
     session.add(msg)
     session.flush()
     return msg
+
+
+def new_message(
+    *, case_id: int | None = None, channel: str, to_phone: str, body: str, purpose: str, now: datetime
+) -> OutboxMessage:
+    """A pending message, not yet in any session (the caller adds it; its id comes with the flush)."""
+    return OutboxMessage(
+        case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose,
+        status="pending", created_at=now, next_attempt_at=now,
+    )
 
 
 def status_callback_url(outbox_id: int) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from core.db import UnitOfWork
 from core.queue import WakeUp
-from notifier.outbox import queue_message
+from notifier.outbox import new_message
 from workflows.models import Case, CaseHistory
 
 DELIVER_JOB = "workflows.jobs.deliver_message"
@@ -23,9 +23,10 @@ def record(
 def message(
     uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms"
 ) -> None:
-    """Write a message into the outbox now; wake the deliverer once the transaction has committed."""
-    if case.id is None:  # a case still pending its INSERT (open_ticket flushes once, late)
-        uow.session.flush()
-    msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
-                        purpose=purpose, now=now)
+    """Write a message into the outbox with the transaction; wake the deliverer once it has committed.
+
+    Nothing is flushed here: the message goes in with the case's next flush (a new case's too), and
+    the wake-up reads its id after the commit."""
+    msg = new_message(channel=channel, to_phone=to, body=body, purpose=purpose, now=now)
+    case.messages.add(msg)
     uow.wake_up(lambda: WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))

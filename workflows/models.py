@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.crypto import EncryptedText
 from core.db import Base, UtcDateTime
+from notifier.models import OutboxMessage
 
 
 class RawSubmission(Base):
@@ -79,6 +80,8 @@ class Case(Base):
     history: Mapped[list[CaseHistory]] = relationship(order_by="CaseHistory.id", cascade="all")
     timers: Mapped[list[Timer]] = relationship(order_by="Timer.id", cascade="all")
     decisions: Mapped[list[RouteRecord]] = relationship(order_by="RouteRecord.id", cascade="all")
+    # Write-only: a change adds its outbox messages without loading the case's earlier ones.
+    messages: WriteOnlyMapped[OutboxMessage] = relationship()
 
 
 class RouteRecord(Base):

@@ -24,7 +24,8 @@ FIRE_JOB = "workflows.jobs.fire_timer"
 def arm(
     session: Session, case: Case, clock: str, *, policy: SlaPolicy, start: datetime, now: datetime
 ) -> list[Timer]:
-    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled)."""
+    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled, not yet
+    flushed: they go in with the case's next flush, and their wake-ups read the ids after the commit)."""
     urgency, province = case.urgency, case.province_code
     due = policy.deadline(clock, urgency=urgency, province_code=province, start=start)
     rows = [Timer(case_id=case.id, clock=clock, kind="deadline", armed_in_state=case.state, due_at=due)]
@@ -34,7 +35,6 @@ def arm(
                 Timer(case_id=case.id, clock=clock, kind="reminder", armed_in_state=case.state, due_at=at)
             )
     case.timers.extend(rows)
-    session.flush()
     return rows
 
 
