@@ -85,10 +85,11 @@ def wake_all(wake_ups: Sequence[WakeUp]) -> None:
         return
     try:
         redis = get_redis()
+        queues = {messages: get_queue(redis, messages=messages) for messages in {w.messages for w in wake_ups}}
         with redis.pipeline() as pipe:
             pipe.multi()  # RQ's enqueue_job expects a pipeline in MULTI mode
             for wake_up in wake_ups:
-                _add(pipe, get_queue(redis, messages=wake_up.messages), wake_up)
+                _add(pipe, queues[wake_up.messages], wake_up)
             pipe.execute(raise_on_error=True)
     except Exception as exc:  # a lost wake-up is recovered by the sweeper
         names = ", ".join(sorted({w.func for w in wake_ups}))
