@@ -26,7 +26,6 @@ from workflows.reports import NewReport, Opened
 from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
-
 # A new reference that another ticket has already (1 in 6e9 per ticket, the unique index says so)
 # makes the whole transaction go again with another one: cheaper than a SELECT before every INSERT.
 REFERENCE_ATTEMPTS = 3

@@ -29,12 +29,12 @@ STATEMENTS_PER_REPORT = 7  # raise it only with a reason: every statement is a r
 def counted() -> Iterator[dict[str, list[str]]]:
     seen: dict[str, list[str]] = {"sql": [], "redis": []}
 
-    def on_sql(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def on_sql(conn, cursor, statement, parameters, context, executemany) -> None:
         seen["sql"].append(statement.split(None, 3)[2] if statement.startswith("INSERT") else statement[:60])
 
     real_send = Connection.send_packed_command
 
-    def on_redis(self, command, check_health=True):  # noqa: ANN001
+    def on_redis(self, command, check_health=True):
         seen["redis"].append("round trip")
         return real_send(self, command, check_health)
 
