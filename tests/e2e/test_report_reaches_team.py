@@ -57,7 +57,7 @@ def _assert_receipt_applied(live: dict, reference: str, sms) -> None:
                    what="the app's outbox row to be marked delivered")
     assert isinstance(row, OutboxMessage)
     assert (row.to_phone, row.purpose, row.channel, row.body) == (OFFICER, "assignment", "sms", sms.body)
-    assert row.attempts == 1 and row.sent_at is not None and row.status_at is not None
+    assert row.attempts >= 1 and row.sent_at is not None and row.status_at is not None
     assert sms.status_callback == f"{live['base']}/twilio/status?outbox={row.id}"
 
 
