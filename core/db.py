@@ -123,7 +123,7 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
         self._factory = session_factory
         self._after_commit: list[Any] = []
-        self._wake_ups: list[Callable[[], WakeUp]] = []
+        self._wake_ups: list[Callable[[], WakeUp | None]] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -143,9 +143,10 @@ class UnitOfWork:
         """Run `hook()` once the transaction has committed (enqueue jobs, publish events)."""
         self._after_commit.append(hook)
 
-    def wake_up(self, make: Callable[[], WakeUp]) -> None:
+    def wake_up(self, make: Callable[[], WakeUp | None]) -> None:
         """Once committed, send the job `make()` describes; every wake-up of a transaction goes to Redis
-        in one pipeline. `make` runs after the commit, so it may read ids the flush assigned."""
+        in one pipeline. `make` runs after the commit, so it may read ids the flush assigned (None: a row
+        that never got one, rolled back with its savepoint, needs no wake-up)."""
         self._wake_ups.append(make)
 
     def commit(self) -> None:
@@ -157,7 +158,7 @@ class UnitOfWork:
         if makers:
             from core.queue import wake_all
 
-            wake_all([make() for make in makers])
+            wake_all([wake for wake in (make() for make in makers) if wake is not None])
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -29,4 +29,5 @@ def message(
     the wake-up reads its id after the commit."""
     msg = new_message(channel=channel, to_phone=to, body=body, purpose=purpose, now=now)
     case.messages.add(msg)
-    uow.wake_up(lambda: WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))
+    uow.wake_up(lambda: None if msg.id is None else
+                WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))

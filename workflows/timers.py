@@ -43,10 +43,10 @@ def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
         uow.wake_up(_wake_up_of(timer))
 
 
-def _wake_up_of(timer: Timer) -> Callable[[], WakeUp]:
+def _wake_up_of(timer: Timer) -> Callable[[], WakeUp | None]:
     # Built after the commit: the timer's id may come from the flush the commit itself made.
-    return lambda: WakeUp(FIRE_JOB, (timer.id,), job_id=timer_job_id(timer.id, timer.due_at),
-                          at=wake_up_at(timer.due_at))
+    return lambda: None if timer.id is None else WakeUp(
+        FIRE_JOB, (timer.id,), job_id=timer_job_id(timer.id, timer.due_at), at=wake_up_at(timer.due_at))
 
 
 def wake_up_at(due_at: datetime) -> datetime:
