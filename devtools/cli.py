@@ -25,11 +25,11 @@ bench_app = typer.Typer(help="Đo hiệu năng / Benchmarks (results go into the
 
 
 @bench_app.command("intake")
-def bench_intake(requests: int = 2000, concurrency: int = 8) -> None:
-    """Báo cáo/giây, p50/p99 của POST /api/v1/reports trên PostgreSQL / Reports per second and latency."""
+def bench_intake(seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2) -> None:
+    """Báo cáo/giây, p50/p99 với wrk: ping, một dòng, báo cáo / Reports per second against a one-row insert (wrk)."""
     from devtools.bench_intake import run_intake_bench
 
-    run_intake_bench(requests=requests, concurrency=concurrency)
+    run_intake_bench(seconds=seconds, rounds=rounds, connections=connections, threads=threads)
 
 
 @bench_app.command("routing")

@@ -98,13 +98,22 @@ def queue_message(
     session: Session, *, case_id: int | None, channel: str, to_phone: str, body: str, purpose: str,
     now: datetime, priority: int = 2,
 ) -> OutboxMessage:
-    msg = OutboxMessage(
-        case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, priority=priority,
-        status="pending", created_at=now, next_attempt_at=now, attempts=0, provider_failures=0,
-    )
+    msg = new_message(case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, now=now,
+                      priority=priority)
     session.add(msg)
     session.flush()
     return msg
+
+
+def new_message(
+    *, case_id: int | None = None, channel: str, to_phone: str, body: str, purpose: str, now: datetime,
+    priority: int = 2,
+) -> OutboxMessage:
+    """A pending message, not yet in any session (the caller adds it; its id comes with the flush)."""
+    return OutboxMessage(
+        case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, priority=priority,
+        status="pending", created_at=now, next_attempt_at=now, attempts=0, provider_failures=0,
+    )
 
 
 def claim_next(

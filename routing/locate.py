@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from core.errors import InvalidInput
 from core.settings import get_settings
@@ -77,7 +77,11 @@ class Candidate:
     village: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # What asdict gives, without its deep copies (every report stores five candidates).
+        data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.legacy is not None:
+            data["legacy"] = {f.name: getattr(self.legacy, f.name) for f in fields(self.legacy)}
+        return data
 
 
 @dataclass(slots=True)

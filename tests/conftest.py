@@ -108,6 +108,9 @@ def db(pg_url: str) -> Iterator[str]:
     with get_engine().begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    from routing.directory import forget_cached_directory
+
+    forget_cached_directory()  # the directory the intake path remembers went with the truncate
     yield pg_url
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -27,7 +27,7 @@ class NewReport:
         return "high" if self.category in {"sexual_abuse", "trafficking", "violence"} else "normal"
 
     def as_payload(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # asdict without its deep copies
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ from workflows.rerouting import back_to_routing
 from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
 
+# A new reference that another ticket has already (1 in 6e9 per ticket, the unique index says so)
+# makes the whole transaction go again with another one: cheaper than a SELECT before every INSERT.
+REFERENCE_ATTEMPTS = 3
+
 
 class KeyReused(InvalidInput):
     """The same idempotency key with a different request: not a retry, so no first answer to give."""
@@ -51,17 +55,20 @@ def open_ticket(
         first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
         if first is not None:
             return first
-        try:
-            opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via,
-                               request_hash=request_hash, contact=contact)
-            uow.commit()
-            return opened
-        except IntegrityError:
-            uow.rollback()
-            first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
-            if first is None:
-                raise
-            return first
+        for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+            try:
+                opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor,
+                                   via=via, request_hash=request_hash, contact=contact)
+                uow.commit()
+                return opened
+            except IntegrityError:
+                uow.rollback()
+                first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
+                if first is not None:
+                    return first
+                if attempt == REFERENCE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _open_new(
@@ -70,16 +77,17 @@ def _open_new(
 ) -> Opened:
     s = uow.session
     now = utcnow()
-    ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
-    s.add(ticket)
-    s.flush()
+    # Nothing is flushed before the case is routed and moved: one flush then INSERTs the ticket (a
+    # reference already taken fails there, see open_ticket), the raw report, the case with its route
+    # and first state (no UPDATE after the INSERT), its history, decision and timers.
+    ticket = Ticket(reference=new_reference(), channel=channel, received_at=now)
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
-                        request_hash=request_hash, received_at=now, ticket_id=ticket.id))
+                        request_hash=request_hash, received_at=now, ticket=ticket))
     case = _new_case(ticket, report, now)
     s.add(case)
-    s.flush()
-    decision = route_case(uow, case, location=report.location, category=report.category,
-                          immediate_danger=report.immediate_danger, now=now, home=report.child_home)
+    with s.no_autoflush:  # the case is INSERTed once, routed (a directory miss reads the database)
+        decision = route_case(uow, case, location=report.location, category=report.category,
+                              immediate_danger=report.immediate_danger, now=now, home=report.child_home)
     trigger = "assign" if case.team_id is not None else "hold_for_routing"
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
@@ -194,17 +202,10 @@ def _first_answer(
     return Opened(reference=case.reference, state=case.state, created=False)
 
 
-def _unique_reference(uow: UnitOfWork) -> str:
-    while True:
-        ref = new_reference()
-        if uow.session.execute(select(Ticket.id).where(Ticket.reference == ref)).first() is None:
-            return ref
-
-
 def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
-        reference=ticket.reference, ticket_id=ticket.id, state="received", urgency=report.urgency,
+        reference=ticket.reference, ticket=ticket, state="received", urgency=report.urgency,
         category=report.category, immediate_danger=report.immediate_danger, received_at=now,
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,

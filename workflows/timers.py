@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, for_update
 from core.ids import job_id
-from core.queue import schedule
+from core.queue import WakeUp
 from workflows.ladder_models import Ladder
 from workflows.models import Case, Timer
 from workflows.policy import SlaPolicy
@@ -25,7 +25,8 @@ FIRE_JOB = "workflows.jobs.fire_timer"
 def arm(
     session: Session, case: Case, clock: str, *, policy: SlaPolicy, start: datetime, now: datetime
 ) -> list[Timer]:
-    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled)."""
+    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled, not yet
+    flushed: they go in with the case's next flush, and their wake-ups read the ids after the commit)."""
     urgency, province = case.urgency, case.province_code
     due = policy.deadline(clock, urgency=urgency, province_code=province, start=start)
     rows = [Timer(case_id=case.id, clock=clock, kind="deadline", armed_in_state=case.state, due_at=due)]
@@ -35,17 +36,18 @@ def arm(
                 Timer(case_id=case.id, clock=clock, kind="reminder", armed_in_state=case.state, due_at=at)
             )
     case.timers.extend(rows)
-    session.flush()
     return rows
 
 
 def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
     for timer in timers:
-        uow.after_commit(_scheduler(timer.id, timer.due_at))
+        uow.wake_up(_wake_up_of(timer))
 
 
-def _scheduler(timer_id: int, due_at: datetime) -> Callable[[], None]:
-    return lambda: schedule(FIRE_JOB, wake_up_at(due_at), timer_id, job_id=timer_job_id(timer_id, due_at))
+def _wake_up_of(timer: Timer) -> Callable[[], WakeUp | None]:
+    # Built after the commit: the timer's id may come from the flush the commit itself made.
+    return lambda: None if timer.id is None else WakeUp(
+        FIRE_JOB, (timer.id,), job_id=timer_job_id(timer.id, timer.due_at), at=wake_up_at(timer.due_at))
 
 
 def wake_up_at(due_at: datetime) -> datetime:
