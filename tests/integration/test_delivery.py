@@ -32,6 +32,20 @@ OFFICER, CHAIR = "+84912345678", "+84913456789"
 LEAD = "+84987000111"
 
 
+
+@pytest.fixture(autouse=True)
+def no_folding(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """These tests count SMS per phone: a burst folded into one SMS is tested on its own
+    (tests/integration/test_burst_folding.py)."""
+    from core.settings import reset_settings
+
+    monkeypatch.setenv("HOTLINE_FOLD_WINDOW_SECONDS", "0")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
 class Flaky:
     """Fails the way it is told to, per phone, then behaves."""
 

@@ -279,7 +279,7 @@ def test_the_day_fifteen_separation_review_reaches_chair_police_and_supervisor(c
     ref = _open(danger=True)
     _do(ref, "acknowledge", via="sms")
     _do(ref, "start_emergency")
-    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ")
+    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ", actor_role="commune_chair")
     mark = _last_id()
     clock.advance(timedelta(days=15, seconds=1))
     sweep()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
+from workflows.facts import parse_facts
 from workflows.jobs import fire_timer, sweep
 from workflows.models import Case, CaseHistory, Timer
 from workflows.reports import NewReport
@@ -40,7 +41,9 @@ def _emergency_case() -> str:
 
 
 def _do(reference: str, trigger: str, **facts: object) -> None:
-    apply(UnitOfWork(), reference=reference, trigger=trigger, actor="officer", via="api", **facts)  # type: ignore[arg-type]
+    role = facts.pop("actor_role", None)
+    apply(UnitOfWork(), reference=reference, trigger=trigger, actor="officer", via="api",  # type: ignore[arg-type]
+          actor_role=role, facts=parse_facts(trigger, dict(facts)))
 
 
 def _deadline(reference: str, clock_name: str) -> Timer:
