@@ -22,6 +22,7 @@ from intake.people.web import current_session, session_for_form
 from intake.web.templating import render
 from routing.directory import load_team
 from workflows.access import Principal, may_view_statistics
+from workflows.closed_export import closed_cases
 from workflows.report_reminders import load_config, mark_submitted, next_deadline, not_submitted
 from workflows.statistics import STEPS, Period, Scope, Statistics, statistics
 
@@ -182,3 +183,18 @@ def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_lengt
     mark_submitted(UnitOfWork(), level=level, unit_code=code, by=who.user, now=utcnow(),
                    deadline=next_deadline(load_config(), province, level, today))
     return RedirectResponse("/thong-ke", status_code=303)
+
+
+@router.get("/thong-ke/ca-da-dong.csv")
+def closed_cases_csv(request: Request, start: Start = None, end: End = None, province: Province = "",
+                     commune: Commune = "") -> Response:
+    """Closed cases for the national child database; identities only for whom may see them."""
+    asked = _asked(request, start, end, province, commune)
+    if isinstance(asked, Response):
+        return asked
+    who, period, scope = asked
+    out = io.StringIO()
+    csv.writer(out).writerows(closed_cases(UnitOfWork(), who=who, period=period, scope=scope))
+    name = f"ca-da-dong-{scope.label}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})

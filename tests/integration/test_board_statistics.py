@@ -134,3 +134,32 @@ def test_a_commune_officer_sees_their_commune_and_an_operator_nothing(client, da
     client.cookies.clear()
     _sign_in(client, "tuvan", role="operator", line="111")
     assert client.get("/thong-ke").status_code == 404
+
+
+def test_closed_cases_export_shows_identities_only_to_whom_may_see_them_and_is_audited(client, db: str) -> None:
+    from sqlalchemy import select
+
+    from workflows.models import CaseRead
+
+    closed = _case(7, province="01", commune="00004", category="violence", risk="high", sex="female", age="9",
+                   received=T, events=[("acknowledge", 1, None), ("approve_closure", 200, None)])
+    _case(8, province="01", commune="00004", category="violence", risk="high", sex="female", age="9",
+          received=T, events=[("acknowledge", 1, None)])  # still open: not exported
+    with unit_of_work() as uow:
+        row = uow.session.get(Case, closed.id)
+        assert row is not None
+        row.state, row.child_name, row.line = "closed", "Nguyễn Bé", "111"
+        uow.commit()
+    query = "?tu=2026-01-01&den=2026-06-30"
+    _sign_in(client, "giamsat", role="province_supervisor", province="01")
+    lines = list(csv.reader(io.StringIO(client.get("/thong-ke/ca-da-dong.csv" + query).text)))
+    assert len(lines) == 2 and lines[1][0] == "TE0000007" and "Nguyễn Bé" in lines[1]
+    assert lines[0][lines[0].index("child_age_band")] == "child_age_band" and "6-10" in lines[1]
+    assert client.get("/thong-ke/ca-da-dong.csv?tinh=79").status_code == 404
+    client.cookies.clear()
+    _sign_in(client, "quantri", role="admin")
+    national = list(csv.reader(io.StringIO(client.get("/thong-ke/ca-da-dong.csv" + query).text)))
+    assert len(national) == 2 and "Nguyễn Bé" not in national[1] and national[1][-5:] == [""] * 5
+    with unit_of_work() as uow:
+        reads = sorted(tuple(r) for r in uow.session.execute(select(CaseRead.reader, CaseRead.purpose)).all())
+    assert reads == [("giamsat", "export_identity"), ("quantri", "export")]
