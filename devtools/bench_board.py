@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import statistics as stats
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from core.crypto import encrypt
 from core.db import get_engine, unit_of_work
 from devtools.bench_env import bench_environment
-from workflows.statistics import Period, Scope, statistics
+from workflows.models import Case
+from workflows.statistics import Period, Scope, age_band, statistics
 
 START = datetime(2016, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = 10 * 365 * 86400
@@ -138,12 +140,22 @@ def measure(*, board_runs: int = 40, stats_runs: int = 3) -> dict[str, tuple[flo
                 return statistics(uow.session, period=Period(date(2025, 1, 1), date(2025, 12, 31)), scope=scope)
         return run
 
+    def ages() -> Callable[[], object]:
+        lo, hi = Period(date(2025, 1, 1), date(2025, 12, 31)).bounds()
+
+        def run() -> object:
+            with unit_of_work() as uow:
+                stmt = select(Case.child_age).where(Case.received_at >= lo, Case.received_at < hi)
+                return Counter(age_band(a) for a in uow.session.execute(stmt).scalars())
+        return run
+
     runs = {
         "board: overdue timers by province and clock (national)": (board(BOARD_NATIONAL), board_runs),
         "board: open breaches of one province by commune and clock": (board(BOARD_PROVINCE, province="01"),
                                                                        board_runs),
         "statistics: national, one year": (yearly(Scope()), stats_runs),
         "statistics: one province, one year": (yearly(Scope(province="01")), stats_runs),
+        "  of which: the national year's ages, decrypted for the bands": (ages(), stats_runs),
     }
     out = {}
     for name, (run, times) in runs.items():

@@ -21,7 +21,13 @@ INDEXES = (
     ("ix_cases_received_at", "cases", ["received_at"]),
     ("ix_case_history_case_event_at", "case_history", ["case_id", "event", "at"]),
     ("ix_case_history_event_at", "case_history", ["event", "at"]),
-    ("ix_timers_open_due", "timers", ["kind", "cancelled_at", "fired_at", "due_at"]),
+)
+OPEN_CASE = "state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')"
+# Partial indexes: the board looks only at open cases and at timers still running or breached.
+PARTIAL = (
+    ("ix_cases_open_place", "cases", ["province_code", "commune_code"], OPEN_CASE),
+    ("ix_timers_running_due", "timers", ["due_at"], "fired_at IS NULL AND cancelled_at IS NULL"),
+    ("ix_timers_breached_case", "timers", ["case_id", "clock"], "fired_at IS NOT NULL AND cancelled_at IS NULL"),
 )
 
 
@@ -51,9 +57,13 @@ def upgrade() -> None:
     op.create_index("ix_report_reminders_deadline", "report_reminders", ["deadline"])
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
+    for name, table, columns, where in PARTIAL:
+        op.create_index(name, table, columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
 
 
 def downgrade() -> None:
+    for name, table, _columns, _where in reversed(PARTIAL):
+        op.drop_index(name, table_name=table)
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_index("ix_report_reminders_deadline", table_name="report_reminders")
