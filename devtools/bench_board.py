@@ -80,7 +80,8 @@ WHERE c.id BETWEEN :lo AND :hi"""
 BOARD_NATIONAL = """
 SELECT c.province_code, t.clock, count(*)
 FROM timers t JOIN cases c ON c.id = t.case_id
-WHERE t.kind = 'deadline' AND t.cancelled_at IS NULL AND t.fired_at IS NULL AND t.due_at < :now
+WHERE c.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')
+  AND t.kind = 'deadline' AND t.cancelled_at IS NULL AND t.fired_at IS NULL AND t.due_at < :now
 GROUP BY c.province_code, t.clock"""
 BOARD_PROVINCE = """
 SELECT c.commune_code, t.clock, count(*)
@@ -102,9 +103,10 @@ def load(n: int, *, echo: Callable[[str], None] = print) -> float:
             for sql in (TICKETS, CASES, HISTORY, BREACHES, TIMERS):
                 conn.execute(text(sql), {**params, "lo": lo, "hi": hi})
         echo(f"  loaded {hi:,} cases")
-    with engine.begin() as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("tickets", "cases", "case_history", "timers"):
-            conn.execute(text(f"ANALYZE {table}"))
+            conn.execute(text(f"VACUUM ANALYZE {table}"))  # what autovacuum does to settled data
+    with engine.begin() as conn:
         conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), :n)"), {"n": n})
         conn.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"), {"n": n})
     return time.perf_counter() - began

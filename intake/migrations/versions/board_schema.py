@@ -23,11 +23,12 @@ INDEXES = (
     ("ix_case_history_event_at", "case_history", ["event", "at"]),
 )
 OPEN_CASE = "state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')"
-# Partial indexes: the board looks only at open cases and at timers still running or breached.
+# Partial indexes, wide enough for index-only scans: the board looks only at open cases and at timers
+# still running or breached.
 PARTIAL = (
-    ("ix_cases_open_place", "cases", ["province_code", "commune_code"], OPEN_CASE),
-    ("ix_timers_running_due", "timers", ["due_at"], "fired_at IS NULL AND cancelled_at IS NULL"),
-    ("ix_timers_breached_case", "timers", ["case_id", "clock"], "fired_at IS NOT NULL AND cancelled_at IS NULL"),
+    ("ix_cases_open_place", "cases", ["province_code", "commune_code", "id"], OPEN_CASE),
+    ("ix_timers_running_due", "timers", ["due_at", "kind", "clock", "case_id"], "fired_at IS NULL AND cancelled_at IS NULL"),
+    ("ix_timers_breached_case", "timers", ["case_id", "clock", "kind"], "fired_at IS NOT NULL AND cancelled_at IS NULL"),
 )
 
 
