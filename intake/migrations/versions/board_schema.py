@@ -27,8 +27,10 @@ OPEN_CASE = "state NOT IN ('closed', 'merged', 'counselling', 'information', 'si
 # still running or breached.
 PARTIAL = (
     ("ix_cases_open_place", "cases", ["province_code", "commune_code", "id"], OPEN_CASE),
-    ("ix_timers_running_due", "timers", ["due_at", "kind", "clock", "case_id"], "fired_at IS NULL AND cancelled_at IS NULL"),
-    ("ix_timers_breached_case", "timers", ["case_id", "clock", "kind"], "fired_at IS NOT NULL AND cancelled_at IS NULL"),
+    ("ix_timers_running_due", "timers", ["due_at", "kind", "clock", "case_id"],
+     "fired_at IS NULL AND cancelled_at IS NULL"),
+    ("ix_timers_breached_case", "timers", ["case_id", "clock", "kind"],
+     "fired_at IS NOT NULL AND cancelled_at IS NULL"),
 )
 
 
