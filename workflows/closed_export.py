@@ -7,6 +7,7 @@ with purpose "export", in the same transaction as the read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -18,9 +19,19 @@ from workflows.access import Place, Principal, may_view_case, may_view_identity
 from workflows.models import Case, CaseHistory, CaseRead
 from workflows.statistics import Period, Scope, age_band
 
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
 COLUMNS = ("reference", "received_at", "closed_at", "province_code", "commune_code", "commune_name", "line",
            "urgency", "category", "risk_level", "immediate_danger", "child_sex", "child_age_band")
-IDENTITY_COLUMNS = ("child_name", "child_age", "location_text", "reporter_name", "reporter_phone")
+IDENTITY_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
+COLUMNS = ("child_name", "child_age", "location_text", "reporter_name", "reporter_phone")
+
+
+def cell(value: object) -> str:
+    """A spreadsheet must not run what an operator typed: a leading = + - @ is quoted."""
+    text = "" if value is None else str(value)
+    if PLAIN_NUMBER.match(text):
+        return text  # a phone number (+84...) is data, not a formula
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _when(moment: datetime | None) -> str:
@@ -48,12 +59,12 @@ def closed_cases(uow: UnitOfWork, *, who: Principal, period: Period, scope: Scop
             if not may_view_case(who, place):
                 continue
             row = [case.reference, _when(case.received_at), _when(closed), case.province_code or "",
-                   case.commune_code or "", case.commune_name or "", case.line, case.urgency, case.category or "",
+                   case.commune_code or "", cell(case.commune_name), case.line, case.urgency, case.category or "",
                    case.risk_level or "", "1" if case.immediate_danger else "0", case.child_sex,
                    age_band(case.child_age)]
             identity = may_view_identity(who, place)
             if identity:
-                row += [str(getattr(case, name) or "") for name in IDENTITY_COLUMNS]
+                row += [cell(getattr(case, name)) for name in IDENTITY_COLUMNS]
             else:
                 row += [""] * len(IDENTITY_COLUMNS)
             uow.session.add(CaseRead(case_id=case.id, reader=who.user, via=via, at=now,

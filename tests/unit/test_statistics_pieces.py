@@ -31,3 +31,10 @@ def test_bar_chart_scales_and_escapes() -> None:
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "a&lt;b" in svg and "T &amp; t" in svg
     assert 'width="180"' in svg and 'width="90"' in svg and 'width="0"' in svg
     assert "<script" not in svg and bar_chart({}, title="x").count("<rect") == 0
+
+
+def test_export_cells_cannot_become_formulas() -> None:
+    from workflows.closed_export import cell
+
+    assert [cell(v) for v in ("=HYPERLINK(1)", "+1+1", "-A1", "@x", "Lan", None, 7, "+84901234567")] == [
+        "'=HYPERLINK(1)", "'+1+1", "'-A1", "'@x", "Lan", "", "7", "+84901234567"]
