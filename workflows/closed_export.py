@@ -22,8 +22,7 @@ from workflows.statistics import Period, Scope, age_band
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
 COLUMNS = ("reference", "received_at", "closed_at", "province_code", "commune_code", "commune_name", "line",
            "urgency", "category", "risk_level", "immediate_danger", "child_sex", "child_age_band")
-IDENTITY_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
-COLUMNS = ("child_name", "child_age", "location_text", "reporter_name", "reporter_phone")
+IDENTITY_COLUMNS = ("child_name", "child_age", "location_text", "reporter_name", "reporter_phone")
 
 
 def cell(value: object) -> str:
