@@ -51,6 +51,14 @@ def bench_timers(count: int = 100_000, spread_seconds: int = 180, workers: int =
     run_timer_bench(count=count, spread_seconds=spread_seconds, workers=workers)
 
 
+@bench_app.command("board")
+def bench_board(cases: int = 1_000_000) -> None:
+    """Bảng giám sát và thống kê với N ca / The board's and the statistics' queries over N cases."""
+    from devtools.bench_board import run_board_bench
+
+    run_board_bench(cases=cases)
+
+
 @bench_app.command("webhooks")
 def bench_webhooks(rate: int = 100, seconds: int = 20, connections: int = 4) -> None:
     """p50/p99 của webhook thoại và tin nhắn khi tải / Voice and message webhook answer times under load (wrk)."""

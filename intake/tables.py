@@ -8,7 +8,7 @@ MODEL_MODULES = (
     "notifier.models", "notifier.folding", "notifier.zalo_models",
     "routing.models",
     "workflows.models", "workflows.contact_models", "workflows.people_models",
-    "workflows.ladder_models", "workflows.answer_models",
+    "workflows.ladder_models", "workflows.answer_models", "workflows.board_models",
 )
 
 

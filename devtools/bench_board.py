@@ -1,0 +1,181 @@
+"""`hotline bench board`: the board's and the statistics' queries over years of cases.
+
+Loads N cases (default 1,000,000, spread evenly over ten years, 3,321 communes in 34 provinces) with
+their tickets, history (assign, acknowledge, report_assessment; most closed with approve_closure; 5 %
+with an sla_breached) and two deadline timers each into a throwaway PostgreSQL database, server-side
+in batches (INSERT ... SELECT generate_series), then times:
+
+- the board: overdue open deadline timers by province and clock (national), and the open breaches of
+  one province by commune and clock; p95 over repeated runs;
+- the statistics: `workflows.statistics.statistics()` for the last full year, nationally and for one
+  province (what /thong-ke, the CSV and the XLSX run).
+
+Encrypted columns get real ciphertexts (a few distinct ones, reused), so reading ages decrypts for real.
+"""
+
+from __future__ import annotations
+
+import statistics as stats
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, text
+
+from core.crypto import encrypt
+from core.db import get_engine, unit_of_work
+from devtools.bench_env import bench_environment
+from workflows.models import Case
+from workflows.statistics import Period, Scope, age_band, statistics
+
+START = datetime(2016, 1, 1, tzinfo=UTC)
+SPAN_SECONDS = 10 * 365 * 86400
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+BATCH = 100_000
+
+TICKETS = """
+INSERT INTO tickets (id, reference, channel, received_at, created_at)
+SELECT i, 'TK' || lpad(i::text, 9, '0'), 'phone',
+       CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8)),
+       CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8))
+FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS i"""
+CASES = """
+INSERT INTO cases (id, reference, ticket_id, state, urgency, category, risk_level, immediate_danger,
+                   received_at, line, description, child_age, child_sex, consent_to_contact,
+                   province_code, commune_code, commune_name, assignee_order, created_at, updated_at)
+SELECT i, 'TE' || lpad(i::text, 9, '0'), i,
+       CASE WHEN i % 50 = 0 THEN 'acknowledged' ELSE 'closed' END,
+       (ARRAY['emergency','high','normal'])[1 + i % 3],
+       (ARRAY['violence','sexual_abuse','neglect','exploitation','trafficking','other'])[1 + i % 6],
+       (ARRAY['high','medium','low'])[1 + i % 3], false,
+       CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8)),
+       '111', :description,
+       (CAST(:ages AS text[]))[1 + i % 18], (ARRAY['female','male','unknown'])[1 + i % 3], false,
+       lpad((1 + (i % 3321) % 34)::text, 2, '0'), lpad((i % 3321)::text, 5, '0'), 'Xa', 0,
+       CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8)),
+       CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8))
+FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS i"""
+HISTORY = """
+INSERT INTO case_history (case_id, at, actor, via, event)
+SELECT c.id, c.received_at + make_interval(secs => e.after * (1 + c.id % 7)), 'bench', 'system', e.event
+FROM cases c
+CROSS JOIN (VALUES ('assign', 60), ('acknowledge', 1800), ('report_assessment', 20000),
+                   ('approve_closure', 900000)) AS e(event, after)
+WHERE c.id BETWEEN :lo AND :hi AND (e.event <> 'approve_closure' OR c.state = 'closed')"""
+BREACHES = """
+INSERT INTO case_history (case_id, at, actor, via, event, reason)
+SELECT c.id, c.received_at + interval '4 hours', 'system', 'system', 'sla_breached', :reason
+FROM cases c WHERE c.id BETWEEN :lo AND :hi AND c.id % 20 = 0"""
+TIMERS = """
+INSERT INTO timers (case_id, clock, kind, armed_in_state, due_at, fired_at, cancelled_at, created_at)
+SELECT c.id, t.clock, 'deadline', 'assigned', c.received_at + t.after,
+       CASE WHEN c.id % 20 = 0 THEN c.received_at + t.after END,
+       CASE WHEN c.state = 'closed' AND c.id % 20 <> 0 THEN c.received_at + interval '30 minutes' END,
+       c.received_at
+FROM cases c
+CROSS JOIN (VALUES ('acknowledge', interval '4 hours'), ('assessment', interval '24 hours')) AS t(clock, after)
+WHERE c.id BETWEEN :lo AND :hi"""
+
+BOARD_NATIONAL = """
+SELECT c.province_code, t.clock, count(*)
+FROM timers t JOIN cases c ON c.id = t.case_id
+WHERE c.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')
+  AND t.kind = 'deadline' AND t.cancelled_at IS NULL AND t.fired_at IS NULL AND t.due_at < :now
+GROUP BY c.province_code, t.clock"""
+BOARD_PROVINCE = """
+SELECT c.commune_code, t.clock, count(*)
+FROM cases c JOIN timers t ON t.case_id = c.id
+WHERE c.province_code = :province AND c.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')
+  AND t.kind = 'deadline' AND t.fired_at IS NOT NULL AND t.cancelled_at IS NULL
+GROUP BY c.commune_code, t.clock"""
+
+
+def load(n: int, *, echo: Callable[[str], None] = print) -> float:
+    """Load n cases with their history and timers; returns the seconds it took."""
+    began = time.perf_counter()
+    params = {"start": START, "step": SPAN_SECONDS / n, "description": encrypt("bench"),
+              "ages": [encrypt(str(age)) for age in range(18)], "reason": encrypt("acknowledge")}
+    engine = get_engine()
+    for lo in range(1, n + 1, BATCH):
+        hi = min(n, lo + BATCH - 1)
+        with engine.begin() as conn:
+            for sql in (TICKETS, CASES, HISTORY, BREACHES, TIMERS):
+                conn.execute(text(sql), {**params, "lo": lo, "hi": hi})
+        echo(f"  loaded {hi:,} cases")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("tickets", "cases", "case_history", "timers"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))  # what autovacuum does to settled data
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), :n)"), {"n": n})
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"), {"n": n})
+    return time.perf_counter() - began
+
+
+def _timed(run: Callable[[], object], times: int) -> list[float]:
+    out = []
+    for _ in range(times):
+        began = time.perf_counter()
+        run()
+        out.append((time.perf_counter() - began) * 1000)
+    return out
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure(*, board_runs: int = 40, stats_runs: int = 3) -> dict[str, tuple[float, float]]:
+    """(median, p95) milliseconds of each query."""
+    engine = get_engine()
+
+    def board(sql: str, **params: object) -> Callable[[], object]:
+        def run() -> object:
+            with engine.connect() as conn:
+                return conn.execute(text(sql), {"now": NOW, **params}).all()
+        return run
+
+    def yearly(scope: Scope) -> Callable[[], object]:
+        def run() -> object:
+            with unit_of_work() as uow:
+                return statistics(uow.session, period=Period(date(2025, 1, 1), date(2025, 12, 31)), scope=scope)
+        return run
+
+    def ages() -> Callable[[], object]:
+        lo, hi = Period(date(2025, 1, 1), date(2025, 12, 31)).bounds()
+
+        def run() -> object:
+            with unit_of_work() as uow:
+                stmt = select(Case.child_age).where(Case.received_at >= lo, Case.received_at < hi)
+                return Counter(age_band(a) for a in uow.session.execute(stmt).scalars())
+        return run
+
+    runs = {
+        "board: overdue timers by province and clock (national)": (board(BOARD_NATIONAL), board_runs),
+        "board: open breaches of one province by commune and clock": (board(BOARD_PROVINCE, province="01"),
+                                                                       board_runs),
+        "statistics: national, one year": (yearly(Scope()), stats_runs),
+        "statistics: one province, one year": (yearly(Scope(province="01")), stats_runs),
+        "  of which: the national year's ages, decrypted for the bands": (ages(), stats_runs),
+    }
+    out = {}
+    for name, (run, times) in runs.items():
+        run()  # warm the cache once
+        samples = _timed(run, times)
+        out[name] = (stats.median(samples), p95(samples))
+    return out
+
+
+def run_board_bench(*, cases: int = 1_000_000, echo: Callable[[str], None] = print) -> dict[str, tuple[float, float]]:
+    with bench_environment():
+        echo(f"loading {cases:,} cases (ten years) into a throwaway database ...")
+        seconds = load(cases, echo=echo)
+        with get_engine().connect() as conn:
+            rows = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                    for t in ("cases", "case_history", "timers")}
+        echo(f"loaded in {seconds:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+        results = measure()
+        for name, (median, high) in results.items():
+            echo(f"{name:62s} median {median:8.1f} ms   p95 {high:8.1f} ms")
+        return results
