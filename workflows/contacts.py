@@ -26,13 +26,6 @@ def caller_index(address: str | None) -> str | None:
     return blind_index(address) if address else None
 
 
-def contact_reference(uow: UnitOfWork) -> str:
-    while True:
-        ref = new_reference(prefix="LH")  # liên hệ: a contact, read aloud like a case reference
-        if uow.session.execute(select(IntakeContact.id).where(IntakeContact.reference == ref)).first() is None:
-            return ref
-
-
 def find_contact(uow: UnitOfWork, *, channel: str, external_id: str, lock: bool = False) -> IntakeContact | None:
     s = uow.session
     stmt = select(IntakeContact).where(IntakeContact.channel == channel, IntakeContact.external_id == external_id)
@@ -49,17 +42,20 @@ def open_contact(
     found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
     if found is not None:
         return found, False
-    contact = IntakeContact(reference=contact_reference(uow), line=line, channel=channel, external_id=external_id,
-                            caller_index=caller_index(caller), started_at=now, messages=[])
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(contact)
-    except IntegrityError:
-        found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
-        if found is None:
-            raise
-        return found, False
-    return contact, True
+    for _ in range(3):  # no SELECT for a free reference: a taken one (1 in 6e9) fails the INSERT, and we go again
+        contact = IntakeContact(reference=new_reference(prefix="LH"), line=line, channel=channel,
+                                external_id=external_id, caller_index=caller_index(caller), started_at=now,
+                                messages=[])
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(contact)
+        except IntegrityError:
+            found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
+            if found is not None:
+                return found, False  # the same webhook, retried at the same moment
+            continue
+        return contact, True
+    raise RuntimeError("no free contact reference after three tries")
 
 
 def lock_contact(uow: UnitOfWork, reference_or_id: str | int) -> IntakeContact:
