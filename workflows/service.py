@@ -23,6 +23,7 @@ from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.escalation import tell_supervisors
 from workflows.facts import Facts, facts_model
+from workflows.intake_record import first_receipt, intake_record
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
@@ -69,16 +70,20 @@ def _open_new(
 ) -> Opened:
     s = uow.session
     now = utcnow()
-    ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=now)
+    t0 = first_receipt(report, now=now)
+    ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=t0)
     s.add(ticket)
     s.flush()
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
                         request_hash=request_hash, received_at=now, ticket_id=ticket.id))
-    case = _new_case(ticket, report, now)
+    case = _new_case(ticket, report, t0)
     s.add(case)
     s.flush()
+    if report.has_intake_record:
+        s.add(intake_record(case, report, contact=contact, t0=t0, actor=actor))
     decision = route_case(uow, case, location=report.location, category=report.category,
-                          immediate_danger=report.immediate_danger, now=now, home=report.child_home)
+                          immediate_danger=case.urgency == "emergency", now=now, home=report.child_home,
+                          chosen=report.commune_code, decided_by=actor if report.commune_code else "system")
     trigger = "assign" if case.team_id is not None else "hold_for_routing"
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
@@ -203,7 +208,7 @@ def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
         reference=ticket.reference, ticket_id=ticket.id, state="received", urgency=report.urgency,
-        category=report.category, immediate_danger=report.immediate_danger, received_at=now,
+        category=report.category, immediate_danger=report.immediate_danger, received_at=now,  # now: T0
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,
         reporter_name=report.reporter_name, reporter_phone=phone,
@@ -232,5 +237,36 @@ def reroute(
             assignment.notify_assignee(uow, case, now=now, escalated=False)
         else:
             transition(uow, case, "assign", actor=operator, via=via, now=now, reason=reason)
+        uow.commit()
+        return case
+
+
+URGENCIES = ("emergency", "high", "normal")
+
+
+def change_urgency(
+    uow: UnitOfWork, *, reference: str, urgency: str, reason: str, actor: str, via: str = "ui",
+    allowed: Callable[[Case], bool] | None = None,
+) -> Case:
+    """An operator raises or lowers a case's urgency, with a reason; its clocks follow the new urgency.
+
+    The clocks the case's state keeps are armed again for the new urgency: those counted from T0
+    (the legal 12 hours) from T0, the others from now; a legal clock already breached is not re-armed.
+    """
+    if urgency not in URGENCIES:
+        raise InvalidInput(f"Mức khẩn cấp không hợp lệ: {urgency}", f"Unknown urgency {urgency!r}", field="urgency")
+    if not reason.strip():
+        raise InvalidInput("Cần ghi lý do thay đổi mức khẩn cấp", "A reason is required", field="reason")
+    with uow:
+        case = lock_case(uow, reference, allowed=allowed)
+        if case.urgency == urgency:
+            uow.commit()
+            return case
+        now = utcnow()
+        record(case, event="urgency_changed", actor=actor, via=via, now=now, reason=reason.strip(),
+               facts={"from": case.urgency, "to": urgency})
+        case.urgency = urgency
+        cancel_open(uow.session, case, now=now)
+        _move_clocks(uow, case, now=now)
         uow.commit()
         return case
