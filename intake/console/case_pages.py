@@ -55,8 +55,10 @@ def _extras(reference: str) -> dict[str, Any]:
                              .order_by(IntakeContact.started_at)).scalars().all()
         messages = {c.reference: list(c.messages) for c in contacts}
         record = s.execute(select(CaseIntakeRecord).where(CaseIntakeRecord.case_id == case.id)).scalar_one_or_none()
+        decided_by = case.decisions[-1].decided_by if case.decisions else None
         s.expunge_all()
-        return {"trail": trail, "contacts": contacts, "contact_messages": messages, "intake": record}
+        return {"trail": trail, "contacts": contacts, "contact_messages": messages, "intake": record,
+                "decided_by": decided_by}
 
 
 def _case_page(request: Request, session: Session, reference: str, *, status: int = 200,
