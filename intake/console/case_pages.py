@@ -25,6 +25,7 @@ from intake.console.common import (
     suffix,
     to_sign_in,
 )
+from intake.console.texts import console_texts
 from intake.people.guard import Refused, audited, case_rule
 from intake.people.sessions import Session
 from intake.people.web import current_session
@@ -77,7 +78,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
     routes = may_route(who, _place(view), to_province=view.get("province_code"))
     return page(request, "console/case.html", session=session, status=status, view=_localised(view),
                 identity=identity, may_act=may_transition(who, _place(view), "assign"), may_reroute=routes,
-                message=message, values={}, errors={}, **_extras(view["reference"]))
+                message=message, values={}, errors={}, must_choose=True, **_extras(view["reference"]))
 
 
 def _localised(view: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +124,9 @@ def route_case(request: Request, reference: str, commune_code: Annotated[str, Fo
     if session is None:
         return expired(request)
     who = principal(session)
+    if not commune_code.strip():
+        return _case_page(request, session, reference, status=422,
+                          message=console_texts(lang_of(request))["no_commune"])
     target = gazetteer.load().commune(commune_code.strip())
     to_province = target.province_code if target else None
     rule = case_rule(who, also=lambda w, place: may_route(w, place, to_province=to_province))

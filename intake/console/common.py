@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.clock import local
 from core.db import UnitOfWork
-from intake.console.texts import console_texts
+from intake.console.texts import console_texts, state_names
 from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.i18n import pick_language
@@ -36,9 +36,9 @@ def at_local(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
 
 def page(request: Request, name: str, *, session: Session, status: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
-    response = render(name, status=status, lang=lang, t=console_texts(lang), suffix=suffix(lang),
-                      other=("vi" if lang == "en" else "en"), user=session.user, csrf=session.csrf_token,
-                      at_local=at_local, tax=taxonomy(), path=request.url.path, **context)
+    response = render(name, status=status, lang=lang, t=console_texts(lang), states=state_names(lang),
+                      suffix=suffix(lang), other=("vi" if lang == "en" else "en"), user=session.user,
+                      csrf=session.csrf_token, at_local=at_local, tax=taxonomy(), path=request.url.path, **context)
     response.headers.update(NO_STORE)
     return response
 

@@ -57,7 +57,20 @@ VI: dict[str, str] = {
     "Vui lòng tải lại trang.", "pending": "chờ", "fired": "đã quá hạn", "cancelled": "đã hủy",
     "reminded": "đã nhắc", "kind_deadline": "hạn", "kind_reminder": "nhắc", "recording": "Có ghi âm thư thoại",
     "back": "Về bàn tiếp nhận", "in": "đến", "out": "đi",
+    "pick_commune": "Chọn một xã trong danh sách gợi ý.", "no_commune": "Cần chọn một xã trong danh sách gợi ý.",
 }
+
+STATES_VI: dict[str, str] = {
+    "queued": "đang chờ", "in_progress": "đang xử lý", "voicemail_offered": "đang để lại lời nhắn",
+    "voicemail": "thư thoại", "missed": "nhỡ", "open": "đang mở", "closed": "đã kết thúc",
+    "received": "mới nhận", "triaged": "đã phân loại", "counselling": "tư vấn", "information": "thông tin",
+    "silent": "im lặng", "merged": "đã gộp", "needs_routing": "cần định tuyến", "assigned": "đã giao xã",
+    "acknowledged": "xã đã nhận", "declined": "xã từ chối", "assessed": "đã đánh giá ban đầu",
+    "emergency_protection": "can thiệp khẩn cấp", "separated": "tạm thời cách ly",
+    "detailed_assessment": "đánh giá chi tiết", "plan_drafted": "đã dự thảo kế hoạch", "intervening": "đang can thiệp",
+    "reviewing": "đang rà soát", "closure_requested": "đề nghị đóng ca",
+}
+STATES_EN: dict[str, str] = {k: k.replace("_", " ") for k in STATES_VI}
 
 EN: dict[str, str] = {
     "desk": "Intake desk", "other_language": "Tiếng Việt", "signout": "Sign out", "home": "Home",
@@ -115,6 +128,7 @@ EN: dict[str, str] = {
     "Please reload the page.", "pending": "pending", "fired": "breached", "cancelled": "cancelled",
     "reminded": "reminded", "kind_deadline": "deadline", "kind_reminder": "reminder", "recording": "Voicemail recorded",
     "back": "Back to the desk", "in": "in", "out": "out",
+    "pick_commune": "Choose a commune among the suggestions.", "no_commune": "Choose a commune among the suggestions.",
 }
 
 assert VI.keys() == EN.keys(), set(VI) ^ set(EN)
@@ -122,3 +136,7 @@ assert VI.keys() == EN.keys(), set(VI) ^ set(EN)
 
 def console_texts(lang: str) -> dict[str, str]:
     return EN if lang == "en" else VI
+
+
+def state_names(lang: str) -> dict[str, str]:
+    return STATES_EN if lang == "en" else STATES_VI
