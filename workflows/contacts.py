@@ -18,6 +18,7 @@ from core.db import UnitOfWork, for_update
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_reference, normalise_reference
 from workflows.contact_models import NON_CASE_OUTCOMES, IntakeContact
+from workflows.effects import record
 from workflows.lines import DEFAULT_LINE
 from workflows.models import Case
 
@@ -104,6 +105,7 @@ def merge_into_case(
             raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
         row.outcome, row.case_id, row.state, row.closed_by = "merged", case.id, "closed", actor
         row.ended_at = row.ended_at or now
+        record(case, event="contact_joined", actor=actor, via="ui", now=now, facts={"contact": row.reference})
         uow.commit()
         return case
 

@@ -206,6 +206,7 @@ def test_closing_needs_a_topic_for_counselling_and_merging_joins_the_case(client
     rows = {c.external_id: c for c in _all_contacts()}
     assert (rows["sms-1"].outcome, rows["sms-1"].outcome_topic) == ("counselling", "school")
     assert rows["CA-4"].outcome == "silent" and rows["CA-5"].outcome == "merged"
+    assert "contact_joined" in client.get(f"/ca/{case.reference}").text
 
 
 def test_a_web_report_that_needs_routing_merges_into_the_case_it_duplicates(client) -> None:
