@@ -117,6 +117,8 @@ def test_t0_from_the_police_starts_the_legal_clocks_and_the_record_is_kept(db, r
         record = uow.session.execute(select(CaseIntakeRecord)).scalar_one()
         row = uow.session.get(IntakeContact, contact.id)
         assert case.received_at == datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Vietnam
+        legal = [t for t in case.timers if t.clock == "emergency_protection" and t.kind == "deadline"]
+        assert [t.due_at for t in legal] == [case.received_at + timedelta(hours=12)]  # 12 h from T0, not now
         assert case.urgency == "emergency" and case.commune_code == "19597"
         assert record.record["special_circumstances"] == ["harmed_by_violence"]
         assert record.received_elsewhere_by == "police" and record.taxonomy_version == load().version
