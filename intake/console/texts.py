@@ -70,7 +70,7 @@ STATES_VI: dict[str, str] = {
     "emergency_protection": "can thiệp khẩn cấp", "separated": "tạm thời cách ly",
     "detailed_assessment": "đánh giá chi tiết", "plan_drafted": "đã dự thảo kế hoạch", "intervening": "đang can thiệp",
     "reviewing": "đang rà soát", "closure_requested": "đề nghị đóng ca",
-    "routed": "đã định tuyến", "to_supervisor": "chuyển giám sát viên tỉnh",
+    "routed": "đã định tuyến", "case": "thành ca", "to_supervisor": "chuyển giám sát viên tỉnh",
 }
 STATES_EN: dict[str, str] = {k: k.replace("_", " ") for k in STATES_VI}
 
