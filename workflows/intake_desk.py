@@ -11,7 +11,7 @@ Each read is a handful of indexed queries; the stream re-reads it about once a s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -154,3 +154,28 @@ def merge_report_case(
             contact.outcome, contact.case_id = "merged", target.id
         uow.commit()
         return target
+
+
+CALLBACK_RETRY = timedelta(minutes=30)
+CALLBACK_MAX_ATTEMPTS = 3
+
+
+def callback_unanswered(uow: UnitOfWork, *, reference: str, who: Principal, now: datetime) -> IntakeContact:
+    """An operator called a voicemail back and nobody answered: try again in 30 minutes; after the third
+    attempt the contact closes as `abandoned` (the caller can always call 111 again)."""
+    with uow:
+        row = lock_contact(uow, reference)
+        if not may_view_contact(who, contact_place(row)):
+            raise HiddenContact(reference, contact_id=row.id)
+        task = uow.session.execute(select(CallbackTask).where(CallbackTask.contact_id == row.id)).scalar_one_or_none()
+        if row.outcome is not None or task is None or task.done_at is not None:
+            raise Conflict("Không có cuộc gọi lại nào đang chờ", "No call-back is due for this contact")
+        task.attempts += 1
+        task.last_attempt_at = now
+        if task.attempts >= CALLBACK_MAX_ATTEMPTS:
+            task.done_at = now
+            row.outcome, row.state, row.closed_by, row.ended_at = "abandoned", "closed", who.user, row.ended_at or now
+        else:
+            task.due_at = now + CALLBACK_RETRY
+        uow.commit()
+        return row

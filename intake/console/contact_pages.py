@@ -32,7 +32,7 @@ from workflows.access_audit import place_of
 from workflows.contact_models import CallbackTask, IntakeContact
 from workflows.contacts import caller_history, close_contact, merge_into_case
 from workflows.form01 import read_form01
-from workflows.intake_desk import HiddenContact, take_contact, visible_contact
+from workflows.intake_desk import HiddenContact, callback_unanswered, take_contact, visible_contact
 from workflows.models import Case
 from workflows.service import open_ticket
 from workflows.taxonomy import load as taxonomy
@@ -78,6 +78,22 @@ def contact_page(request: Request, reference: str) -> Response:
         someone = current_session(request)
         return to_sign_in(request) if someone is None else not_found(request, someone)
     return _contact_page(request, session, reference)
+
+
+@router.post("/lien-he/{reference}/goi-lai-khong-duoc")
+def callback_unanswered_(request: Request, reference: str, csrf_token: CSRF = "") -> Response:
+    session = form_session(request, csrf_token)
+    if session is None:
+        return expired(request)
+    try:
+        callback_unanswered(UnitOfWork(), reference=reference, who=principal(session), now=utcnow())
+    except HiddenContact as hidden:
+        return refused(request, session, kind="contact", object_id=hidden.contact_id, action="callback")
+    except HotlineError as problem:
+        if problem.status == 404:
+            return not_found(request, session)
+        return _contact_page(request, session, reference, status=409, message=_say(request, problem))
+    return RedirectResponse(f"/ban-tiep-nhan{suffix(lang_of(request))}", status_code=303)
 
 
 @router.post("/lien-he/{reference}/nhan")

@@ -240,3 +240,22 @@ def test_an_urgency_change_needs_a_reason_and_rearms_the_clocks(db, roster, redi
         live = [t for t in case.timers if t.fired_at is None and t.cancelled_at is None]
         cancelled = [t for t in case.timers if t.cancelled_at is not None]
         assert live and cancelled
+
+
+def test_an_unanswered_call_back_is_retried_then_the_voicemail_closes_as_abandoned(client) -> None:
+    csrf = _signed_in(client)
+    vm = _contact("voice", "CA-vm2", state="voicemail", recording_url="https://example.invalid/r")
+    with UnitOfWork() as uow:
+        uow.session.add(CallbackTask(contact_id=vm.id, due_at=NOW, created_at=NOW))
+        uow.commit()
+    assert "Đã gọi lại, không ai nghe" in client.get(f"/lien-he/{vm.reference}").text
+    for _ in range(3):
+        answer = client.post(f"/lien-he/{vm.reference}/goi-lai-khong-duoc", data={"csrf_token": csrf},
+                             follow_redirects=False)
+        assert answer.status_code == 303
+    assert client.post(f"/lien-he/{vm.reference}/goi-lai-khong-duoc", data={"csrf_token": csrf}).status_code == 409
+    with UnitOfWork() as uow:
+        task = uow.session.execute(select(CallbackTask)).scalar_one()
+        row = uow.session.get(IntakeContact, vm.id)
+        assert task.attempts == 3 and task.done_at is not None
+        assert row is not None and row.outcome == "abandoned"
