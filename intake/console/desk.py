@@ -1,13 +1,16 @@
 """The intake desk (`/ban-tiep-nhan`): the live queue, its event stream, and commune suggestions.
 
-The stream (`/ban-tiep-nhan/su-kien`, text/event-stream) re-reads the queue about once a second and
-sends the queue's HTML only when it changed; a comment every 15 s keeps proxies from closing it. It
-ends after five minutes: the browser's EventSource reconnects, and the session is checked again.
+The stream (`/ban-tiep-nhan/su-kien`, text/event-stream) re-reads the queue about once a second (once
+for all the streams of a line) and sends the queue's HTML only when it changed; a comment every 15 s
+keeps proxies from closing it. It ends after five minutes: the browser's EventSource reconnects, and
+the session is checked again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -45,6 +48,24 @@ def queue_html(lang: str, line: str, csrf: str) -> str:
     return bytes(page_.body).decode()
 
 
+_shared: dict[tuple[str, str], tuple[float, str]] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_queue_html(lang: str, line: str, *, fresh: bool = False) -> str:
+    """The queue as every watcher of a line sees it, read at most once per poll whatever the number of
+    streams. Without the session's CSRF token: the page's script puts it into the forms. A new stream
+    reads `fresh`, so it never replaces the page it serves with an older queue."""
+    key = (lang, line)
+    with _shared_lock:
+        at, html = _shared.get(key, (0.0, ""))
+        if not fresh and time.monotonic() - at < POLL_SECONDS * 0.9:
+            return html
+        html = queue_html(lang, line, "")
+        _shared[key] = (time.monotonic(), html)
+        return html
+
+
 
 @router.get("/ban-tiep-nhan")
 def desk(request: Request) -> Response:
@@ -66,7 +87,7 @@ async def desk_events(request: Request) -> Response:
     session = await run_in_threadpool(desk_session, request)
     if session is None:
         return Response(status_code=404)  # EventSource gives up on a 404; the page's own check signs in
-    lang, line, csrf = lang_of(request), session.user.line or "", session.csrf_token
+    lang, line = lang_of(request), session.user.line or ""
 
     async def events() -> AsyncIterator[str]:
         last, last_sent = "", time.monotonic()
@@ -75,7 +96,7 @@ async def desk_events(request: Request) -> Response:
         while time.monotonic() - started < STREAM_SECONDS:
             if await request.is_disconnected():
                 return
-            html = await run_in_threadpool(queue_html, lang, line, csrf)
+            html = await run_in_threadpool(functools.partial(shared_queue_html, lang, line, fresh=not last))
             if html != last:
                 last, last_sent = html, time.monotonic()
                 yield sse(html)

@@ -172,3 +172,9 @@ def test_a_shift_lead_watches_the_queue_update_live(page) -> None:
     assert page.locator("h1").inner_text() == "Intake desk"
     page.locator(f'#calls li[data-ref="{arrived.reference}"]').wait_for()
     shoot(page, "desk-shift-lead-en")
+    later = _call("CA-later", minutes=0)
+    take = page.locator(f'#calls li[data-ref="{later.reference}"] button.take')
+    take.wait_for()  # pushed by the stream: the script gave its form the session's CSRF token
+    take.click()
+    page.wait_for_url(f"**/lien-he/{later.reference}?lang=en")
+    assert "taken by truong-ca" in page.content()

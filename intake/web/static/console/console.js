@@ -18,6 +18,9 @@
       var focused = document.activeElement && queue.contains(document.activeElement)
         ? document.activeElement.closest("[data-ref]") : null;
       queue.innerHTML = event.data;
+      queue.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+        input.value = queue.dataset.csrf;  // the shared fragment carries no session's token
+      });
       queue.dataset.updated = String(Date.now());
       if (focused) {  // keep the operator's place in the list across an update
         var again = queue.querySelector('[data-ref="' + focused.dataset.ref + '"] a');
