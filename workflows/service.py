@@ -250,8 +250,9 @@ def change_urgency(
 ) -> Case:
     """An operator raises or lowers a case's urgency, with a reason; its clocks follow the new urgency.
 
-    The clocks the case's state keeps are armed again for the new urgency: those counted from T0
-    (the legal 12 hours) from T0, the others from now; a legal clock already breached is not re-armed.
+    The clocks the case's state keeps are armed again for the new urgency from now; a legal clock
+    counted from T0 that is running goes on, one the new urgency adds is armed from T0, one it drops
+    is cancelled; a legal clock already breached is not armed again.
     """
     if urgency not in URGENCIES:
         raise InvalidInput(f"Mức khẩn cấp không hợp lệ: {urgency}", f"Unknown urgency {urgency!r}", field="urgency")
@@ -266,7 +267,8 @@ def change_urgency(
         record(case, event="urgency_changed", actor=actor, via=via, now=now, reason=reason.strip(),
                facts={"from": case.urgency, "to": urgency})
         case.urgency = urgency
-        cancel_open(uow.session, case, now=now)
+        policy = active_policy()  # a legal clock from T0 (and its ladder) runs on; the others follow the urgency
+        cancel_open(uow.session, case, now=now, keep=[c for c in policy.clocks if policy.counts_from(c) == "received"])
         _move_clocks(uow, case, now=now)
         uow.commit()
         return case

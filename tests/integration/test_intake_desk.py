@@ -240,6 +240,8 @@ def test_an_urgency_change_needs_a_reason_and_rearms_the_clocks(db, roster, redi
         live = [t for t in case.timers if t.fired_at is None and t.cancelled_at is None]
         cancelled = [t for t in case.timers if t.cancelled_at is not None]
         assert live and cancelled
+        legal = [t for t in live if t.clock == "emergency_protection" and t.kind == "deadline"]
+        assert [t.due_at for t in legal] == [case.received_at + timedelta(hours=12)]  # from T0, not the change
 
 
 def test_an_unanswered_call_back_is_retried_then_the_voicemail_closes_as_abandoned(client) -> None:
