@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from core.clock import utcnow
 from core.db import UnitOfWork
@@ -30,7 +31,7 @@ from intake.people.web import current_session
 from workflows.access import may_view_case
 from workflows.access_audit import place_of
 from workflows.contact_models import CallbackTask, IntakeContact
-from workflows.contacts import caller_history, close_contact, merge_into_case
+from workflows.contacts import HistoryItem, caller_history, close_contact, merge_into_case
 from workflows.form01 import read_form01
 from workflows.intake_desk import HiddenContact, callback_unanswered, take_contact, visible_contact
 from workflows.models import Case
@@ -53,7 +54,7 @@ def _contact_page(
             return refused(request, session, kind="contact", object_id=hidden.contact_id, action="view")
         except HotlineError:
             return not_found(request, session)
-        history = [h for h in caller_history(uow, index=contact.caller_index) if h.reference != contact.reference]
+        history = _history(uow, contact)
         callback = uow.session.query(CallbackTask).filter(CallbackTask.contact_id == contact.id).one_or_none()
         case_ref = _case_reference(uow, contact)
         lang = lang_of(request)
@@ -62,6 +63,15 @@ def _contact_page(
                     messages=list(contact.messages), history=history, callback=callback, case_ref=case_ref,
                     values=values or {}, special=special or [], errors=shown_errors, message=message,
                     now=utcnow())
+
+
+def _history(uow: UnitOfWork, contact: IntakeContact) -> list[HistoryItem]:
+    """The caller's earlier contacts and cases on this contact's line (another line's are not ours to show)."""
+    earlier = [h for h in caller_history(uow, index=contact.caller_index) if h.reference != contact.reference]
+    refs = [h.reference for h in earlier]
+    ours = set(uow.session.execute(select(IntakeContact.reference).where(
+        IntakeContact.reference.in_(refs), IntakeContact.line == contact.line)).scalars()) if refs else set()
+    return [h for h in earlier if h.reference in ours]
 
 
 def _case_reference(uow: UnitOfWork, contact: IntakeContact) -> str | None:

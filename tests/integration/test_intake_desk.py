@@ -130,8 +130,11 @@ def test_an_operator_opens_a_case_from_a_contact_with_the_commune_they_accepted(
     contact = _contact("voice", "CA-1", state="queued", queued_at=NOW, danger_now=True)
     taken = client.post(f"/lien-he/{contact.reference}/nhan", data={"csrf_token": csrf}, follow_redirects=False)
     assert taken.status_code == 303
+    earlier = _contact("voice", "CA-earlier", state="closed", outcome="prank")
+    elsewhere = _contact("voice", "CA-elsewhere", state="closed", outcome="silent", line="1800")
     page = client.get(f"/lien-he/{contact.reference}")
     assert page.status_code == 200 and "Mẫu 01" in page.text
+    assert earlier.reference in page.text and elsewhere.reference not in page.text  # the caller's, this line's
     hints = client.get("/ban-tiep-nhan/goi-y-xa", params={"q": "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, Quảng Trị"})
     assert 'data-code="19597"' in hints.text and "có nhóm" in hints.text
     sent = client.post(f"/lien-he/{contact.reference}/mo-ca", follow_redirects=False,
