@@ -264,3 +264,17 @@ def test_an_unanswered_call_back_is_retried_then_the_voicemail_closes_as_abandon
         row = uow.session.get(IntakeContact, vm.id)
         assert task.attempts == 3 and task.done_at is not None
         assert row is not None and row.outcome == "abandoned"
+
+
+def test_a_form01_with_errors_comes_back_filled_in_and_the_contact_stays_open(client) -> None:
+    csrf = _signed_in(client)
+    contact = _contact("voice", "CA-err", state="in_progress")
+    answer = client.post(f"/lien-he/{contact.reference}/mo-ca", data={
+        **FORM, "description": "", "child_birth_date": "31/02/2015", "csrf_token": csrf})
+    assert answer.status_code == 422
+    assert "Cần ghi nội dung sự việc" in answer.text and "Ngày sinh dạng ngày/tháng/năm" in answer.text
+    assert 'value="Nguyễn Thị A"' in answer.text  # what was typed is kept
+    english = client.post(f"/lien-he/{contact.reference}/mo-ca?lang=en", data={
+        **FORM, "description": "", "csrf_token": csrf})
+    assert "Say what happened" in english.text
+    assert {c.external_id: c.outcome for c in _all_contacts()}["CA-err"] is None
