@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -16,6 +16,9 @@ from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from core.queue import WakeUp
 
 T = TypeVar("T")
 
@@ -101,18 +104,33 @@ def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False
     return stmt.with_for_update(skip_locked=skip_locked)
 
 
+_factory: tuple[Engine, sessionmaker[Session]] | None = None
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One sessionmaker per engine: making one creates a Session subclass, and SQLAlchemy then sets up
+    that class's events again on first use (a measurable part of every report when made per request)."""
+    global _factory
+    known = _factory
+    if known is None or known[0] is not engine:
+        known = _factory = (engine, sessionmaker(bind=engine, expire_on_commit=False))
+    return known[1]
+
+
 class UnitOfWork:
     """A transaction that rolls back unless committed; after-commit hooks run only on commit."""
 
     def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
         self._factory = session_factory
         self._after_commit: list[Any] = []
+        self._wake_ups: list[Callable[[], WakeUp | None]] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        factory = self._factory or sessionmaker(bind=get_engine(), expire_on_commit=False)
+        factory = self._factory or _session_factory(get_engine())
         self.session = factory()
         self._after_commit = []
+        self._wake_ups = []
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,15 +143,27 @@ class UnitOfWork:
         """Run `hook()` once the transaction has committed (enqueue jobs, publish events)."""
         self._after_commit.append(hook)
 
+    def wake_up(self, make: Callable[[], WakeUp | None]) -> None:
+        """Once committed, send the job `make()` describes; every wake-up of a transaction goes to Redis
+        in one pipeline. `make` runs after the commit, so it may read ids the flush assigned (None: a row
+        that never got one, rolled back with its savepoint, needs no wake-up)."""
+        self._wake_ups.append(make)
+
     def commit(self) -> None:
         self.session.commit()
         hooks, self._after_commit = self._after_commit, []
+        makers, self._wake_ups = self._wake_ups, []
         for hook in hooks:
             hook()
+        if makers:
+            from core.queue import wake_all
+
+            wake_all([wake for wake in (make() for make in makers) if wake is not None])
 
     def rollback(self) -> None:
         self.session.rollback()
         self._after_commit = []
+        self._wake_ups = []
 
 
 @contextmanager

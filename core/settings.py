@@ -58,10 +58,21 @@ class Settings(BaseSettings):
     data_keys_file: Path | None = None  # the same, one "id:secret" a line
     sla_policy: Path | None = None
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
-    shift_lead_phones: list[str] = Field(default_factory=list)  # told at once when a danger call waits
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
+    # Delivery (notifier.outbox): threads per worker, how long a provider outage is retried, throttles.
+    delivery_threads: int = Field(default=4, ge=1, le=64)
+    delivery_retry_window_seconds: float = Field(default=6 * 3600, gt=0)
+    delivery_backoff_cap_seconds: float = Field(default=600, gt=0)
+    delivery_unknown_grace_seconds: float = Field(default=30, ge=0)  # after the client timeout
+    phone_min_interval_seconds: float = Field(default=60, ge=0)  # at most one SMS a minute to a phone
+    provider_alert_after: int = Field(default=3, ge=1)  # provider failures in a row before the shift lead is told
+    # Comma-separated E.164 numbers of the hotline's shift leads, besides the roster's (role Trưởng ca):
+    # told when the SMS provider is failing and when a danger call waits with nobody to take it.
+    shift_lead_phones: str = ""
     routing_threshold: float = Field(default=0.6, ge=0, le=1)
+    answer_link_hours: float = Field(default=72.0, gt=0)  # how long a one-tap link in an SMS works
+    reply_code_days: int = Field(default=30, ge=1)  # a reply code ("NHAN 3") is recycled after this
     log_level: str = "INFO"
     # Public intake limits (intake.api.ratelimit): reports per client address / per reporter phone per window.
     intake_limit_per_address: int = Field(default=30, ge=1)
@@ -77,6 +88,9 @@ class Settings(BaseSettings):
     signin_max_failures_per_client: int = Field(default=20, gt=0)
     signin_lockout_minutes: int = Field(default=15, gt=0)
     api_token_max_days: int = Field(default=365, gt=0)
+
+    def shift_leads(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.shift_lead_phones.split(",") if p.strip())
 
     @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod

@@ -1,19 +1,28 @@
-"""`hotline bench intake`: reports per second and latency of POST /api/v1/reports on PostgreSQL.
+"""`hotline bench intake`: what a report costs, measured with wrk against one app process.
 
-The app runs as `hotline serve` (one uvicorn process) on a throwaway PostgreSQL database and a
-private Redis, with the demo roster imported so that every report is routed, gets an outbox SMS
-and timers. The same run measures a bare endpoint of the same app (`/api/v1/ping`) as the baseline:
-the difference is what intake costs (validation, encryption, routing, one transaction).
+One uvicorn process runs the app as `hotline serve` does (devtools.bench_app adds one bench-only
+endpoint) on a throwaway PostgreSQL database and a private Redis, with the demo roster imported so
+that every report is routed and gets its outbox SMS, timers and wake-up jobs. wrk (Debian's) loads,
+in the same run and one after the other:
+
+- `GET /api/v1/ping`: the bare endpoint (the framework and the server, nothing else);
+- `POST /bench/one-row`: validate a small JSON body, one INSERT, commit (the price of any durable write);
+- `POST /api/v1/reports`: the full report path.
+
+A Lua script makes every POST body different (description, location, child's name). The figure that
+matters is `POST /api/v1/reports` against `POST /bench/one-row`: what the report path costs beyond
+writing at all. The machine is shared (wrk, PostgreSQL and the app on the same cores), so the three
+endpoints take turns for several rounds and the ratio is the median of the rounds' ratios.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from itertools import cycle
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +31,161 @@ import httpx
 from devtools.demo import import_demo_roster
 from devtools.embedded_redis import free_port
 
-LOCATIONS = [
-    "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, tỉnh Quảng Trị",
-    "xã Cam Lộ, Quảng Trị",
-    "P. Hồng Bàng, TP Hải Phòng",
-    "phuong luong van tri lang son",
-    "xã Tây Hòa, Đắk Lắk",
-]
+ENDPOINTS = (
+    ("bare `GET /api/v1/ping`", "GET", "/api/v1/ping"),
+    ("one-row insert `POST /bench/one-row`", "POST", "/bench/one-row"),
+    ("report `POST /api/v1/reports`", "POST", "/api/v1/reports"),
+)
+
+# wrk runs this in every thread. `init` gets the arguments after `--` (the method); `request` builds
+# each request with a body of its own; `done` prints one JSON line the bench reads back.
+WRK_SCRIPT = r"""
+local locations = {
+  "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, tỉnh Quảng Trị",
+  "xã Cam Lộ, Quảng Trị",
+  "P. Hồng Bàng, TP Hải Phòng",
+  "phuong luong van tri lang son",
+  "xã Tây Hòa, Đắk Lắk",
+}
+local names = {"Nguyễn Văn An", "Trần Thị Bình", "Lê Minh", "Phạm Thu Hà"}
+local method = "GET"
+local counter = 0
+local seed = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  method = args[1] or "GET"
+  seed = thread_id or 0  -- a global the main state set in setup()
+end
+
+function request()
+  if method == "GET" then
+    return wrk.format("GET")
+  end
+  counter = counter + 1
+  local n = seed * 1000000 + counter
+  local body = string.format(
+    '{"description": "Bench %d: hàng xóm thấy trẻ bị đánh nhiều lần, cần hỗ trợ", "location": "%s", ' ..
+    '"child_name": "%s", "child_age": %d}',
+    n, locations[n % #locations + 1], names[n % #names + 1], n % 16)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "mean_us": %.1f, ' ..
+    '"errors_status": %d, "errors_socket": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.mean,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
 
 
-def run_intake_bench(*, requests: int = 2000, concurrency: int = 8) -> dict[str, Any]:
+def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2,
+                     warmup_seconds: int = 3) -> dict[str, Any]:
     from devtools.bench_env import bench_environment
 
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in ENDPOINTS}
     # One load generator is one client address: lift the flood limit (its check still runs and is measured).
-    with bench_environment({"HOTLINE_INTAKE_LIMIT_PER_ADDRESS": "100000000"}) as (env, _workdir):
+    with bench_environment({"HOTLINE_INTAKE_LIMIT_PER_ADDRESS": "100000000"}) as (env, workdir):
         import_demo_roster()
+        _create_bench_table()
+        script = workdir / "intake.lua"
+        script.write_text(WRK_SCRIPT, encoding="utf-8")
         port = free_port()
-        hotline = str(Path(sys.executable).with_name("hotline"))
-        server = subprocess.Popen([hotline, "serve", "--port", str(port)], env=env,  # noqa: S603
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(  # noqa: S603 (our own argument list)
+            [sys.executable, "-m", "uvicorn", "devtools.bench_app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base)
-            _load(base, "POST", "/api/v1/reports", 50, 2)  # warm up: first routing builds its index
-            results = {
-                "bare GET /api/v1/ping": _load(base, "GET", "/api/v1/ping", requests, concurrency),
-                "POST /api/v1/reports": _load(base, "POST", "/api/v1/reports", requests, concurrency),
-            }
+            for _, method, path in ENDPOINTS:  # warm up: first routing builds its index, pools fill
+                _wrk(wrk, script, base + path, method, seconds=warmup_seconds, connections=connections,
+                     threads=threads)
+            for _ in range(rounds):
+                for name, method, path in ENDPOINTS:
+                    runs[name].append(_wrk(wrk, script, base + path, method, seconds=seconds,
+                                           connections=connections, threads=threads))
         finally:
             server.terminate()
             server.wait(10)
-    print(f"{requests} requests per endpoint, {concurrency} concurrent clients, one `hotline serve` process")
-    print(f"{'endpoint':26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in results.items():
-        print(f"{name:26} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7d}")
+    results = summarise(runs)
+    print(format_table(results, seconds=seconds, rounds=rounds, connections=connections))
     return results
 
 
+def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per endpoint: requests over time of all its rounds, the median round's p50 and p99; and the
+    median of the rounds' report / one-row ratios (each round's endpoints ran minutes apart at most)."""
+    names = list(runs)
+    out: dict[str, Any] = {}
+    for name, rs in runs.items():
+        out[name] = {
+            "requests": sum(r["requests"] for r in rs),
+            "rps": sum(r["requests"] for r in rs) / sum(r["seconds"] for r in rs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+        }
+    one_row, report = runs[names[1]], runs[names[2]]
+    out["ratios"] = [r["rps"] / o["rps"] for o, r in zip(one_row, report, strict=True)]
+    out["ratio"] = statistics.median(out["ratios"])
+    return out
+
+
+def _create_bench_table() -> None:
+    from sqlalchemy import text
+
+    from core.db import get_engine
+    from devtools.bench_app import TABLE_DDL
+
+    with get_engine().begin() as conn:
+        conn.execute(text(TABLE_DDL))
+
+
+def _wrk(wrk: str, script: Path, url: str, method: str, *, seconds: int, connections: int,
+         threads: int) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603 (our own argument list)
+        [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+         url, "--", method],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK_RESULT "))
+    raw = json.loads(line.removeprefix("WRK_RESULT "))
+    return {
+        "requests": raw["requests"],
+        "seconds": raw["duration_us"] / 1e6,
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": raw["errors_status"] + raw["errors_socket"],
+    }
+
+
+def format_table(results: dict[str, Any], *, seconds: int, rounds: int, connections: int) -> str:
+    lines = [f"wrk, {connections} connections, {rounds} rounds of {seconds} s per endpoint, one app process",
+             "", "| endpoint | req/s | p50 | p99 | errors |", "|---|---|---|---|---|"]
+    for name, _, _ in ENDPOINTS:
+        r = results[name]
+        lines.append(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} |")
+    each = ", ".join(f"{x:.2f}" for x in results["ratios"])
+    lines += ["", f"report / one-row insert: {results['ratio']:.2f}× (median of the rounds: {each})"]
+    return "\n".join(lines) + "\n"
+
+
 def _wait_ready(base: str) -> None:
-    for _ in range(200):
+    for _ in range(300):
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return
@@ -68,38 +193,3 @@ def _wait_ready(base: str) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit("the app did not start")
-
-
-def _load(base: str, method: str, path: str, total: int, concurrency: int) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    bodies = cycle({"description": "Bench: trẻ bị đánh, cần hỗ trợ", "location": loc, "child_name": "Bench"}
-                   for loc in LOCATIONS)
-    remaining = iter(range(total))
-
-    def client() -> None:
-        nonlocal errors
-        with httpx.Client(base_url=base, timeout=30) as http:
-            while True:
-                with lock:
-                    if next(remaining, None) is None:
-                        return
-                    body = next(bodies)
-                started = time.perf_counter()
-                response = http.request(method, path, json=body if method == "POST" else None)
-                elapsed = time.perf_counter() - started
-                with lock:
-                    latencies.append(elapsed)
-                    errors += response.status_code >= 400
-
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    wall = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - wall
-    ordered = sorted(latencies)
-    return {"requests": len(ordered), "rps": len(ordered) / wall, "errors": errors,
-            "p50_ms": statistics.median(ordered) * 1000, "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000}

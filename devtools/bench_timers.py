@@ -109,7 +109,7 @@ def _seed_cases() -> None:
         conn.execute(insert(Case), [
             {"reference": f"BC{i:06d}", "ticket_id": t, "state": "closed", "urgency": "normal",
              "received_at": now, "description": "bench", "child_sex": "unknown", "immediate_danger": False,
-             "consent_to_contact": False, "assignee_order": 0, "escalation_level": 0,
+             "consent_to_contact": False, "assignee_order": 0,
              "created_at": now, "updated_at": now}
             for i, t in enumerate(tickets)
         ])

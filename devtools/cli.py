@@ -25,20 +25,22 @@ bench_app = typer.Typer(help="Đo hiệu năng / Benchmarks (results go into the
 
 
 @bench_app.command("intake")
-def bench_intake(requests: int = 2000, concurrency: int = 8) -> None:
-    """Báo cáo/giây, p50/p99 của POST /api/v1/reports trên PostgreSQL / Reports per second and latency."""
+def bench_intake(seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2) -> None:
+    """Báo cáo/giây, p50/p99 với wrk: ping, một dòng, báo cáo / Reports per second against a one-row insert (wrk)."""
     from devtools.bench_intake import run_intake_bench
 
-    run_intake_bench(requests=requests, concurrency=concurrency)
+    run_intake_bench(seconds=seconds, rounds=rounds, connections=connections, threads=threads)
 
 
 @bench_app.command("routing")
-def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: the test corpus")) -> None:
-    """Độ chính xác top-1/top-3 và thời gian mỗi địa chỉ / Routing accuracy and time per text."""
+def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: both test corpora")) -> None:
+    """Chuyển đúng/sai/tư vấn viên, top-1 và thời gian mỗi văn bản / Routing decisions and time per text."""
     from devtools.bench_routing import format_report, run_routing_bench
 
-    default = REPO / "tests" / "routing" / "corpus.jsonl"
-    typer.echo(format_report(run_routing_bench(corpus or default, show=False)))
+    here = REPO / "tests" / "routing"
+    for path in [Path(corpus)] if corpus else [here / "corpus.jsonl", here / "call_notes.jsonl"]:
+        typer.echo(f"== {path.name}")
+        typer.echo(format_report(run_routing_bench(path, show=False)))
 
 
 @bench_app.command("timers")

@@ -1,7 +1,12 @@
 """A local stand-in for the part of Twilio's REST API we use (tests and `hotline up`).
 
-It answers Messages.json and Calls.json like Twilio does, records what it was asked to send,
-shows it on a page (`/`), and posts callbacks signed like Twilio's (notifier.twilio_adapter.sign).
+It answers Messages.json and Calls.json like Twilio does (create, and list with Twilio's filters and
+paging fields), records what it was asked to send, shows it on a page (`/`), and posts callbacks signed
+like Twilio's (notifier.twilio_adapter.sign).
+
+Faults for tests: `fail_next` (HTTP statuses for the next create requests, or `(status, code)` pairs),
+`outage` (every API request answers this status), `delay` (a create is recorded at once, as Twilio
+does, and answered only after this many seconds: a provider slower than the client timeout).
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from xml.etree import ElementTree
 
 from devtools.public_caller import Call, PublicCaller
 from notifier.twilio_adapter import sign
@@ -34,13 +42,25 @@ class Sent:
     at: float = field(default_factory=time.time)
 
 
+def _iso(value: str | None) -> float | None:
+    if not value:
+        return None
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
 class TwilioStandIn:
     def __init__(self, *, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0,
-                 auto_deliver: bool = False, app_url: str | None = None) -> None:
+                 auto_deliver: bool = False, app_url: str | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.account_sid, self.auth_token, self.auto_deliver = account_sid, auth_token, auto_deliver
         self.app_url = app_url  # where inbound SMS are posted (the app's public base URL)
+        self.clock = clock  # when a message is created (tests that travel in time pass their clock)
         self.sent: list[Sent] = []
-        self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
+        self.fail_next: list[int | tuple[int, int]] = []  # answers for the next create requests
+        self.outage: int | None = None  # every API request answers this HTTP status while set
+        self.delay: float = 0.0  # seconds before a create is answered (it is recorded at once)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -65,6 +85,54 @@ class TwilioStandIn:
     def calls(self) -> list[Sent]:
         with self._lock:
             return [m for m in self.sent if m.kind == "call"]
+
+    def by_outbox(self) -> dict[int, int]:
+        """How many times each outbox row reached us (its id is in the status-callback URL)."""
+        counts: dict[int, int] = {}
+        with self._lock:
+            for item in self.sent:
+                match = re.search(r"[?&]outbox=(\d+)", item.status_callback or "")
+                if match:
+                    counts[int(match[1])] = counts.get(int(match[1]), 0) + 1
+        return counts
+
+    def listing(self, kind: str, query: dict[str, str], path: str) -> dict[str, Any]:
+        """A page of Messages.json / Calls.json as Twilio lists it: newest first, filtered, with paging."""
+        size = max(1, min(int(query.get("PageSize", "50")), 1000))
+        page = max(0, int(query.get("Page", "0")))
+        after = _iso(query.get("DateSent>") or query.get("StartTime>"))
+        with self._lock:
+            items = [m for m in reversed(self.sent) if m.kind == kind
+                     and m.to == query.get("To", m.to) and m.from_ == query.get("From", m.from_)
+                     and (after is None or m.at >= after)]
+        chunk = items[page * size:(page + 1) * size]
+        base = {k: v for k, v in query.items() if k not in {"Page", "PageSize", "PageToken"}}
+
+        def uri(n: int) -> str:
+            return path + "?" + urllib.parse.urlencode({**base, "PageSize": size, "Page": n})
+
+        key = "messages" if kind == "sms" else "calls"
+        more = (page + 1) * size < len(items)
+        return {
+            key: [self.resource(m, path) for m in chunk], "page": page, "page_size": size,
+            "start": page * size, "end": page * size + max(len(chunk) - 1, 0), "uri": uri(page),
+            "first_page_uri": uri(0), "previous_page_uri": uri(page - 1) if page else None,
+            "next_page_uri": (uri(page + 1) + f"&PageToken=PA{secrets.token_hex(8)}") if more else None,
+        }
+
+    def resource(self, item: Sent, path: str) -> dict[str, Any]:
+        created = formatdate(item.at, usegmt=True).replace("GMT", "+0000")
+        common = {"sid": item.sid, "account_sid": self.account_sid, "to": item.to, "from": item.from_,
+                  "status": item.status, "date_created": created, "date_updated": created,
+                  "api_version": "2010-04-01", "uri": path.removesuffix(".json") + f"/{item.sid}.json",
+                  "price": None, "price_unit": "USD"}
+        if item.kind == "call":
+            return {**common, "direction": "outbound-api", "start_time": created, "end_time": None,
+                    "duration": None, "parent_call_sid": None}
+        return {**common, "body": item.body, "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+                "date_sent": created if item.status not in {"queued", "accepted"} else None,
+                "error_code": None, "error_message": None, "messaging_service_sid": None,
+                "subresource_uris": {}}
 
     def clear(self) -> None:
         with self._lock:
@@ -98,6 +166,42 @@ class TwilioStandIn:
         return PublicCaller(self.post_signed, base_url=self.app_url, account_sid=self.account_sid).dial(
             from_=from_phone, to=to, keys=keys)
 
+    def press(self, sid: str, digits: str, *, answered_by: str | None = None) -> str:
+        """The callee presses keys during a call: post the call's <Gather> action, signed, as Twilio would."""
+        call = next(m for m in self.sent if m.sid == sid and m.kind == "call")
+        action = gather_action(call.body)
+        if action is None:
+            raise ValueError(f"call {sid} gathers no digits")
+        params = {"CallSid": sid, "AccountSid": self.account_sid, "From": call.from_, "To": call.to,
+                  "Called": call.to, "Caller": call.from_, "Digits": digits, "CallStatus": "in-progress",
+                  "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+        if answered_by:
+            params["AnsweredBy"] = answered_by
+        return self.post_signed(action, params)
+
+    def calls_page(self) -> str:
+        """The demo's calls (`/_calls`): press a key as the person called would."""
+        keys = "".join(f"<button name=digits value='{k}'>{k}</button>" for k in ("1", "2", "3", "*"))
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(c.at))}</td><td>{html.escape(c.to)}</td>"
+            f"<td><form method=post action=/_press><input type=hidden name=sid value='{html.escape(c.sid)}'>{keys}"
+            f"</form></td></tr>"
+            for c in reversed(self.calls())
+        )
+        return ("<!doctype html><meta charset=utf-8><title>Calls</title><h1>Cuộc gọi / Calls (stand-in)</h1>"
+                "<p>1 = nhận, 2 = từ chối, 3 = không phải địa bàn, * = nghe lại. <a href=/>SMS</a></p>"
+                "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Đến</th><th>Bấm phím / press</th></tr>"
+                f"{rows}</table>")
+
+    def press_page(self, form: dict[str, str]) -> str:
+        try:
+            twiml = self.press(form.get("sid", ""), form.get("digits", ""))
+        except (StopIteration, ValueError, OSError) as exc:
+            return f"<meta charset=utf-8><p>{html.escape(type(exc).__name__)}</p><a href=/_calls>&larr;</a>"
+        spoken = " ".join(say.text or "" for say in ElementTree.fromstring(  # noqa: S314 (the app's own TwiML)
+            twiml.split("?>", 1)[-1]).iter("Say"))
+        return f"<meta charset=utf-8><p>{html.escape(spoken)}</p><a href=/_calls>&larr;</a>"
+
     def post_signed(self, url: str, params: dict[str, str]) -> str:
         signature = sign(url, params, self.auth_token)
         request = urllib.request.Request(  # noqa: S310 (loopback only: the app under test or demo)
@@ -111,7 +215,7 @@ class TwilioStandIn:
         prefix = "SM" if kind == "sms" else "CA"
         item = Sent(sid=prefix + secrets.token_hex(16), kind=kind, to=form.get("To", ""),
                     from_=form.get("From", ""), body=form.get("Body") or form.get("Twiml", ""),
-                    status_callback=form.get("StatusCallback"))
+                    status_callback=form.get("StatusCallback"), at=self.clock())
         with self._lock:
             self.sent.append(item)
         if self.auto_deliver and item.status_callback:
@@ -141,7 +245,18 @@ class TwilioStandIn:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                if self.path.startswith("/_sent.json"):
+                path, _, query = self.path.partition("?")
+                if path.startswith(f"/2010-04-01/Accounts/{standin.account_sid}/"):
+                    if standin.outage:
+                        self._send(standin.outage, json.dumps({"code": 20500, "message": "stand-in outage",
+                                                               "status": standin.outage}).encode())
+                        return
+                    kind = "sms" if path.endswith("/Messages.json") else "call"
+                    listing = standin.listing(kind, dict(urllib.parse.parse_qsl(query)), path)
+                    self._send(200, json.dumps(listing).encode())
+                elif self.path.startswith("/_calls"):
+                    self._send(200, standin.calls_page().encode(), "text/html; charset=utf-8")
+                elif self.path.startswith("/_sent.json"):
                     self._send(200, json.dumps([asdict(m) for m in standin.sent], ensure_ascii=False).encode())
                 else:
                     self._send(200, standin.page().encode(), "text/html; charset=utf-8")
@@ -158,6 +273,9 @@ class TwilioStandIn:
                                f"<p>Trạng thái / state: {html.escape(call.state)} {html.escape(call.queue or '')}</p>"
                                "<a href=/>&larr;</a>".encode(), "text/html; charset=utf-8")
                     return
+                if path == "/_press":
+                    self._send(200, standin.press_page(form).encode(), "text/html; charset=utf-8")
+                    return
                 if path == "/_reply":
                     twiml = standin.reply(from_phone=form.get("from", ""), body=form.get("body", ""))
                     answer = re.sub(r"<[^>]+>", " ", twiml.split("?>", 1)[-1]).strip()
@@ -168,17 +286,21 @@ class TwilioStandIn:
                 if not path.startswith(expected):
                     self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
                     return
-                if standin.fail_next:
-                    status = standin.fail_next.pop(0)
-                    self._send(status, json.dumps({"code": 20500, "message": "stand-in failure",
+                failure = standin.outage or (standin.fail_next.pop(0) if standin.fail_next else None)
+                if failure:
+                    status, code = failure if isinstance(failure, tuple) else (failure, 20500)
+                    self._send(status, json.dumps({"code": code, "message": "stand-in failure",
+                                                    "more_info": f"https://www.twilio.com/docs/errors/{code}",
                                                     "status": status}).encode())
                     return
                 kind = "sms" if path.endswith("/Messages.json") else "call"
                 item = standin._record(kind, form)
-                body = {"sid": item.sid, "status": "queued", "to": item.to, "from": item.from_,
-                        "body": item.body, "account_sid": standin.account_sid, "num_segments": "1",
-                        "direction": "outbound-api", "date_created": None, "uri": path}
-                self._send(201, json.dumps(body).encode())
+                if standin.delay:
+                    time.sleep(standin.delay)  # accepted, answered late: the client may have given up
+                try:
+                    self._send(201, json.dumps(standin.resource(item, path)).encode())
+                except OSError:
+                    pass  # the client gave up waiting
 
         return Handler
 
@@ -200,3 +322,10 @@ class TwilioStandIn:
             "<table border=1 cellpadding=4><tr><th>Giờ</th><th>Loại</th><th>Đến</th><th>Nội dung</th>"
             f"<th>Trạng thái</th><th>Trả lời như người nhận / reply as the recipient</th></tr>{rows}</table>"
         )
+
+
+def gather_action(twiml: str) -> str | None:
+    """The action URL of the first <Gather> in a TwiML document (our own, from the outbox)."""
+    root = ElementTree.fromstring(twiml.split("?>", 1)[-1])  # noqa: S314 (TwiML the app under test wrote)
+    gather = root.find("Gather")
+    return None if gather is None else gather.get("action")

@@ -1,4 +1,13 @@
-"""Long-running processes: the RQ worker with its scheduler and the DB-driven sweeper."""
+"""Long-running processes: `hotline worker` = the RQ worker, the scheduler, the sweeper, the deliverers.
+
+Everything is a thread of one process, so a `kill -9` leaves nothing behind: RQ's own scheduler runs in
+a forked child that outlives its worker and keeps renewing its lock; ours is a thread whose lock lapses
+within a minute of the process dying (and the database sweeper fires timers meanwhile).
+
+Messages are sent by `delivery_threads` threads that claim due rows from the database, most urgent first,
+so a provider that hangs until the client timeout holds one thread, not an emergency behind it. Redis
+only wakes them sooner; they read the database every sweep interval whatever Redis does.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +16,19 @@ import threading
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from core.queue import get_redis, work_queues
+from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
-from workflows.jobs import sweep
+from workflows.delivery import deliver_next
+from workflows.jobs import sweep, use_delivery_waker
 
 log = logging.getLogger(__name__)
 
 
 def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
-    """Fire what is overdue and re-send what is pending, every few seconds, whatever Redis did."""
+    """Fire what is overdue and wake the deliverers for what is due, every second, whatever Redis did."""
     every = interval or get_settings().sweep_interval_seconds
     while not stop.is_set():
         try:
@@ -29,26 +40,85 @@ def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
         stop.wait(every)
 
 
+def schedule_forever(stop: threading.Event) -> None:
+    """RQ's scheduler (moves due `enqueue_at` jobs to their queues) as a thread of this process."""
+    scheduler: RQScheduler | None = None
+    while not stop.is_set():
+        try:
+            if scheduler is None:
+                names = [q.name for q in (get_queue(messages=True), get_queue())]
+                scheduler = RQScheduler(names, connection=get_redis(), serializer=JSONSerializer)
+            if scheduler.acquire_locks():  # acquires or refreshes; another worker's scheduler may hold them
+                scheduler.enqueue_scheduled_jobs()
+        except (ConnectionError, OSError, RedisError) as exc:
+            log.warning("scheduler lost Redis (%s); trying again", type(exc).__name__)
+            scheduler = None
+        stop.wait(1.0)
+    if scheduler is not None:
+        try:
+            scheduler.release_locks()
+        except (ConnectionError, OSError, RedisError):
+            pass  # the lock lapses by itself
+
+
+class DeliveryPool:
+    """Threads that each claim the most urgent due message, send it, and record the outcome."""
+
+    def __init__(self, stop: threading.Event, threads: int, poll_seconds: float) -> None:
+        self._stop, self._poll = stop, poll_seconds
+        self._bell = threading.Event()
+        self.threads = [threading.Thread(target=self._run, daemon=True, name=f"deliver-{n}") for n in range(threads)]
+
+    def start(self) -> DeliveryPool:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._bell.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = deliver_next() is not None
+            except Exception:  # a failed commit (database restart): the attempt is reconciled later
+                log.exception("delivery step failed; the message is reconciled when its lease runs out")
+                worked = False
+                self._stop.wait(1.0)
+            if not worked:
+                self._bell.wait(self._poll)
+                self._bell.clear()
+
+
+def delivery_thread_count() -> int:
+    s = get_settings()
+    return 1 if s.database_url.startswith("sqlite") else s.delivery_threads  # SQLite: one writer anyway
+
+
 def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> None:
-    """A worker that runs jobs in-process (no fork: no inherited DB pool) with RQ's scheduler on."""
+    """A worker that runs jobs in-process (no fork: no inherited DB pool), with threads for the rest."""
     stop = threading.Event()
-    sweeper = threading.Thread(target=sweep_forever, args=(stop,), daemon=True, name="sweeper")
     if with_sweeper:
-        sweeper.start()
+        threading.Thread(target=sweep_forever, args=(stop,), daemon=True, name="sweeper").start()
+    if not burst:
+        threading.Thread(target=schedule_forever, args=(stop,), daemon=True, name="scheduler").start()
+        pool = DeliveryPool(stop, delivery_thread_count(), get_settings().sweep_interval_seconds).start()
+        use_delivery_waker(pool.wake)
     try:
         while True:
             try:
                 redis = get_redis()
                 worker = SimpleWorker(work_queues(redis), connection=redis, serializer=JSONSerializer)
-                worker.work(with_scheduler=True, burst=burst, logging_level=get_settings().log_level)
+                worker.work(burst=burst, logging_level=get_settings().log_level)
             except (ConnectionError, OSError, RedisError) as exc:
                 log.warning("worker lost Redis (%s); starting again", type(exc).__name__)
             else:
                 if burst or worker._shutdown_requested_date is not None:
                     return  # drained, or asked to stop (SIGTERM/SIGINT)
                 # RQ leaves its loop on a Redis timeout or an unexpected error: start again; the
-                # sweeper keeps the timers firing meanwhile.
+                # sweeper and the deliverers keep going meanwhile.
                 log.warning("worker stopped without being asked; starting again")
             stop.wait(1.0)
     finally:
+        use_delivery_waker(None)
         stop.set()

@@ -7,7 +7,8 @@ import importlib
 MODEL_MODULES = (
     "notifier.models", "notifier.folding", "notifier.zalo_models",
     "routing.models",
-    "workflows.models", "workflows.contact_models", "workflows.people_models", "workflows.intake_record_models",
+    "workflows.models", "workflows.contact_models", "workflows.people_models",
+    "workflows.ladder_models", "workflows.answer_models", "workflows.intake_record_models",
 )
 
 

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 import httpx
 
 from core.settings import Settings, get_settings
-from notifier.ports import DeliveryReceipt, InboundSms, PermanentDeliveryError, Sent, TransientDeliveryError
+from notifier.ports import (
+    DeliveryReceipt,
+    InboundSms,
+    OutcomeUnknown,
+    ProviderFailure,
+    RecipientFailure,
+    RejectedMessage,
+    Sent,
+)
 
 ACK = "ACK/Jasmin"
 _SUCCESS = re.compile(r'^Success "(?P<id>[^"]+)"')
@@ -58,9 +67,19 @@ class JasminSms:
             form["from"] = self._from
         try:
             answer = self._client.post(self._url, data=form)
-        except httpx.HTTPError as exc:  # timeouts and refused connections: the gateway, not the number
-            raise TransientDeliveryError(f"jasmin {type(exc).__name__}") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Jasmin: nothing went out
+            raise ProviderFailure(f"jasmin {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:  # Jasmin may have taken it: the outcome is unknown
+            raise OutcomeUnknown(f"jasmin {type(exc).__name__}") from exc
         return parse_send_answer(answer.status_code, answer.text)
+
+    def find_sent(
+        self, *, channel: str, to: str, body: str, since: datetime, until: datetime, exclude: frozenset[str]
+    ) -> Sent | None:
+        """Jasmin keeps no list of what it accepted that we could ask: an attempt whose outcome is unknown
+        counts as sent (at most once). If it was not, nobody acknowledges and the clock's ladder moves on;
+        its delivery receipt, if one comes, confirms it."""
+        return Sent(provider_sid=f"unconfirmed-{to_jasmin_number(to)}-{int(since.timestamp())}", status="accepted")
 
 
 def parse_send_answer(status: int, text: str) -> Sent:
@@ -69,9 +88,11 @@ def parse_send_answer(status: int, text: str) -> Sent:
     if status == 200 and (m := _SUCCESS.match(text.strip())):
         return Sent(provider_sid=m["id"], status="accepted")
     why = text.strip()[:120]
+    if status == 400 and "[to]" in why:
+        raise RecipientFailure(f"jasmin 400 {why}", reason="invalid_number")
     if status == 400:
-        raise PermanentDeliveryError(f"jasmin 400 {why}")
-    raise TransientDeliveryError(f"jasmin {status} {why}")
+        raise RejectedMessage(f"jasmin 400 {why}")
+    raise ProviderFailure(f"jasmin {status} {why}")
 
 
 def parse_receipt(outbox_id: int, form: Mapping[str, str]) -> DeliveryReceipt:

@@ -6,15 +6,21 @@ answer. It never carries a child's or reporter's name, phone, or the description
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.clock import local
+from core.crypto import signing_key
+from core.settings import get_settings
+from notifier import twiml
 
 URGENCY_VI = {"emergency": "KHAN CAP", "high": "CAO", "normal": "BINH THUONG"}
 URGENCY_EN = {"emergency": "EMERGENCY", "high": "HIGH", "normal": "NORMAL"}
 GSM_SEGMENT = 153  # characters per part of a concatenated GSM-7 SMS
+SMS_LIMIT = 160  # one GSM-7 segment
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,8 @@ class Assignment:
     urgency: str
     respond_by: datetime
     escalated: bool = False
+    reply_code: int | None = None  # "Tra loi NHAN 3": the number stands for this case on this phone
+    link: str | None = None  # the signed one-tap link
 
 
 def ascii_fold(text: str) -> str:
@@ -38,6 +46,29 @@ def _when(moment: datetime) -> str:
 
 
 def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
+    """One GSM-7 segment where it fits: the case, by when, and the two quickest ways to answer.
+
+    With a reply code and a link: "Tra loi NHAN 3" (the code stands for the case on this phone) or
+    a tap on the link; the decline words are left out first when the commune's name is long.
+    """
+    if a.reply_code is None:
+        return _assignment_by_reference(a, language=language)
+    n, link, when = a.reply_code, f" {a.link}" if a.link else "", _when(a.respond_by)
+    if language == "en":
+        head = "111 ESCALATED: " if a.escalated else "111: "
+        core = f"{head}case {a.reference} {URGENCY_EN[a.urgency]} in {a.commune}."
+        options = [f" Confirm by {when}. Reply NHAN {n}, TU CHOI {n} <reason>, or tap{link}",
+                   f" Confirm by {when}. Reply NHAN {n} or tap{link}", f" By {when}. NHAN {n} or{link}"]
+    else:
+        head = "111 CHUYEN TIEP: " if a.escalated else "111: "
+        core = f"{head}Ca {a.reference} {URGENCY_VI[a.urgency]} tai {a.commune}."
+        options = [f" Nhan truoc {when}. Tra loi NHAN {n}, TU CHOI {n} <ly do> hoac mo{link}",
+                   f" Nhan truoc {when}. Tra loi NHAN {n} hoac mo{link}", f" Han {when}. NHAN {n} hoac{link}"]
+    texts = [ascii_fold(core + option) for option in options]
+    return next((t for t in texts if len(t) <= SMS_LIMIT), texts[-1])
+
+
+def _assignment_by_reference(a: Assignment, *, language: str) -> str:
     if language == "en":
         head = "111 ESCALATED: " if a.escalated else "111: "
         text = (
@@ -74,17 +105,84 @@ def informed_sms(*, reference: str, where: str, home: str) -> str:
     )
 
 
-def call_twiml(*, reference: str, commune: str) -> str:
-    spoken = " ".join(reference)
-    say = (
-        f"Tổng đài 111 thông báo. Có ca cần xử lý khẩn tại {commune}. Mã ca {spoken}. "
-        "Vui lòng xem tin nhắn và trả lời ngay."
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f'<Say language="vi-VN" voice="Google.vi-VN-Standard-A">{say}</Say></Response>'
-    )
+URGENCY_SPOKEN = {"emergency": "khẩn cấp", "high": "cao", "normal": "bình thường"}
+
+
+def escalation_call_twiml(*, reference: str, commune: str, urgency: str | None = None) -> str:
+    """The escalation call: the reference, urgency and commune in Vietnamese, then one digit to answer.
+
+    The digit goes to POST /twilio/voice/answer (signed by Twilio, and the URL by us), which
+    records 1 = nhận, 2 = từ chối, 3 = không phải địa bàn của xã, and replays on *.
+    """
+    return twiml.gather_call(announcement=call_announcement(reference=reference, commune=commune, urgency=urgency),
+                             action_url=voice_answer_url(reference))
+
+
+def call_announcement(*, reference: str, commune: str, urgency: str | None = None) -> str:
+    spoken = " ".join(reference)  # letter by letter: T E 4 K M 7 X Q 9
+    level = f" mức {URGENCY_SPOKEN[urgency]}," if urgency in URGENCY_SPOKEN else ""
+    return f"Tổng đài một một một thông báo. Có ca cần xử lý, mã ca {spoken},{level} tại {commune}."
+
+
+def voice_answer_url(reference: str) -> str:
+    return f"{get_settings().public_base_url}/twilio/voice/answer?case={reference}&sig={voice_answer_sig(reference)}"
+
+
+def voice_answer_sig(reference: str) -> str:
+    """Our own signature of the action URL's case, on top of Twilio's signature of the request."""
+    return hmac.new(signing_key(), b"voice-answer:" + reference.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# GSM 03.38 basic character set: one septet each (| [ ] { } ~ ^ \\ € need two, anything else means UCS-2).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def is_gsm7_basic(text: str) -> bool:
+    """True when every character costs one septet: the text's length is its size in an SMS."""
+    return all(c in GSM7_BASIC for c in text)
 
 
 def segments(text: str) -> int:
     return 1 if len(text) <= 160 else -(-len(text) // GSM_SEGMENT)
+
+
+# Escalation ladders: what each rung says depends on the clock and on who is told. One GSM-7 segment
+# where the commune's name allows; the deadline shown is always the clock's real one.
+
+
+def clock_reminder_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """Before a deadline, to whoever the clock is waiting for."""
+    return ascii_fold(f"111 NHAC: Ca {reference} tai {commune}: {what} truoc {_when(due_at)}.")
+
+
+def overdue_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """A breached operational clock, to the people who must act on it."""
+    return ascii_fold(f"111 QUA HAN: Ca {reference} tai {commune}: {what}, han {_when(due_at)}. "
+                      f"Vui long xu ly ngay.")
+
+
+def legal_breach_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
+    """A breached legal clock (NĐ 56): chair, police and supervisor together, with the legal deadline."""
+    return ascii_fold(f"111 KHAN: Ca {reference} tai {commune}: qua han {what} tu {_when(due_at)} "
+                      f"(ND56). Chu tich, cong an, giam sat phoi hop ngay.")
+
+
+def plan_approval_sms(*, reference: str, commune: str, due_at: datetime, overdue: bool) -> str:
+    """To the commune chair: approve the support plan (nothing to accept, no NHAN)."""
+    when = f"da qua han {_when(due_at)}" if overdue else f"han {_when(due_at)}"
+    return ascii_fold(f"111: Ca {reference} tai {commune}: ke hoach ho tro cho Chu tich UBND phe duyet, "
+                      f"{when}. De nghi phe duyet ngay.")
+
+
+def shift_lead_sms(*, reference: str, what: str, since: datetime) -> str:
+    """To the hotline's shift lead: a case the operators must route now."""
+    return ascii_fold(f"111 TRUONG CA: Ca {reference}: {what} (tu {_when(since)}). Can chon xa ngay.")
+
+
+def chain_exhausted_sms(*, reference: str, commune: str) -> str:
+    """To the province supervisor, at once, when nobody in the team's chain is left to take the case."""
+    return ascii_fold(f"111 GIAM SAT: Ca {reference} tai {commune}: khong con ai trong nhom xa nhan ca. "
+                      f"Can dieu phoi ngay.")

@@ -5,15 +5,18 @@ Functions take a session and never commit: the caller's unit of work decides.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Contact, Supervisor, Team
-from routing.roles import SUPERVISOR
+from routing.roles import LINE_CODE, LINE_NAME, SHIFT_LEAD, SUPERVISOR
 from routing.roster import RosterError, RosterParse, RosterRow, write_roster
 from routing.views import ContactView, SupervisorView, TeamView
 
@@ -36,13 +39,14 @@ def import_roster(
     """Upsert each contact by (commune, phone). With a bad row and no skip_invalid, nothing is stored."""
     if parse.errors and not skip_invalid:
         return ImportResult(0, 0, 0, parse.errors)
+    forget_cached_directory()
     created = updated = unchanged = 0
     teams = {t.commune_code: t for t in session.scalars(select(Team).options(selectinload(Team.contacts)))}
     supervisors = {(v.province_code, v.phone): v for v in session.scalars(select(Supervisor))}
     for row in parse.rows:
         if on_row is not None:
             on_row()
-        if row.role == SUPERVISOR:
+        if row.role in (SUPERVISOR, SHIFT_LEAD):  # shift leads: the line's code, LINE_CODE
             outcome = _upsert_supervisor(session, supervisors, row)
             created, updated, unchanged = (created + (outcome == "created"), updated + (outcome == "updated"),
                                            unchanged + (outcome == "unchanged"))
@@ -75,6 +79,7 @@ def import_roster(
         else:
             unchanged += 1
     session.flush()
+    forget_cached_directory()
     return ImportResult(created, updated, unchanged, parse.errors)
 
 
@@ -130,6 +135,47 @@ def load_supervisors(session: Session, province_code: str) -> list[SupervisorVie
     return [SupervisorView(s.id, s.province_code, s.full_name, s.phone, s.chain_order) for s in rows]
 
 
+def load_shift_leads(session: Session) -> list[SupervisorView]:
+    """The hotline's shift leads (Trưởng ca), stored with the supervisors under the line's code."""
+    return load_supervisors(session, LINE_CODE)
+
+
+# Every report looks up its commune's team and its province's supervisors: three SELECTs for data
+# that changes when a roster is imported, a few times a year. The intake path reads them from this
+# process-wide cache; an import in this process empties it at once, one in another process (the
+# `hotline teams import` command) is seen within CACHE_SECONDS. Views are frozen: safe to share.
+CACHE_SECONDS = 10.0
+_V = TypeVar("_V")
+_cache: dict[tuple[str, str], tuple[float, object]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cached_directory() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def cached_team(session: Session, commune_code: str) -> TeamView | None:
+    """`load_team`, remembered for CACHE_SECONDS (None too: a commune without a team stays so)."""
+    return _cached(("team", commune_code), lambda: load_team(session, commune_code))
+
+
+def cached_supervisors(session: Session, province_code: str) -> list[SupervisorView]:
+    return list(_cached(("supervisors", province_code), lambda: tuple(load_supervisors(session, province_code))))
+
+
+def _cached(key: tuple[str, str], load: Callable[[], _V]) -> _V:
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    with _cache_lock:
+        _cache[key] = (now, value)
+    return value
+
+
 def export_roster(session: Session, path: str | Path) -> int:
     """Every contact, in the shape of the import file (CSV or XLSX by suffix); the number of contacts."""
     rows = [
@@ -150,10 +196,12 @@ def export_roster(session: Session, path: str | Path) -> int:
         for c in t.contacts
     ]
     provinces = {t.province_code: t.province_name for t in list_teams(session)}
+    provinces[LINE_CODE] = LINE_NAME
     rows += [
         RosterRow(line=0, commune_code="", commune_name="", province_code=s.province_code,
                   province_name=provinces.get(s.province_code, s.province_code), full_name=s.full_name,
-                  village="", phone=s.phone, role=SUPERVISOR, chain_order=s.chain_order, note="")
+                  village="", phone=s.phone, role=SHIFT_LEAD if s.province_code == LINE_CODE else SUPERVISOR,
+                  chain_order=s.chain_order, note="")
         for s in session.scalars(select(Supervisor).order_by(Supervisor.province_code, Supervisor.chain_order))
     ]
     return write_roster(rows, path)

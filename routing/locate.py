@@ -5,62 +5,57 @@ built once from the gazetteer. Each name found is read as a new commune or an ol
 names found (province, old district) support or contradict each reading, and so do the type words
 in front of them ("xã", "huyện", "tp"). Old wards are translated to the 2025 commune(s) with the
 official conversion table. No scan of the 13,000 rows per query.
+
+A name typed with a slip ("Trung Châ", "Vn Hà") is also found, but only among the names of the
+district and province the text names (routing/typos.py), at a cost. Ties stay ties, and a tie
+sends the case to an operator rather than to the wrong commune.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-import unicodedata
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, fields
 
 from core.errors import InvalidInput
 from core.settings import get_settings
-from routing.gazetteer import (
-    DISTRICT_TYPE_PREFIXES,
-    PROVINCE_TYPE_PREFIXES,
-    WARD_TYPE_PREFIXES,
-    Gazetteer,
-    load,
-    name_key,
+from routing.gazetteer import Gazetteer
+from routing.mentions import (
+    DISTRICT_KINDS,
+    PROVINCE_KINDS,
+    WARD_KINDS,
+    Mention,
+    NameIndex,
+    accented,
+    bare_name,
+    contradicts,
+    find_details,
+    find_mentions,
+    mend_type_words,
+    name_index,
 )
 from routing.text import Token, tokenize
+from routing.typos import typo_mentions
 
 MAX_TEXT_CHARS = 2000
-MAX_NAME_WORDS = 6
-# Two candidates closer than this are a coin toss: the case goes to "needs routing".
-AMBIGUITY_MARGIN = 0.05
-
-# Type words as folded token runs -> the kind of unit they announce.
-TYPE_WORDS: dict[tuple[str, ...], str] = {
-    ("xa",): "xa", ("x",): "xa",
-    ("phuong",): "phuong", ("p",): "phuong", ("f",): "phuong",
-    ("thi", "tran"): "thitran", ("tt",): "thitran",
-    ("dac", "khu"): "dackhu",
-    ("huyen",): "huyen", ("h",): "huyen",
-    ("quan",): "quan", ("q",): "quan",
-    ("thi", "xa"): "thixa", ("tx",): "thixa",
-    ("thanh", "pho"): "thanhpho", ("tp",): "thanhpho",
-    ("tinh",): "tinh",
-}  # fmt: skip
-WARD_KINDS = frozenset({"xa", "phuong", "thitran", "dackhu"})
-DISTRICT_KINDS = frozenset({"huyen", "quan", "thixa", "thanhpho"})
-PROVINCE_KINDS = frozenset({"tinh", "thanhpho"})
-
-# Words that open the part of an address below the commune (village, street, house number).
-VILLAGE_WORDS: dict[tuple[str, ...], bool] = {
-    ("thon",): True, ("xom",): True, ("ap",): True, ("ban",): True, ("to",): True, ("khom",): True,
-    ("buon",): True, ("lang",): True, ("khu", "pho"): True, ("kp",): True, ("to", "dan", "pho"): True,
-    ("tdp",): True, ("khu",): True, ("doi",): True,
-    ("duong",): False, ("ngo",): False, ("hem",): False, ("kiet",): False, ("so", "nha"): False,
-    ("so",): False, ("ngach",): False,
-}  # fmt: skip
-
-# What people call provinces besides their names.
-PROVINCE_NICKNAMES = {
-    "hcm": "79", "tphcm": "79", "sg": "79", "saigon": "79", "hochiminh": "79", "hn": "01",
-    "hp": "31", "dng": "48", "tthue": "46",
-}  # fmt: skip
+# How far (in words) a district or province may stand from the commune it supports.
+NEAR_WORDS = 12
+# Two candidates closer than this on the score behind the confidence are a coin toss: the case goes
+# to "needs routing". (Measured before the logistic curve, which squeezes 0.97 and 0.98 together.)
+AMBIGUITY_MARGIN = 0.04
+# A name matched with one letter off counts this much less than the same name typed right.
+FUZZY_PENALTY = 0.12
+# Without a district, a name on both maps is likelier the 2025 commune than the old ward.
+OLD_WITHOUT_DISTRICT = 0.1
+# Accents typed that match the name's own count for it ("Cẩm Giàng" is not "Cẩm Giang"); accents
+# that contradict it count against it ("gia đình", family, is not Phường Gia Định).
+ACCENTS_AS_TYPED = 0.05
+ACCENTS_CONTRADICT = 0.2
+# A name typed right inside a longer name typed with a slip ("Trường Long" in "Trường Long Ty").
+INSIDE_TYPO = 0.15
+# A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
+# the 2025 commune of the same name.
+USED_AS_DISTRICT = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,180 +77,24 @@ class Candidate:
     village: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    role: str  # "province" | "old_province" | "district" | "commune" | "ward"
-    ref: str  # a code or a key in the gazetteer
-
-
-@dataclass(slots=True)
-class _Mention:
-    start: int  # token indices
-    end: int
-    entries: list[_Entry]
-    prefix: str | None  # kind announced by the type word in front
-    prefix_start: int
-    in_detail: bool = False
-    inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
-    written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
+        # What asdict gives, without its deep copies (every report stores five candidates).
+        data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.legacy is not None:
+            data["legacy"] = {f.name: getattr(self.legacy, f.name) for f in fields(self.legacy)}
+        return data
 
 
 @dataclass(slots=True)
 class _Reading:
     raw: float
-    mention: _Mention
-    supports: list[_Mention] = field(default_factory=list)
+    mention: Mention
+    supports: list[Mention] = field(default_factory=list)
     legacy: Legacy | None = None
-
-
-class _Index:
-    def __init__(self, gaz: Gazetteer) -> None:
-        self.gaz = gaz
-        self.names: dict[str, list[_Entry]] = {}
-        for p in gaz.provinces.values():
-            self._add(name_key(p.short), _Entry("province", p.code))
-            for alias in gaz.aliases.get(p.code, []):
-                self._add(_strip(alias, PROVINCE_TYPE_PREFIXES), _Entry("province", p.code))
-        for nick, code in PROVINCE_NICKNAMES.items():
-            self._add(nick, _Entry("province", code))
-        for lp in gaz.legacy_provinces.values():
-            self._add(name_key(lp.short), _Entry("old_province", lp.key))
-            self._add(name_key(lp.short.replace(" - ", " ")), _Entry("old_province", lp.key))
-        for d in gaz.legacy_districts.values():
-            self._add(name_key(d.short), _Entry("district", d.key))
-            for alias in gaz.aliases.get(d.key, []):
-                self._add(_strip(alias, DISTRICT_TYPE_PREFIXES), _Entry("district", d.key))
-        for c in gaz.communes.values():
-            self._add(name_key(c.short), _Entry("commune", c.code))
-            for alias in gaz.aliases.get(c.code, []):
-                self._add(_strip(alias, WARD_TYPE_PREFIXES), _Entry("commune", c.code))
-        for w in gaz.legacy_wards.values():
-            self._add(name_key(w.short), _Entry("ward", w.key))
-            for alias in gaz.aliases.get(w.key, []):
-                self._add(_strip(alias, WARD_TYPE_PREFIXES), _Entry("ward", w.key))
-        self.old_district_of_commune = gaz.district_communes
-        self.province_of_old = {k: lp.new_province_code for k, lp in gaz.legacy_provinces.items()}
-
-    def _add(self, key: str, entry: _Entry) -> None:
-        if not key:
-            return
-        bucket = self.names.setdefault(key, [])
-        if entry not in bucket:
-            bucket.append(entry)
-
-
-def _strip(alias: str, prefixes: tuple[str, ...]) -> str:
-    for prefix in prefixes:
-        if alias.startswith(prefix) and len(alias) > len(prefix):
-            return alias[len(prefix):]
-    return alias
-
-
-@lru_cache(maxsize=1)
-def _index() -> _Index:
-    return _Index(load())
 
 
 def warm_up() -> None:
     """Build the gazetteer and the name index now rather than on the first call."""
-    _index()
-
-
-def _run(tokens: list[Token], start: int, length: int) -> tuple[str, ...] | None:
-    """The folded words tokens[start:start+length] if they stay within one part of the address."""
-    if start < 0 or start + length > len(tokens):
-        return None
-    run = tokens[start : start + length]
-    if run[0].segment != run[-1].segment:
-        return None
-    return tuple(t.text for t in run)
-
-
-def _type_before(tokens: list[Token], i: int) -> tuple[str | None, int]:
-    for n in (2, 1):  # "thị xã" before "xã"
-        words = _run(tokens, i - n, n)
-        if words and tokens[i - n].segment == tokens[i].segment and words in TYPE_WORDS:
-            return TYPE_WORDS[words], i - n
-    return None, i
-
-
-def _starts_type(tokens: list[Token], i: int) -> bool:
-    return any(_run(tokens, i, n) in TYPE_WORDS for n in (2, 1))
-
-
-def _looks_like_name(text: str, token: Token, mixed_case: bool) -> bool:
-    # In "đi học trên đường về nhà" the "đường" opens no street: a real name is capitalised.
-    first = text[token.start]
-    return not mixed_case or first.isupper() or first.isdigit()
-
-
-def _details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str | None]:
-    """Spans of village / street parts (token indices) and the first village as written."""
-    mixed_case = text != text.lower() and text != text.upper()
-    spans: list[tuple[int, int]] = []
-    village: str | None = None
-    i = 0
-    while i < len(tokens):
-        found = next(
-            ((n, VILLAGE_WORDS[w]) for n in (3, 2, 1) if (w := _run(tokens, i, n)) and w in VILLAGE_WORDS),
-            None,
-        )
-        if found is None or _run(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")}:
-            i += 1
-            continue
-        n, is_village = found
-        j = i + n
-        if j < len(tokens) and tokens[j].segment == tokens[i].segment:
-            if tokens[j].text.isdigit():
-                j += 1
-            elif _looks_like_name(text, tokens[j], mixed_case):
-                while (
-                    j < min(len(tokens), i + n + 2)
-                    and tokens[j].segment == tokens[i].segment
-                    and not _starts_type(tokens, j)
-                ):
-                    j += 1
-        if j > i + n:
-            spans.append((i, j))
-            if is_village and village is None:
-                village = text[tokens[i].start : tokens[j - 1].end]
-        i = max(j, i + 1)
-    return spans, village
-
-
-def _mentions(
-    text: str, tokens: list[Token], index: _Index, details: list[tuple[int, int]]
-) -> list[_Mention]:
-    found: list[_Mention] = []
-    for i in range(len(tokens)):
-        for length in range(1, MAX_NAME_WORDS + 1):
-            words = _run(tokens, i, length)
-            if words is None:
-                break
-            if words in TYPE_WORDS:
-                continue
-            entries = index.names.get("".join(words))
-            if not entries:
-                continue
-            prefix, prefix_start = _type_before(tokens, i)
-            if words[-1].isdigit() and length == 1 and prefix is None:
-                continue  # a bare number is a ward only after "phường", "quận"...
-            inside = any(s <= i and i + length <= e for s, e in details)
-            written = _accented(text[tokens[i].start : tokens[i + length - 1].end])
-            found.append(_Mention(i, i + length, entries, prefix, prefix_start, inside, written=written))
-    named = [m for m in found if any(e.role in ("commune", "ward") for e in m.entries)]
-    for m in found:
-        m.inside_longer = any(
-            o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
-        )
-    return found
-
-
-def _accented(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text.lower()).replace("-", " ").split())
+    name_index()
 
 
 def _prefix_fit(prefix: str | None, kind: str, *, old: bool) -> float:
@@ -268,31 +107,48 @@ def _prefix_fit(prefix: str | None, kind: str, *, old: bool) -> float:
     return -0.3  # "huyện X", "tỉnh X": X is not a commune here
 
 
-def _disjoint(a: _Mention, b: _Mention) -> bool:
+def _disjoint(a: Mention, b: Mention) -> bool:
     return a.end <= b.prefix_start or b.end <= a.prefix_start
 
 
 class _Scorer:
-    def __init__(self, index: _Index, mentions: list[_Mention]) -> None:
+    def __init__(self, index: NameIndex, mentions: list[Mention]) -> None:
         self.index = index
         self.gaz = index.gaz
-        self.provinces = [
-            m for m in mentions
-            if (m.prefix is None or m.prefix in PROVINCE_KINDS)
-            and any(e.role in ("province", "old_province") for e in m.entries)
-        ]  # fmt: skip
-        self.districts = [
-            m for m in mentions
-            if (m.prefix is None or m.prefix in DISTRICT_KINDS)
-            and any(e.role == "district" for e in m.entries)
-        ]  # fmt: skip
+        self.provinces = sorted(
+            (
+                m for m in mentions
+                if (m.prefix is None or m.prefix in PROVINCE_KINDS)
+                and any(e.role in ("province", "old_province") for e in m.entries)
+            ),
+            key=lambda m: m.start,
+        )  # fmt: skip
+        self.districts = sorted(
+            (
+                m for m in mentions
+                if (m.prefix is None or m.prefix in DISTRICT_KINDS)
+                and any(e.role == "district" for e in m.entries)
+            ),
+            key=lambda m: m.start,
+        )  # fmt: skip
+        self.province_starts = [m.start for m in self.provinces]
+        self.district_starts = [m.start for m in self.districts]
+        self.district_refs = {
+            id(m): frozenset(e.ref for e in m.entries if e.role == "district") for m in self.districts
+        }
+
+    def _near(self, mentions: list[Mention], starts: list[int], ward: Mention) -> list[Mention]:
+        """The parts of one address stand close together: look no further than a few words away."""
+        lo = bisect.bisect_left(starts, ward.start - NEAR_WORDS)
+        hi = bisect.bisect_right(starts, ward.end + NEAR_WORDS)
+        return mentions[lo:hi]
 
     def province_fit(
-        self, ward: _Mention, new_code: str, old_key: str | None
-    ) -> tuple[float, _Mention | None]:
+        self, ward: Mention, new_code: str, old_key: str | None, district: Mention | None = None
+    ) -> tuple[float, Mention | None]:
         best, support, against = 0.0, None, False
-        for m in self.provinces:
-            if not _disjoint(m, ward):
+        for m in self._near(self.provinces, self.province_starts, ward):
+            if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
                 if e.role not in ("province", "old_province"):
@@ -309,21 +165,24 @@ class _Scorer:
                     best, support = score, m
         return (best, support) if support else (-0.15 if against else 0.0, None)
 
-    def district_fit(self, ward: _Mention, match: set[str], bonus: float) -> tuple[float, _Mention | None]:
+    def district_fit(self, ward: Mention, match: set[str], bonus: float) -> tuple[float, Mention | None]:
         against = False
-        for m in self.districts:
+        for m in self._near(self.districts, self.district_starts, ward):
             if not _disjoint(m, ward):
                 continue
-            if any(e.role == "district" and e.ref in match for e in m.entries):
+            if not self.district_refs[id(m)].isdisjoint(match):
                 return bonus, m
             against = against or m.prefix is not None
         return (-0.15 if against else 0.0), None
 
-    def readings(self, m: _Mention) -> dict[str, _Reading]:
+    def readings(self, m: Mention) -> dict[str, _Reading]:
         out: dict[str, _Reading] = {}
         words = m.end - m.start
-        base = 0.45 if words >= 2 else 0.2
-        base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0)
+        # "P.5" is as specific as a two-word name: the type word and the number.
+        numbered = words == 1 and m.prefix is not None and m.written.isdigit()
+        base = 0.45 if words >= 2 or numbered else 0.2
+        base -= (0.3 if m.in_detail else 0.0) + (0.25 if m.inside_longer else 0.0) + FUZZY_PENALTY * m.edits
+        base -= INSIDE_TYPO if m.inside_typo else 0.0
         codes = {e.ref for e in m.entries if e.role == "commune"}
         for e in m.entries:
             if e.role == "ward":
@@ -340,19 +199,28 @@ class _Scorer:
             elif e.role == "ward":
                 w = self.gaz.legacy_wards[e.ref]
                 new_province = self.index.province_of_old[w.province_key]
-                p_score, p_sup = self.province_fit(m, new_province, w.province_key)
                 d_score, d_sup = self.district_fit(m, {w.district_key}, 0.3)
+                # "Lai Châu" once is the province or the city, not both.
+                p_score, p_sup = self.province_fit(m, new_province, w.province_key, d_sup)
                 raw = base + _prefix_fit(m.prefix, w.kind, old=True) + p_score + d_score
-                raw += _same_accents(m, w.short)
-                raw -= 0.0 if d_sup else 0.05  # without a district, the new map is the likelier reading
+                raw += _same_accents(m, bare_name(w.short))
+                # Without a district, the 2025 name is the likelier reading of a name on both maps.
+                raw -= 0.0 if d_sup else OLD_WITHOUT_DISTRICT
                 legacy = Legacy(w.name, w.district, w.province)
                 for rank, code in enumerate(w.new_codes):
                     _keep(out, code, _Reading(raw - 0.01 * rank, m, [s for s in (p_sup, d_sup) if s], legacy))
         return out
 
 
-def _same_accents(m: _Mention, short: str) -> float:
-    return 0.05 if m.written == _accented(short) else 0.0
+def _same_accents(m: Mention, short: str) -> float:
+    """Accents typed that agree with the name count for it; accents that disagree count against:
+    "gia đình" (family) is not Phường Gia Định. A word typed without accents says nothing."""
+    name = accented(short)
+    if m.written == name:
+        return ACCENTS_AS_TYPED
+    if m.edits == 0 and contradicts(m.written, name):
+        return -ACCENTS_CONTRADICT
+    return 0.0
 
 
 def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
@@ -363,6 +231,12 @@ def _keep(out: dict[str, _Reading], code: str, reading: _Reading) -> None:
 def _confidence(raw: float) -> float:
     # A logistic curve: a typed name with its province (raw 0.9) is ~0.86, a bare name ~0.3.
     return round(1.0 / (1.0 + math.exp(-6.0 * (raw - 0.6))), 3)
+
+
+def _score(confidence: float) -> float:
+    """The raw score behind a confidence (the inverse of the curve above)."""
+    c = min(max(confidence, 0.0005), 0.9995)
+    return 0.6 + math.log(c / (1.0 - c)) / 6.0
 
 
 MIN_RAW = 0.35
@@ -379,13 +253,29 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     tokens = tokenize(text)
     if not tokens:
         return []
-    index = _index()
-    details, village = _details(text, tokens)
-    mentions = _mentions(text, tokens, index, details)
+    index = name_index()
+    tokens = mend_type_words(text, tokens)
+    details, village = find_details(text, tokens)
+    mentions = find_mentions(text, tokens, index, details)
+    typos = typo_mentions(text, tokens, index, mentions, details)
+    for m in [*mentions, *typos]:
+        m.inside_typo = any(
+            f.start <= m.start and m.end <= f.end and f.end - f.start > m.end - m.start
+            and any(e.role in ("commune", "ward") and e not in m.entries for e in f.entries)
+            for f in typos
+        )  # fmt: skip
+    mentions += typos
     scorer = _Scorer(index, mentions)
+    readings = [(m, scorer.readings(m)) for m in mentions]
+    as_district = {
+        (s.start, s.end) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
+        for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
+    }  # fmt: skip
     best: dict[str, _Reading] = {}
-    for mention in mentions:
-        for code, reading in scorer.readings(mention).items():
+    for mention, found in readings:
+        for code, reading in found.items():
+            if (mention.start, mention.end) in as_district:
+                reading.raw -= USED_AS_DISTRICT
             _keep(best, code, reading)
     ranked = sorted(
         ((r, code) for code, r in best.items() if r.raw >= MIN_RAW), key=lambda rc: (-rc[0].raw, rc[1])
@@ -413,13 +303,19 @@ def _candidate(
 
 
 def best_confident(candidates: list[Candidate], threshold: float | None = None) -> Candidate | None:
-    """The top candidate if it is sure enough and clearly ahead; None sends the case to "needs routing"."""
+    """The top candidate if it is sure enough and clearly ahead; None sends the case to "needs routing".
+
+    The communes that share an old ward which was split are not rivals: any of them is the right
+    team to start with (the first is the one the conversion table names by default), so the margin
+    is measured against the best candidate that comes from another reading.
+    """
     if not candidates:
         return None
     limit = get_settings().routing_threshold if threshold is None else threshold
     top = candidates[0]
     if top.confidence < limit:
         return None
-    if len(candidates) > 1 and top.confidence - candidates[1].confidence < AMBIGUITY_MARGIN:
+    rivals = [c for c in candidates[1:] if top.legacy is None or c.legacy != top.legacy]
+    if rivals and _score(top.confidence) - _score(rivals[0].confidence) < AMBIGUITY_MARGIN:
         return None
     return top

@@ -16,6 +16,11 @@ class Role:
 
 
 SUPERVISOR = "province_supervisor"
+SHIFT_LEAD = "shift_lead"
+# The hotline's own shift leads belong to no province: they are stored with the supervisors under this
+# code (no province has it; the 34 provinces of 2025 keep their old codes, 01 to 96).
+LINE_CODE = "00"
+LINE_NAME = "Tổng đài 111"
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -27,6 +32,9 @@ ROLES: dict[str, Role] = {
         Role("village_collaborator", "Cộng tác viên", "Village collaborator", 50),
         # Not a commune team member: the province's last step of every escalation (Xã left blank).
         Role(SUPERVISOR, "Giám sát tỉnh", "Province supervisor", 90),
+        # Not a commune team member either: the hotline's shift lead (Xã and Tỉnh left blank), told
+        # when a case waits for routing and when a team says the case is not theirs.
+        Role(SHIFT_LEAD, "Trưởng ca", "Hotline shift lead", 95),
     )
 }
 
@@ -63,6 +71,12 @@ _ALIASES: dict[str, str] = {
     "giam sat so y te": SUPERVISOR,
     "supervisor": SUPERVISOR,
     "province supervisor": SUPERVISOR,
+    "truong ca": SHIFT_LEAD,
+    "truong ca truc": SHIFT_LEAD,
+    "truong ca tong dai": SHIFT_LEAD,
+    "truc ca 111": SHIFT_LEAD,
+    "shift lead": SHIFT_LEAD,
+    "hotline shift lead": SHIFT_LEAD,
 }
 
 

@@ -15,7 +15,7 @@ import phonenumbers
 from openpyxl import Workbook, load_workbook
 
 from routing.gazetteer import Gazetteer, load
-from routing.roles import DEFAULT_ROLE, ROLES, SUPERVISOR, parse_role
+from routing.roles import DEFAULT_ROLE, LINE_CODE, LINE_NAME, ROLES, SHIFT_LEAD, SUPERVISOR, parse_role
 from routing.text import fold
 
 HEADERS = ["Xã", "Tỉnh", "Họ và tên", "Thôn", "Số điện thoại", "Vai trò", "Thứ tự", "Ghi chú"]
@@ -178,7 +178,8 @@ def _check_row(
     role = parse_role(cell["role"]) if cell.get("role") else DEFAULT_ROLE
     if role is None:
         problems.append((f"vai trò không rõ «{cell['role']}»", f"unknown role {cell['role']!r}"))
-    place = _place(gaz, cell, supervisor=role == SUPERVISOR, problems=problems)
+    place = (_line_place(cell, problems) if role == SHIFT_LEAD
+             else _place(gaz, cell, supervisor=role == SUPERVISOR, problems=problems))
     name = " ".join(cell.get("name", "").split())
     if not name:
         problems.append(("thiếu họ và tên", "name missing"))
@@ -204,6 +205,16 @@ def _check_row(
         chain_order=int(order_text) if order_text else ROLES[role].default_order,
         note=cell.get("note", ""),
     ), None
+
+
+def _line_place(cell: dict[str, str], problems: list[tuple[str, str]]) -> tuple[str, str, str, str] | None:
+    """A shift lead works for the line, not a commune or a province: Xã blank, Tỉnh blank or «Tổng đài 111»."""
+    province = fold(cell.get("province", ""))
+    if cell.get("commune", "").strip() or province not in ("", "111", fold(LINE_NAME)):
+        problems.append(("trưởng ca thuộc tổng đài: để trống Xã và Tỉnh (hoặc Tỉnh «Tổng đài 111»)",
+                         "a shift lead belongs to the line: leave Xã and Tỉnh blank (or Tỉnh 'Tổng đài 111')"))
+        return None
+    return "", "", LINE_CODE, LINE_NAME
 
 
 def _place(

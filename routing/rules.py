@@ -8,7 +8,7 @@ informed. No child or reporter data goes in: codes, staff contacts and reasons o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from routing.locate import Candidate
@@ -45,8 +45,9 @@ class RouteDecision:
     overridden_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["recipients"] = [asdict(r) for r in self.recipients]
+        # asdict's result without its deep copies: every field is a scalar or a tuple of them.
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["recipients"] = [{f.name: getattr(r, f.name) for f in fields(r)} for r in self.recipients]
         data["informed"] = list(self.informed)
         data["reasons"] = list(self.reasons)
         return data

@@ -6,6 +6,7 @@ Pure tests need none of it; fixtures connect only when a test asks for them.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
 # (tests/integration/test_intake_limits.py).
 os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_ADDRESS", "1000000")
 os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_PHONE", "1000000")
+# Fast SLA policies send several SMS to one phone within seconds: the per-phone throttle is tested on its own.
+os.environ.setdefault("HOTLINE_PHONE_MIN_INTERVAL_SECONDS", "0")
 
 
 def _loopback(address: object) -> bool:
@@ -105,6 +108,9 @@ def db(pg_url: str) -> Iterator[str]:
     with get_engine().begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    from routing.directory import forget_cached_directory
+
+    forget_cached_directory()  # the directory the intake path remembers went with the truncate
     yield pg_url
 
 
@@ -154,3 +160,19 @@ def frozen_clock() -> Iterator[object]:
     previous = set_clock(clock)
     yield clock
     set_clock(previous)
+
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (./dev test installs Debian's chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()

@@ -1,14 +1,19 @@
-"""Telling the team's current contact that a case is theirs, and by when to say so."""
+"""Telling the team's current contact that a case is theirs, and by when to say so; handing it on."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.folding import FoldInfo, folded_with
 from notifier.models import OutboxMessage
-from notifier.templates import Assignment, assignment_sms
+from notifier.templates import Assignment, assignment_sms, chain_exhausted_sms
+from routing.directory import load_supervisors
+from workflows import answer_keys
+from workflows.alerts import alert_operators
+from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.models import Case, Timer
 from workflows.routing_step import recipients
@@ -27,24 +32,79 @@ def open_deadline(case: Case, clock: str) -> Timer | None:
     return None
 
 
-def notify_assignee(uow: UnitOfWork, case: Case, *, now: datetime, escalated: bool) -> bool:
-    """SMS the case's current contact; False when the chain has nobody left."""
+def notify_assignee(
+    uow: UnitOfWork, case: Case, *, now: datetime, escalated: bool, respond_by: datetime | None = None
+) -> bool:
+    """SMS the case's current contact; False when the chain has nobody left (the supervisor is told at once).
+
+    `respond_by` is when the case moves on without an answer: the acknowledgement deadline for the first
+    contact, the next rung of the ladder for a contact it is handed to; never the time of sending.
+    """
     person = current_recipient(case)
     if person is None:
-        record(case, event="chain_exhausted", actor="system", via="system", now=now,
-               reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
+        chain_exhausted(uow, case, now=now)
         return False
-    deadline = open_deadline(case, "acknowledge")
-    respond_by = deadline.due_at if deadline else now
+    if respond_by is None:
+        deadline = open_deadline(case, "acknowledge")
+        respond_by = deadline.due_at if deadline else _acknowledge_window(case, now)
+    keys = answer_keys.issue(uow.session, case, phone=str(person["phone"]), now=now)
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=respond_by, escalated=escalated,
+        respond_by=respond_by, escalated=escalated, reply_code=keys.reply_code, link=keys.link,
     ))
     # A burst of new cases for one phone is folded into one SMS; an emergency or an escalation never waits.
     fold = None if escalated or case.urgency == "emergency" else FoldInfo(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency, respond_by=respond_by)
     message(uow, case, to=str(person["phone"]), body=text, now=now,
             purpose="escalation" if escalated else "assignment", fold=fold)
+    return True
+
+
+def _acknowledge_window(case: Case, now: datetime) -> datetime:
+    """A contact the case falls over to outside a ladder's rung gets the clock's own window."""
+    return active_policy().deadline("acknowledge", urgency=case.urgency, province_code=case.province_code, start=now)
+
+
+def hand_to_next(uow: UnitOfWork, case: Case, *, now: datetime, respond_by: datetime) -> str | None:
+    """The acknowledgement ladder's chain step: the next contact gets the case; their phone, or None."""
+    if case.assignee_order + 1 >= len(recipients(case)):
+        return None
+    case.assignee_order += 1
+    notify_assignee(uow, case, now=now, escalated=True, respond_by=respond_by)
+    person = current_recipient(case)
+    return str(person["phone"]) if person else None
+
+
+def chain_exhausted(uow: UnitOfWork, case: Case, *, now: datetime) -> list[str]:
+    """Nobody in the team's chain is left to take the case: the supervisor hears now, not hours later.
+
+    Returns the supervisors' phones (the operators' alert goes to the shift lead when there are none)."""
+    record(case, event="chain_exhausted", actor="system", via="system", now=now,
+           reason="Không còn ai trong chuỗi liên hệ / no contact left in the chain")
+    text = chain_exhausted_sms(reference=case.reference, commune=case.commune_name or "?")
+    supervisors = load_supervisors(uow.session, case.province_code) if case.province_code else []
+    for supervisor in supervisors:
+        message(uow, case, to=supervisor.phone, purpose="supervisor", now=now, body=text)
+    alert_operators(uow, case, kind="chain_exhausted", now=now, sms_shift_lead=not supervisors,
+                    message_vi=f"Ca {case.reference}: không còn ai trong nhóm {case.commune_name or ''} nhận ca",
+                    message_en=f"Case {case.reference}: nobody left in the team's chain")
+    return [supervisor.phone for supervisor in supervisors]
+
+
+def decline_moves_on(case: Case, facts: dict[str, Any]) -> bool:
+    """Whether a decline hands the case to the next contact: only the holder's own decline does.
+
+    A decline from someone else in the chain (the chair, say) is recorded but does not skip the officer
+    who holds the case. Without a phone (API), the actor's role tells who declined.
+    """
+    holder = current_recipient(case)
+    if holder is None:
+        return False
+    phone = facts.get("contact_phone")
+    if phone:
+        return str(phone) == str(holder["phone"]) or phone not in {str(r["phone"]) for r in recipients(case)}
+    if facts.get("actor_role") == "commune_chair":
+        return holder.get("role") == "commune_chair"
     return True
 
 
@@ -56,14 +116,14 @@ def fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
 
 
 def _fail_over_one(uow: UnitOfWork, msg: OutboxMessage) -> None:
-    if msg.case_id is None or msg.purpose not in {"assignment", "escalation"}:
+    if msg.case_id is None or msg.purpose not in {"assignment", "escalation"} or msg.channel != "sms":
         return
     case = uow.session.get(Case, msg.case_id)
     if case is None or case.state != "assigned":
         return
     chain = recipients(case)
-    if case.assignee_order < len(chain) and str(chain[case.assignee_order]["phone"]) != msg.to_phone:
-        return  # the case already moved on to someone else
+    if case.assignee_order >= len(chain) or str(chain[case.assignee_order]["phone"]) != msg.to_phone:
+        return  # the case already moved on to someone else (or this was not the holder's SMS)
     record(case, event="delivery_failed", actor="system", via="system", now=utcnow(),
            reason=f"{msg.channel} {msg.status}")
     case.assignee_order += 1

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.clock import utcnow
 from core.crypto import EncryptedText
 from core.db import Base, UtcDateTime
+from workflows.models import Case
 
 CHANNELS = ("voice", "sms", "zalo", "web", "api")
 # Child Helpline International's contact outcomes that are not a case (DESIGN §2), and the case ones.
@@ -56,6 +57,7 @@ class IntakeContact(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
 
     messages: Mapped[list[ContactMessage]] = relationship(order_by="ContactMessage.id", cascade="all")
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id])  # set with the case, before its flush
 
 
 class ContactMessage(Base):

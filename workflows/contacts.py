@@ -112,7 +112,7 @@ def merge_into_case(
 
 def attach_case(row: IntakeContact, case: Case, *, actor: str, now: datetime) -> None:
     """The contact became this case (its report was opened from it)."""
-    row.outcome, row.case_id, row.state, row.closed_by = "case", case.id, "closed", actor
+    row.outcome, row.case, row.state, row.closed_by = "case", case, "closed", actor
     row.ended_at = row.ended_at or now
 
 

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from core.db import UnitOfWork
-from core.queue import enqueue, schedule
+from core.queue import WakeUp, enqueue, schedule
 from notifier.folding import FoldInfo, hold_for_burst
-from notifier.outbox import queue_message
+from notifier.models import PRIORITY
+from notifier.outbox import new_message, queue_message
 from workflows.models import Case, CaseHistory
 
 DELIVER_JOB = "workflows.jobs.deliver_message"
@@ -27,20 +28,25 @@ def message(
     uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
     fold: FoldInfo | None = None,
 ) -> None:
-    """Write a message into the outbox now; wake the deliverer once the transaction has committed.
+    """Write a message into the outbox with the transaction; wake the deliverer once it has committed.
 
-    With `fold`, a burst of assignments to one phone is held and sent as one SMS (notifier.folding).
+    Nothing is flushed here (the message goes in with the case's next flush, a new case's too, and the
+    wake-up reads its id after the commit), except for a foldable assignment: a burst of them to one
+    phone is held and sent as one SMS (notifier.folding), which needs the row's id now.
     """
-    msg = queue_message(uow.session, case_id=case.id, channel=channel, to_phone=to, body=body,
-                        purpose=purpose, now=now)
-    outbox_id = msg.id
-    held_until = hold_for_burst(uow.session, msg, fold, now=now) if fold is not None else None
-    if held_until is not None:
-        at = held_until
-        uow.after_commit(lambda: schedule(DELIVER_JOB, at, outbox_id, job_id=f"outbox-{outbox_id}-fold",
-                                          messages=True))
-        return
-    uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
+    msg = new_message(channel=channel, to_phone=to, body=body, purpose=purpose, now=now,
+                      priority=PRIORITY.get(case.urgency, 2))
+    case.messages.add(msg)
+    if fold is not None:
+        uow.session.flush()
+        held_until = hold_for_burst(uow.session, msg, fold, now=now)
+        if held_until is not None:
+            outbox_id, at = msg.id, held_until
+            uow.after_commit(lambda: schedule(DELIVER_JOB, at, outbox_id, job_id=f"outbox-{outbox_id}-fold",
+                                              messages=True))
+            return
+    uow.wake_up(lambda: None if msg.id is None else
+                WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))
 
 
 def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
@@ -50,11 +56,13 @@ def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
 
 def send(
     uow: UnitOfWork, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
-    case_id: int | None = None,
+    case_id: int | None = None, priority: int = 2,
 ) -> int:
-    """Write any message into the outbox; its delivery is queued once the transaction has committed."""
+    """Write any message into the outbox; its delivery is queued once the transaction has committed.
+
+    `priority` 0 goes first (a caller waiting now, an alert to the shift lead), 2 is a normal answer."""
     msg = queue_message(uow.session, case_id=case_id, channel=channel, to_phone=to, body=body, purpose=purpose,
-                        now=now)
+                        now=now, priority=priority)
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
     return outbox_id

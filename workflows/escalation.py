@@ -1,8 +1,5 @@
-"""When a timer fires: a reminder before the deadline, or a breach that climbs the escalation chain.
-
-The chain comes from the SLA policy (`[escalation] steps`): the next contact of the team by SMS
-(one after another while the chain has people), then a voice call, then the province supervisor.
-Every breach is written into the case history.
+"""When a timer fires: a reminder before a deadline, a breach that starts the clock's ladder, or the
+ladder's next step (workflows.ladders). Every breach and every step is written into the case history.
 """
 
 from __future__ import annotations
@@ -10,26 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.db import UnitOfWork
-from notifier.templates import call_twiml, reminder_sms, supervisor_sms
-from workflows.assignment import current_recipient, notify_assignee, open_deadline
+from notifier.templates import clock_reminder_sms, plan_approval_sms, shift_lead_sms, supervisor_sms
+from routing.directory import load_supervisors
+from workflows import ladders
+from workflows.assignment import open_deadline
 from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.models import Case, Timer
-from workflows.routing_step import recipients, supervisor_phones
-from workflows.timers import wake_up_after_commit
 
-CLOCK_LABELS = {
-    "acknowledge": ("xac nhan nhan ca", "accept the case"),
-    "assessment": ("bao cao danh gia ban dau", "report the initial assessment"),
-    "emergency_protection": ("can thiep khan cap", "emergency protection"),
-    "separation_review": ("danh gia lai cach ly tam thoi", "re-assess the separation"),
-    "plan_draft": ("du thao ke hoach ho tro", "draft the support plan"),
-    "plan_approval": ("phe duyet ke hoach", "approve the plan"),
-}
-
-
-def label(clock: str) -> str:
-    return CLOCK_LABELS.get(clock, (clock, clock))[0]
+label = ladders.label
 
 
 def on_timer(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
@@ -37,6 +23,8 @@ def on_timer(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str
         return "stale"  # the case has moved on; leaving the state should have cancelled it
     if timer.kind == "reminder":
         return remind(uow, case, timer, now=now)
+    if timer.kind == "step":
+        return ladders.fire_step(uow, case, timer, now=now)
     return breach(uow, case, timer, now=now)
 
 
@@ -45,74 +33,47 @@ def _still_running(case: Case) -> list[str]:
 
 
 def remind(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
+    """Before the deadline, to whoever the clock is waiting for (plan approval: the chair)."""
     deadline = open_deadline(case, timer.clock)
-    person = current_recipient(case)
-    if deadline is None or person is None:
+    clock = active_policy().clock(timer.clock, case.province_code)
+    told = ladders.people(uow, case, clock.waits_for)
+    if deadline is None or not told:
         return "reminder_skipped"
     deadline.reminded_at = now
-    message(uow, case, to=str(person["phone"]), purpose="reminder", now=now,
-            body=reminder_sms(reference=case.reference, clock_label=label(timer.clock), due_at=deadline.due_at))
-    record(case, event="reminder_sent", actor="system", via="system", now=now, reason=timer.clock)
+    for person in told:
+        message(uow, case, to=person.phone, purpose="reminder", now=now,
+                body=reminder_text(case, timer.clock, person.role, deadline.due_at))
+    record(case, event="reminder_sent", actor="system", via="system", now=now,
+           reason=f"{timer.clock}: {'+'.join(sorted({p.role for p in told}))}")
     return "reminder_sent"
 
 
+def reminder_text(case: Case, clock: str, role: str, due_at: datetime) -> str:
+    ref, commune = case.reference, case.commune_name or "xa chua ro"
+    if clock == "plan_approval" and role == "chair":
+        return plan_approval_sms(reference=ref, commune=commune, due_at=due_at, overdue=False)
+    if role == "shift_lead":
+        return shift_lead_sms(reference=ref, what=f"{label(clock)} truoc {_hhmm(due_at)}", since=case.received_at)
+    return clock_reminder_sms(reference=ref, commune=commune, what=label(clock), due_at=due_at)
+
+
+def _hhmm(moment: datetime) -> str:
+    from core.clock import local
+
+    return local(moment).strftime("%H:%M")
+
+
 def breach(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> str:
-    policy = active_policy()
-    steps = policy.escalation_steps
-    chain = recipients(case)
-    while case.escalation_level < len(steps):
-        step = steps[case.escalation_level]
-        if step == "next_contact_sms" and case.assignee_order + 1 < len(chain):
-            case.assignee_order += 1
-            _log_breach(uow, case, timer, step, now)
-            notify_assignee(uow, case, now=now, escalated=True)
-            _rearm(uow, case, timer, now=now)
-            return step
-        case.escalation_level += 1
-        if step == "voice_call" and chain:
-            _log_breach(uow, case, timer, step, now)
-            current = current_recipient(case)
-            for person in _unique_phones([chain[0], *([current] if current else [])]):
-                message(uow, case, to=person, channel="voice", purpose="escalation", now=now,
-                        body=call_twiml(reference=case.reference, commune=case.commune_name or ""))
-            _rearm(uow, case, timer, now=now)
-            return step
-        if step == "supervisor":
-            _log_breach(uow, case, timer, step, now)
-            tell_supervisors(uow, case, what=f"qua han {label(timer.clock)}", now=now, since=timer.due_at)
-            return step
-    _log_breach(uow, case, timer, "none_left", now)
-    return "none_left"
+    """The clock's deadline passed: record it and start the clock's own ladder."""
+    record(case, event="sla_breached", actor="system", via="system", now=now, reason=timer.clock)
+    return ladders.start(uow, case, timer.clock, deadline_at=timer.due_at, now=now)
 
 
 def tell_supervisors(
     uow: UnitOfWork, case: Case, *, what: str, now: datetime, since: datetime | None = None
 ) -> None:
-    for phone in supervisor_phones(case):
-        message(uow, case, to=phone, purpose="supervisor", now=now,
+    supervisors = load_supervisors(uow.session, case.province_code) if case.province_code else []
+    for supervisor in supervisors:
+        message(uow, case, to=supervisor.phone, purpose="supervisor", now=now,
                 body=supervisor_sms(reference=case.reference, commune=case.commune_name or "?",
                                     what=what, since=since or now))
-
-
-def _log_breach(uow: UnitOfWork, case: Case, timer: Timer, step: str, now: datetime) -> None:
-    record(case, event="sla_breached", actor="system", via="system", now=now,
-           reason=f"{timer.clock}: {step}")
-
-
-def _rearm(uow: UnitOfWork, case: Case, timer: Timer, *, now: datetime) -> None:
-    """The next person gets the acknowledgement window of the policy to answer."""
-    due = active_policy().deadline("acknowledge", urgency=case.urgency, province_code=case.province_code,
-                                   start=now)
-    fresh = Timer(clock=timer.clock, kind="deadline", armed_in_state=case.state, due_at=due)
-    case.timers.append(fresh)
-    uow.session.flush()
-    wake_up_after_commit(uow, [fresh])
-
-
-def _unique_phones(people: list[dict[str, object]]) -> list[str]:
-    seen: list[str] = []
-    for person in people:
-        phone = str(person["phone"])
-        if phone not in seen:
-            seen.append(phone)
-    return seen

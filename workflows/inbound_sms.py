@@ -8,10 +8,10 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.ports import InboundSms
 from routing.models import Contact as TeamMember
+from workflows.commands import handle_command
 from workflows.conversations import receive_public_message
 from workflows.effects import reply
 from workflows.lines import line_for_number
-from workflows.replies import handle_team_reply
 
 
 def is_team_member(phone: str) -> bool:
@@ -25,10 +25,9 @@ def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
     With `answer_by_sms` (Jasmin, which cannot answer in its webhook's response) the answer goes out
     through the outbox in the same transaction, so a retried webhook sends nothing twice.
     """
-    key = f"{message.provider}:{message.external_id}"
     if is_team_member(message.from_phone):
-        return handle_team_reply(UnitOfWork(), message_sid=key, from_phone=message.from_phone, body=message.text,
-                                 answer_by_sms=answer_by_sms)
+        return handle_command(UnitOfWork(), channel=message.provider, external_id=message.external_id,
+                              from_phone=message.from_phone, text=message.text, answer_by_sms=answer_by_sms)
     now = utcnow()
     with UnitOfWork() as uow:
         answer = receive_public_message(uow, channel="sms", provider=message.provider,

@@ -18,7 +18,7 @@ def first_receipt(report: NewReport, *, now: datetime) -> datetime:
 
 def intake_record(case: Case, report: NewReport, *, contact: int | None, t0: datetime, actor: str) -> CaseIntakeRecord:
     return CaseIntakeRecord(
-        case_id=case.id, contact_id=contact, taxonomy_version=report.taxonomy_version or "",
+        case=case, contact_id=contact, taxonomy_version=report.taxonomy_version or "",
         abuser_is_caregiver=report.abuser_is_caregiver,
         received_elsewhere_at=t0 if report.received_elsewhere_at is not None else None,
         received_elsewhere_by=report.received_elsewhere_by, received_by=report.received_by or actor,

@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.crypto import EncryptedJSON
 from core.db import Base, UtcDateTime
+from workflows.models import Case
 
 
 class CaseIntakeRecord(Base):
@@ -31,3 +32,5 @@ class CaseIntakeRecord(Base):
     # child's birth date, condition, likely harm, family, special circumstances (Art. 10 codes)
     record: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()  # set before the case is flushed: opening a case flushes once

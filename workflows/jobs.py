@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Callable
 
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
 from core.clock import utcnow
 from core.db import UnitOfWork, unit_of_work
 from core.ids import job_id
-from core.queue import enqueue, schedule
-from notifier.models import OutboxMessage
-from notifier.outbox import deliver, due_for_delivery
-from workflows.context import gateways
+from core.queue import get_queue
+from notifier.outbox import due_for_delivery
+from workflows.delivery import deliver_next
 from workflows.effects import DELIVER_JOB
 from workflows.escalation import on_timer
 from workflows.models import Case, Timer
 from workflows.timers import lock_due, lock_overdue
-from workflows.undeliverable import next_after_failure
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +39,21 @@ def fire_timer_in(uow: UnitOfWork, timer_id: int) -> str:
 
 
 def deliver_message(outbox_id: int) -> str:
-    sms, caller = gateways()
-    with unit_of_work() as uow:
-        status = deliver(uow.session, outbox_id=outbox_id, sms=sms, caller=caller, now=utcnow())
-        retry_at = _retry_time(uow, outbox_id) if status == "pending" else None
-        if status == "failed":
-            failed = uow.session.get(OutboxMessage, outbox_id)
-            if failed is not None:
-                next_after_failure(uow, failed)
-        uow.commit()
-    if retry_at is not None:
-        schedule(DELIVER_JOB, retry_at, outbox_id, job_id=job_id("outbox", outbox_id, int(retry_at.timestamp())),
-                 messages=True)
-    return status
+    """The RQ wake-up for a message: in a worker with delivery threads, wake them (they pick the most
+    urgent due row, whichever it is); elsewhere (burst mode, tests) deliver this row here."""
+    if _Waker.wake is not None:
+        _Waker.wake()
+        return "woken"
+    return deliver_next(only=outbox_id) or "skipped"
 
 
-def _retry_time(uow: UnitOfWork, outbox_id: int) -> datetime | None:
-    msg = uow.session.get(OutboxMessage, outbox_id)
-    return msg.next_attempt_at if msg is not None else None
+class _Waker:
+    wake: Callable[[], None] | None = None
+
+
+def use_delivery_waker(wake: Callable[[], None] | None) -> None:
+    """The worker's delivery threads take over message jobs (intake.runtime)."""
+    _Waker.wake = wake
 
 
 def _cases_of(uow: UnitOfWork, timers: list[Timer]) -> dict[int, Case]:
@@ -94,8 +90,20 @@ def sweep(limit: int = 500) -> dict[str, int]:
         if len(timers) < limit or done == 0:
             break
     with unit_of_work() as uow:
-        pending = due_for_delivery(uow.session, now=utcnow())
-        uow.commit()
-    for outbox_id in pending:
-        enqueue(DELIVER_JOB, outbox_id, messages=True)
-    return {"timers_fired": fired, "messages_requeued": len(pending)}
+        due = due_for_delivery(uow.session, now=utcnow())
+    # One job per row and state (attempt, next time): repeated sweeps, or sweeps during a Redis outage,
+    # never pile up jobs for the same message.
+    queued = sum(_wake_up(outbox_id, job_id("outbox", outbox_id, n, int(at.timestamp()))) for outbox_id, n, at in due)
+    return {"timers_fired": fired, "messages_requeued": queued}
+
+
+def _wake_up(outbox_id: int, job: str) -> bool:
+    try:
+        get_queue(messages=True).enqueue(DELIVER_JOB, outbox_id, job_id=job, unique=True, result_ttl=600,
+                                         failure_ttl=86400)
+    except DuplicateJobError:
+        return False
+    except Exception as exc:  # Redis down: the delivery threads read the database anyway
+        log.warning("wake-up for a message not queued (%s)", type(exc).__name__)
+        return False
+    return True

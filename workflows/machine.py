@@ -1,14 +1,16 @@
 """The case workflow: one table, guards for the rules, `fire` as the only way to move a case.
 
 Pure: no I/O. `fire` checks the table and the guards itself (to say exactly why a move is refused),
-then lets a `transitions` Machine built on a throwaway token make the move, and copies the new state
+then lets a `transitions` Machine move a token standing for the case, and copies the new state
 back to the case only when it succeeded, so a refused or failed move leaves `case.state` unchanged.
-A Machine per call costs about half a millisecond and shares nothing between threads (no queue,
-no add_model resetting a shared model's state).
+Each thread builds its Machine and token once (building one costs about half a millisecond, on every
+report) and reuses them: nothing is shared between threads (no queue, no add_model resetting a shared
+model's state), and the token is set to the case's state before every move.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -45,7 +47,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
     ("wrong_commune",             "assigned",                           "needs_routing",        None),
     ("report_assessment",         "acknowledged",                       "assessed",             "has_risk"),
     ("start_emergency",           ("acknowledged", "assessed"),         "emergency_protection", None),
-    ("separate",                  "emergency_protection",               "separated",            "has_order"),
+    ("separate",                  "emergency_protection",               "separated",            "chair_orders"),
     ("reassess_separation",       "separated",                          "detailed_assessment",  None),
     ("begin_detailed_assessment", ("assessed", "emergency_protection"), "detailed_assessment",  None),
     ("draft_plan",                "detailed_assessment",                "plan_drafted",         "has_plan"),
@@ -62,7 +64,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
 
 # Work on these is finished and no SLA clock runs; only `reopen` leaves `closed`.
 TERMINAL: frozenset[str] = frozenset({"counselling", "information", "silent", "merged", "closed"})
-VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "system"})
+VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "link", "system"})
 RISK_LEVELS: frozenset[str] = frozenset({"high", "medium", "low"})
 CLOSING_ROLES: frozenset[str] = frozenset({"province_supervisor", "supervisor", "commune_chair"})
 
@@ -141,6 +143,14 @@ def _actor_is_commune_chair(reason: str | None, facts: Mapping[str, Any]) -> Ref
             "Only the commune chair may approve the plan", "actor_role")
 
 
+def _chair_orders_separation(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    # NĐ 56/2017 Art. 32(2): only the commune chair decides a temporary separation (Mẫu 07).
+    if facts.get("actor_role") != "commune_chair":
+        return ("Chỉ Chủ tịch UBND xã được quyết định tạm thời cách ly",
+                "Only the commune chair may decide a temporary separation", "actor_role")
+    return _has_decision(reason, facts)
+
+
 def _actor_may_close(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
     if facts.get("actor_role") in CLOSING_ROLES:
         return None
@@ -151,7 +161,7 @@ def _actor_may_close(reason: str | None, facts: Mapping[str, Any]) -> Refusal | 
 GUARDS: dict[str, Guard] = {
     "has_reason": _has_reason,
     "has_risk": _has_risk_level,
-    "has_order": _has_decision,
+    "chair_orders": _chair_orders_separation,
     "has_plan": _has_plan,
     "is_chair": _actor_is_commune_chair,
     "may_close": _actor_may_close,
@@ -169,12 +179,7 @@ def fire(
     """Move `case` by `trigger`; on refusal raise TransitionRefused and leave `case.state` as it was."""
     state = case.state
     dest, _ = _check(state, trigger, via=via, reason=reason, facts=facts)
-    token = _Token(state)
-    machine = Machine(
-        model=token, states=list(STATES), transitions=_MACHINE_TRANSITIONS, initial=state,
-        auto_transitions=False, send_event=True, after_state_change="record",
-    )
-    del machine  # the token holds what it needs; the machine is not reused
+    token = _thread_token(state)
     if not token.trigger(trigger, actor=actor, via=via, reason=reason, **facts) or token.state != dest:
         raise _refused(state, trigger)
     assert token.recorded is not None
@@ -244,6 +249,20 @@ class _Token:
             dest=event.transition.dest or event.transition.source,
             actor=kw["actor"], via=kw["via"], reason=kw.get("reason"),
         )
+
+
+_per_thread = threading.local()
+
+
+def _thread_token(state: str) -> _Token:
+    """This thread's token (its Machine made on first use), standing for a case in `state`."""
+    token: _Token | None = getattr(_per_thread, "token", None)
+    if token is None:
+        token = _per_thread.token = _Token(state)
+        Machine(model=token, states=list(STATES), transitions=_MACHINE_TRANSITIONS, initial=state,
+                auto_transitions=False, send_event=True, after_state_change="record")
+    token.state, token.recorded = state, None
+    return token
 
 
 def _machine_transitions() -> list[dict[str, Any]]:

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.crypto import EncryptedJSON, EncryptedText
 from core.db import Base, UtcDateTime
+from notifier.models import OutboxMessage
 
 
 class RawSubmission(Base):
@@ -26,6 +27,7 @@ class RawSubmission(Base):
     payload: Mapped[str] = mapped_column(EncryptedText)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    ticket: Mapped[Ticket | None] = relationship()  # set with the ticket: one flush inserts both
 
 
 class Ticket(Base):
@@ -46,6 +48,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket: Mapped[Ticket] = relationship()  # set with the ticket: one flush inserts both
     state: Mapped[str] = mapped_column(String(32), index=True)
     urgency: Mapped[str] = mapped_column(String(16))  # emergency | high | normal
     category: Mapped[str | None] = mapped_column(String(40))
@@ -71,7 +74,6 @@ class Case(Base):
     commune_name: Mapped[str | None] = mapped_column(String(120))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     assignee_order: Mapped[int] = mapped_column(Integer, default=0)  # index into the decision's recipients
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -79,6 +81,8 @@ class Case(Base):
     history: Mapped[list[CaseHistory]] = relationship(order_by="CaseHistory.id", cascade="all")
     timers: Mapped[list[Timer]] = relationship(order_by="Timer.id", cascade="all")
     decisions: Mapped[list[RouteRecord]] = relationship(order_by="RouteRecord.id", cascade="all")
+    # Write-only: a change adds its outbox messages without loading the case's earlier ones.
+    messages: WriteOnlyMapped[OutboxMessage] = relationship()
 
 
 class RouteRecord(Base):

@@ -18,6 +18,9 @@ from core.db import UnitOfWork
 from core.errors import InvalidInput
 from core.ids import normalise_reference
 from workflows.access_audit import HiddenCase, missing_case
+from workflows.alerts import alerts_of
+from workflows.ladders import ladders_of
+from workflows.ladders import view as ladder_view
 from workflows.models import Case, CaseRead
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ def read_case(
             s.add(CaseRead(case_id=case.id, reader=reader, via=via, purpose="identity_view", at=utcnow()))
         view = case_view(case, with_identity=with_identity)
         _log_unreadable(case)
+        view["ladders"] = [ladder_view(row) for row in ladders_of(uow, case)]
+        view["alerts"] = alerts_of(uow, case)
         uow.commit()
         return view
 

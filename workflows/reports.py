@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,7 @@ class NewReport:
         return self.taxonomy_version is not None
 
     def as_payload(self) -> dict[str, Any]:
-        payload = asdict(self)
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict without its deep copies
         if self.received_elsewhere_at is not None:
             payload["received_elsewhere_at"] = self.received_elsewhere_at.isoformat()
         payload["special_circumstances"] = list(self.special_circumstances)

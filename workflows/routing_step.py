@@ -8,7 +8,7 @@ from core.db import UnitOfWork
 from core.errors import InvalidInput
 from core.settings import get_settings
 from routing import gazetteer
-from routing.directory import load_supervisors, load_team
+from routing.directory import cached_supervisors, cached_team, load_supervisors, load_team
 from routing.locate import Candidate, best_confident, locate
 from routing.rules import RouteDecision, decide_route, override
 from workflows.models import Case, RouteRecord
@@ -23,13 +23,13 @@ def route_case(
     candidates = locate(location or "")
     best = accepted(candidates, chosen) if chosen else best_confident(candidates, threshold)
     lives = best_confident(locate(home), threshold) if home else None
-    team = load_team(uow.session, best.commune_code) if best else None
+    team = cached_team(uow.session, best.commune_code) if best else None
     province = best.province_code if best else None
-    supervisors = load_supervisors(uow.session, province) if province else []
+    supervisors = cached_supervisors(uow.session, province) if province else []
     decision = decide_route(
         happened=best, lives=lives, category=category, immediate_danger=immediate_danger,
         village=best.village if best else None, team=team, supervisors=supervisors,
-        home_team=load_team(uow.session, lives.commune_code) if lives else None,
+        home_team=cached_team(uow.session, lives.commune_code) if lives else None,
     )
     keep(uow, case, decision, decided_by=decided_by, now=now, candidates=[_public(c.to_dict()) for c in candidates])
     return decision
@@ -112,7 +112,7 @@ def home_team_phones(uow: UnitOfWork, decision: RouteDecision) -> list[tuple[str
     """(commune, first contact's phone) of each home commune the decision informs and that has a team."""
     out = []
     for code in decision.informed:
-        team = load_team(uow.session, code)
+        team = cached_team(uow.session, code)
         if team is not None and team.contacts:
             out.append((team.commune_name, team.contacts[0].phone))
     return out

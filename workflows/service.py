@@ -27,8 +27,13 @@ from workflows.intake_record import first_receipt, intake_record
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
+from workflows.rerouting import back_to_routing
 from workflows.routing_step import home_team_phones, keep, operator_decision, route_case
 from workflows.timers import arm, cancel_open, wake_up_after_commit
+
+# A new reference that another ticket has already (1 in 6e9 per ticket, the unique index says so)
+# makes the whole transaction go again with another one: cheaper than a SELECT before every INSERT.
+REFERENCE_ATTEMPTS = 3
 
 
 class KeyReused(InvalidInput):
@@ -51,17 +56,20 @@ def open_ticket(
         first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
         if first is not None:
             return first
-        try:
-            opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor, via=via,
-                               request_hash=request_hash, contact=contact)
-            uow.commit()
-            return opened
-        except IntegrityError:
-            uow.rollback()
-            first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
-            if first is None:
-                raise
-            return first
+        for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+            try:
+                opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor,
+                                   via=via, request_hash=request_hash, contact=contact)
+                uow.commit()
+                return opened
+            except IntegrityError:
+                uow.rollback()
+                first = _first_answer(uow, channel=channel, external_id=external_id, request_hash=request_hash)
+                if first is not None:
+                    return first
+                if attempt == REFERENCE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _open_new(
@@ -70,20 +78,21 @@ def _open_new(
 ) -> Opened:
     s = uow.session
     now = utcnow()
-    t0 = first_receipt(report, now=now)
-    ticket = Ticket(reference=_unique_reference(uow), channel=channel, received_at=t0)
-    s.add(ticket)
-    s.flush()
+    # Nothing is flushed before the case is routed and moved: one flush then INSERTs the ticket (a
+    # reference already taken fails there, see open_ticket), the raw report, the case with its route
+    # and first state (no UPDATE after the INSERT), its history, decision and timers.
+    t0 = first_receipt(report, now=now)  # T0: an earlier receipt (police, commune) when Form 01 gives one
+    ticket = Ticket(reference=new_reference(), channel=channel, received_at=t0)
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
-                        request_hash=request_hash, received_at=now, ticket_id=ticket.id))
+                        request_hash=request_hash, received_at=now, ticket=ticket))
     case = _new_case(ticket, report, t0)
     s.add(case)
-    s.flush()
     if report.has_intake_record:
         s.add(intake_record(case, report, contact=contact, t0=t0, actor=actor))
-    decision = route_case(uow, case, location=report.location, category=report.category,
-                          immediate_danger=case.urgency == "emergency", now=now, home=report.child_home,
-                          chosen=report.commune_code, decided_by=actor if report.commune_code else "system")
+    with s.no_autoflush:  # the case is INSERTed once, routed (a directory miss reads the database)
+        decision = route_case(uow, case, location=report.location, category=report.category,
+                              immediate_danger=case.urgency == "emergency", now=now, home=report.child_home,
+                              chosen=report.commune_code, decided_by=actor if report.commune_code else "system")
     trigger = "assign" if case.team_id is not None else "hold_for_routing"
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
@@ -140,8 +149,9 @@ def transition(
     _apply_facts(case, trigger, given)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
            from_state=step.source, to_state=step.dest, facts=_kept_facts(given))
+    if trigger == "wrong_commune":
+        back_to_routing(uow, case, actor=actor, reason=reason, now=now)
     if step.source != step.dest:
-        case.escalation_level = 0
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
@@ -150,14 +160,14 @@ def transition(
 
 def _kept_facts(facts: dict[str, Any]) -> dict[str, Any] | None:
     """What was said with a move (a plan, a decision), kept encrypted in the history; the role is the token's."""
-    kept = {k: v for k, v in facts.items() if k != "actor_role"}
+    kept = {k: v for k, v in facts.items() if k not in ("actor_role", "contact_phone")}
     return kept or None
 
 
 def _apply_facts(case: Case, trigger: str, facts: dict[str, Any]) -> None:
     if trigger == "report_assessment" and facts.get("risk_level"):
         case.risk_level = str(facts["risk_level"])
-    if trigger == "decline":
+    if trigger == "decline" and assignment.decline_moves_on(case, facts):
         case.assignee_order += 1  # the next contact in the chain is asked on re-routing
 
 
@@ -197,17 +207,10 @@ def _first_answer(
     return Opened(reference=case.reference, state=case.state, created=False)
 
 
-def _unique_reference(uow: UnitOfWork) -> str:
-    while True:
-        ref = new_reference()
-        if uow.session.execute(select(Ticket.id).where(Ticket.reference == ref)).first() is None:
-            return ref
-
-
 def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
-        reference=ticket.reference, ticket_id=ticket.id, state="received", urgency=report.urgency,
+        reference=ticket.reference, ticket=ticket, state="received", urgency=report.urgency,
         category=report.category, immediate_danger=report.immediate_danger, received_at=now,  # now: T0
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,
@@ -232,7 +235,9 @@ def reroute(
         keep(uow, case, decision, decided_by=operator, now=now)
         record(case, event="rerouted", actor=operator, via=via, now=now, reason=reason)
         if case.state == "assigned":  # a new team: its own acknowledgement clock and SMS
-            cancel_open(uow.session, case, now=now)
+            policy = active_policy()  # the legal clocks from T0 (and their ladders) run on whatever the team
+            cancel_open(uow.session, case, now=now,
+                        keep=[c for c in policy.clocks if policy.counts_from(c) == "received"])
             _move_clocks(uow, case, now=now)
             assignment.notify_assignee(uow, case, now=now, escalated=False)
         else:
@@ -268,7 +273,8 @@ def change_urgency(
                facts={"from": case.urgency, "to": urgency})
         case.urgency = urgency
         policy = active_policy()  # a legal clock from T0 (and its ladder) runs on; the others follow the urgency
-        cancel_open(uow.session, case, now=now, keep=[c for c in policy.clocks if policy.counts_from(c) == "received"])
+        legal = [c for c in policy.clocks if policy.counts_from(c) == "received"]
+        cancel_open(uow.session, case, now=now, keep=legal)
         _move_clocks(uow, case, now=now)
         uow.commit()
         return case

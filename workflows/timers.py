@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, for_update
 from core.ids import job_id
-from core.queue import schedule
+from core.queue import WakeUp
+from workflows.ladder_models import Ladder
 from workflows.models import Case, Timer
 from workflows.policy import SlaPolicy
 
@@ -24,7 +25,8 @@ FIRE_JOB = "workflows.jobs.fire_timer"
 def arm(
     session: Session, case: Case, clock: str, *, policy: SlaPolicy, start: datetime, now: datetime
 ) -> list[Timer]:
-    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled)."""
+    """The deadline of `clock` for this case and its reminders, as rows (not yet scheduled, not yet
+    flushed: they go in with the case's next flush, and their wake-ups read the ids after the commit)."""
     urgency, province = case.urgency, case.province_code
     due = policy.deadline(clock, urgency=urgency, province_code=province, start=start)
     rows = [Timer(case_id=case.id, clock=clock, kind="deadline", armed_in_state=case.state, due_at=due)]
@@ -34,17 +36,18 @@ def arm(
                 Timer(case_id=case.id, clock=clock, kind="reminder", armed_in_state=case.state, due_at=at)
             )
     case.timers.extend(rows)
-    session.flush()
     return rows
 
 
 def wake_up_after_commit(uow: UnitOfWork, timers: Iterable[Timer]) -> None:
     for timer in timers:
-        uow.after_commit(_scheduler(timer.id, timer.due_at))
+        uow.wake_up(_wake_up_of(timer))
 
 
-def _scheduler(timer_id: int, due_at: datetime) -> Callable[[], None]:
-    return lambda: schedule(FIRE_JOB, wake_up_at(due_at), timer_id, job_id=timer_job_id(timer_id, due_at))
+def _wake_up_of(timer: Timer) -> Callable[[], WakeUp | None]:
+    # Built after the commit: the timer's id may come from the flush the commit itself made.
+    return lambda: None if timer.id is None else WakeUp(
+        FIRE_JOB, (timer.id,), job_id=timer_job_id(timer.id, timer.due_at), at=wake_up_at(timer.due_at))
 
 
 def wake_up_at(due_at: datetime) -> datetime:
@@ -59,12 +62,19 @@ def timer_job_id(timer_id: int, due_at: datetime) -> str:
 
 
 def cancel_open(session: Session, case: Case, *, now: datetime, keep: Sequence[str] = ()) -> int:
-    """Moving on cancels what the case was waiting for, except the clocks in `keep`."""
+    """Moving on cancels what the case was waiting for, except the clocks in `keep`, and stops their
+    ladders: a clock that is satisfied escalates no further."""
     count = 0
     for timer in case.timers:
         if timer.fired_at is None and timer.cancelled_at is None and timer.clock not in keep:
             timer.cancelled_at = now
             count += 1
+    if not any(t.kind == "deadline" and t.fired_at is not None for t in case.timers):
+        return count  # a ladder starts only when a deadline fires: none to stop (and no query at intake)
+    running = select(Ladder).where(Ladder.case_id == case.id, Ladder.stopped_at.is_(None))
+    for ladder in session.execute(running).scalars():
+        if ladder.clock not in keep:
+            ladder.stopped_at, ladder.next_at, ladder.stop_reason = now, None, f"satisfied:{case.state}"
     return count
 
 

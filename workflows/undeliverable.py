@@ -5,13 +5,20 @@ from __future__ import annotations
 from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.models import OutboxMessage
+from workflows import ladders
 from workflows.assignment import fail_over
+from workflows.models import Case
 from workflows.voice_intake import ring_failed
 
 
 def next_after_failure(uow: UnitOfWork, msg: OutboxMessage) -> None:
-    """An assignment goes to the team's next contact; a waiting caller's ring goes to the next operator."""
+    """An assignment goes to the team's next contact; an unanswered escalation call moves its ladder on;
+    a waiting caller's ring goes to the next operator."""
     if msg.purpose == "operator_ring":
         ring_failed(uow, outbox_id=msg.id, now=utcnow())
+    elif msg.channel == "voice" and msg.purpose == "escalation" and msg.case_id is not None:
+        case = uow.session.get(Case, msg.case_id)
+        if case is not None:
+            ladders.call_unanswered(uow, case, now=utcnow())
     else:
         fail_over(uow, msg)

@@ -18,6 +18,7 @@ from core.db import UnitOfWork
 from core.settings import get_settings
 from notifier import ivr
 from notifier.templates import ascii_fold
+from routing.directory import load_shift_leads
 from workflows.contact_models import BlockedCaller, CallbackTask, DutyOperator, IntakeContact, OperatorRing
 from workflows.contacts import caller_index, find_contact, lock_contact, open_contact
 from workflows.effects import send
@@ -152,7 +153,8 @@ def ring_next_operator(uow: UnitOfWork, contact: IntakeContact, *, now: datetime
         contact.ring_index += 1
         twiml = ivr.operator_ring(choice=contact.menu_choice or "default",
                                   answer_url=urls().operator(contact.id, operator.id))
-        outbox_id = send(uow, to=operator.address, body=twiml, purpose="operator_ring", channel="voice", now=now)
+        outbox_id = send(uow, to=operator.address, body=twiml, purpose="operator_ring", channel="voice", now=now,
+                         priority=0)
         uow.session.add(OperatorRing(outbox_id=outbox_id, contact_id=contact.id, operator_id=operator.id))
         return True
     if contact.danger_now:
@@ -163,8 +165,9 @@ def ring_next_operator(uow: UnitOfWork, contact: IntakeContact, *, now: datetime
 
 def _alert_shift_lead(uow: UnitOfWork, contact: IntakeContact, *, now: datetime, why: str) -> None:
     text = ascii_fold(f"111 TRUONG CA: Cuoc goi KHAN CAP {contact.reference} dang cho, {why}. Can nhan ngay.")
-    for phone in get_settings().shift_lead_phones:
-        send(uow, to=phone, body=text, purpose="shift_lead", now=now)
+    phones = dict.fromkeys([*get_settings().shift_leads(), *(s.phone for s in load_shift_leads(uow.session))])
+    for phone in phones:
+        send(uow, to=phone, body=text, purpose="shift_lead", now=now, priority=0)
 
 
 def hold(uow: UnitOfWork, *, contact_id: int, queue_seconds: int, position: int) -> str:

@@ -10,6 +10,7 @@ from core.logging import configure_logging
 from intake.cli.keys import app as keys_app
 from intake.cli.operators import callers as callers_app
 from intake.cli.operators import operators as operators_app
+from intake.cli.policy import app as policy_app
 from intake.cli.route import route
 from intake.cli.teams import app as teams_app
 from intake.cli.tokens import app as tokens_app
@@ -85,6 +86,7 @@ app.add_typer(callers_app, name="callers")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(policy_app, name="policy")
 app.command(name="route", help=route.__doc__)(route)
 
 

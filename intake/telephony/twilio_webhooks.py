@@ -14,7 +14,7 @@ from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
 from intake.api.problems import problem_responses
 from notifier.ports import InboundSms
-from notifier.twilio_adapter import signature_is_valid
+from notifier.twilio_adapter import recipient_reason, signature_is_valid
 from workflows.inbound_sms import receive_sms
 from workflows.replies import record_delivery
 
@@ -58,9 +58,18 @@ Form = Annotated[dict[str, str], Depends(signed_form)]
 @router.post("/status", status_code=204, summary="Delivery receipt for an outbox message")
 def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX_ID)]) -> Response:
     status = form.get("MessageStatus") or form.get("CallStatus") or ""
+    if status == "completed" and machine_answered(form):
+        status = "no-answer"  # a voicemail took the call: nobody heard it, the chain moves on
     sid = form.get("MessageSid") or form.get("CallSid")
-    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid)
+    code = form.get("ErrorCode")
+    record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid,
+                    recipient_reason=recipient_reason(code), error_code=int(code) if code and code.isdigit() else None)
     return Response(status_code=204)
+
+
+def machine_answered(form: dict[str, str]) -> bool:
+    answered_by = form.get("AnsweredBy", "")
+    return answered_by.startswith("machine") or answered_by == "fax"
 
 
 @router.post("/sms", summary="An SMS to our number: a team member's answer, or the public writing to the line",

@@ -42,7 +42,7 @@ closed_on_holidays = true
 """, encoding="utf-8")
     monkeypatch.setenv("HOTLINE_LINES_FILE", str(path))
     monkeypatch.setenv("HOTLINE_TWILIO_FROM", LINE_111)
-    monkeypatch.setenv("HOTLINE_SHIFT_LEAD_PHONES", '["+84900000111"]')
+    monkeypatch.setenv("HOTLINE_SHIFT_LEAD_PHONES", "+84900000111")
     reset_settings()
     reset_lines()
     yield path

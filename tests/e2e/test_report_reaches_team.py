@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import select
 
 from core.db import unit_of_work
+from notifier.models import OutboxMessage
 from tests.e2e.conftest import wait_for
 from workflows.models import Case, CaseHistory, Timer
 
@@ -42,6 +43,24 @@ def _first_sms(live: dict, reference: str):
     return sms
 
 
+def _outbox_row(reference: str, sid: str) -> OutboxMessage | None:
+    with unit_of_work() as uow:
+        case_id = uow.session.execute(select(Case.id).where(Case.reference == reference)).scalar_one()
+        return uow.session.execute(select(OutboxMessage).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.provider_sid == sid)).scalar_one_or_none()
+
+
+def _assert_receipt_applied(live: dict, reference: str, sms) -> None:
+    """The app's own outbox row, not the stand-in's memory: sent under Twilio's SID, then marked delivered
+    by the signed receipt that came back through /twilio/status."""
+    row = wait_for(lambda: (r := _outbox_row(reference, sms.sid)) is not None and r.status == "delivered" and r,
+                   what="the app's outbox row to be marked delivered")
+    assert isinstance(row, OutboxMessage)
+    assert (row.to_phone, row.purpose, row.channel, row.body) == (OFFICER, "assignment", "sms", sms.body)
+    assert row.attempts >= 1 and row.sent_at is not None and row.status_at is not None
+    assert sms.status_callback == f"{live['base']}/twilio/status?outbox={row.id}"
+
+
 def _assert_escalated_once(live: dict, reference: str) -> None:
     standin = live["standin"]
     wait_for(lambda: _escalations_to(standin, CHAIR, reference), what="the next contact's SMS")
@@ -56,14 +75,14 @@ def _assert_escalated_once(live: dict, reference: str) -> None:
         ).order_by(Timer.id)).scalars().first()
         assert first_ack is not None and first_ack.fired_at is not None
         reasons = uow.session.execute(select(CaseHistory.reason).where(  # encrypted: compared in clear here
-            CaseHistory.case_id == case.id, CaseHistory.event == "sla_breached")).scalars().all()
-        assert reasons.count("acknowledge: next_contact_sms") >= 1
+            CaseHistory.case_id == case.id, CaseHistory.event == "escalated")).scalars().all()
+        assert reasons.count("acknowledge: chain") >= 1
 
 
 def test_old_address_reaches_cam_lo_team_and_escalates_once(live: dict) -> None:
     reference = _report(live["base"])
     sms = _first_sms(live, reference)
-    wait_for(lambda: sms.status == "delivered", what="the delivery receipt")
+    _assert_receipt_applied(live, reference, sms)
     _assert_escalated_once(live, reference)
 
 

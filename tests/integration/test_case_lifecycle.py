@@ -78,5 +78,5 @@ def test_emergency_separation_is_reassessed_on_day_fifteen(clock) -> None:
     _do(ref, "acknowledge", via="sms")
     _do(ref, "start_emergency")
     clock.advance(timedelta(hours=3))
-    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ")
+    _do(ref, "separate", actor="chair", actor_role="commune_chair", decision="Mẫu 07 số 12/QĐ")
     assert _open_deadline(ref, "separation_review") == clock.now() + timedelta(days=15)

@@ -143,9 +143,11 @@ def test_reasons_overrides_and_facts_are_encrypted_at_rest(client) -> None:
                          json={"commune_code": "19597", "reason": "Bà ngoại Phạm Thị Lan báo lại"})
     assert routed.status_code == 200, routed.text
     client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json={"trigger": "acknowledge"})
-    assessed = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json={
-        "trigger": "report_assessment", "facts": {"risk_level": "high", "note": "Cháu Hoa ở với dì Mai"}})
-    assert assessed.status_code == 200, assessed.text
+    for move in ({"trigger": "report_assessment", "facts": {"risk_level": "medium"}},
+                 {"trigger": "begin_detailed_assessment"},
+                 {"trigger": "draft_plan", "facts": {"plan": "Cháu Hoa ở với dì Mai"}}):
+        moved = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json=move)
+        assert moved.status_code == 200, moved.text
     stored = " ".join(str(v) for row in _raw("SELECT reason, facts FROM case_history") for v in row)
     stored += " ".join(str(v) for row in _raw("SELECT decision FROM route_records") for v in row)
     for secret in ("Hùng", "Phạm Thị Lan", "Hoa", "Mai"):
@@ -153,7 +155,7 @@ def test_reasons_overrides_and_facts_are_encrypted_at_rest(client) -> None:
     view = client.get(f"/api/v1/cases/{ref}?identity=true", headers=_operator()).json()
     reasons = [h["reason"] for h in view["history"]]
     assert "Bố cháu là Trần Văn Hùng, say rượu" in reasons and "Bà ngoại Phạm Thị Lan báo lại" in reasons
-    assert any(h.get("facts", {}).get("note") == "Cháu Hoa ở với dì Mai" for h in view["history"])
+    assert any((h.get("facts") or {}).get("plan") == "Cháu Hoa ở với dì Mai" for h in view["history"])
     assert "Phạm Thị Lan" in " ".join(view["routing"]["reasons"])
 
 

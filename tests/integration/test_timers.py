@@ -55,7 +55,8 @@ def _outbox() -> list[OutboxMessage]:
 
 
 def _breaches(reference: str) -> list[str]:
-    return [h.reason or "" for h in _case(reference).history if h.event == "sla_breached"]
+    """The rungs climbed, as "clock: what" (a breach itself is one `sla_breached` line per clock)."""
+    return [h.reason or "" for h in _case(reference).history if h.event == "escalated"]
 
 
 def _chain(reference: str) -> list[str]:
@@ -73,7 +74,7 @@ def test_acknowledge_timer_fires_once_and_asks_the_next_contact(clock) -> None:
     assert fire_timer(timer.id) == "noop"
     chain = _chain(ref)
     assert [m.to_phone for m in _outbox() if m.purpose == "escalation"] == [chain[1]]
-    assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+    assert _breaches(ref) == ["acknowledge: chain"]
 
 
 def test_emergency_uses_fifteen_minutes_and_twelve_hours_from_first_receipt(clock) -> None:
@@ -109,11 +110,13 @@ def test_escalation_climbs_contacts_then_a_call_then_the_supervisor(clock) -> No
         clock.advance(timedelta(hours=5))
         sweep()
     steps = [b.split(": ")[1] for b in _breaches(ref)]
-    assert steps == ["next_contact_sms"] * (len(chain) - 1) + ["voice_call", "supervisor"]
+    assert steps == ["chain"] * (len(chain) - 1) + ["officer+assignee (call)", "supervisor (sms)"]
     out = _outbox()
     assert [m.to_phone for m in out if m.purpose == "escalation" and m.channel == "sms"] == chain[1:]
-    assert [m.channel for m in out if m.channel == "voice"] and out[-1].to_phone == "+842333852111"
-    assert out[-1].purpose == "supervisor" and ref in out[-1].body
+    calls = [m.to_phone for m in out if m.channel == "voice"]
+    assert calls == [chain[0], chain[-1]]  # the officer and whoever holds the case by then
+    assert out[-1].to_phone == "+842333852111" and out[-1].purpose == "ladder" and ref in out[-1].body
+    assert "qua han xac nhan nhan ca" in out[-1].body
 
 
 def test_one_firing_when_two_workers_and_the_sweeper_race(clock) -> None:
@@ -145,7 +148,7 @@ def test_one_firing_when_two_workers_and_the_sweeper_race(clock) -> None:
         t.join(30)
     assert errors == []
     for ref in refs:
-        assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+        assert _breaches(ref) == ["acknowledge: chain"]
     assert len([m for m in _outbox() if m.purpose == "escalation"]) == len(refs)
 
 
@@ -162,7 +165,7 @@ def test_a_real_rq_worker_fires_the_scheduled_job_once(clock, redis_conn) -> Non
         registry.remove(job)
         queue.enqueue_job(job)
         SimpleWorker([queue], connection=redis_conn, serializer=JSONSerializer).work(burst=True)
-    assert _breaches(ref) == ["acknowledge: next_contact_sms"]
+    assert _breaches(ref) == ["acknowledge: chain"]
     assert _deadline(ref).fired_at is not None
 
 
@@ -222,10 +225,10 @@ def test_a_failing_timer_does_not_hold_back_the_others(clock, monkeypatch) -> No
     clock.advance(timedelta(hours=4, seconds=1))
     sweep()
     assert _breaches(refs[0]) == [] and _deadline(refs[0]).fired_at is None  # still due, tried again
-    assert all(_breaches(r) == ["acknowledge: next_contact_sms"] for r in refs[1:])
+    assert all(_breaches(r) == ["acknowledge: chain"] for r in refs[1:])
     monkeypatch.setattr(jobs, "on_timer", real)
     sweep()
-    assert _breaches(refs[0]) == ["acknowledge: next_contact_sms"]
+    assert _breaches(refs[0]) == ["acknowledge: chain"]
 
 
 def test_a_batch_where_every_timer_fails_ends_the_round(clock, monkeypatch) -> None:

@@ -8,8 +8,8 @@ from core.clock import utcnow
 from core.db import UnitOfWork, get_engine, unit_of_work
 from intake.people.auth import issue_token
 from routing.models import Contact
+from workflows.commands import handle_command
 from workflows.models import Case, Ticket
-from workflows.replies import handle_team_reply
 from workflows.reports import NewReport
 from workflows.service import open_ticket
 
@@ -62,7 +62,8 @@ def test_a_bad_cursor_is_a_problem_not_a_500(client) -> None:
 def test_an_sms_answer_is_recorded_as_the_roster_member_not_phone_digits(db, redis_conn, roster) -> None:
     ref = open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh", location="xã Cam Lộ, Quảng Trị"),
                       channel="api").reference
-    answer = handle_team_reply(UnitOfWork(), message_sid="SM" + "1" * 32, from_phone=OFFICER, body=f"NHAN {ref}")
+    answer = handle_command(UnitOfWork(), channel="twilio", external_id="SM" + "1" * 32, from_phone=OFFICER,
+                            text=f"NHAN {ref}")
     assert "Da ghi nhan" in answer
     with unit_of_work() as uow:
         member = uow.session.execute(select(Contact).where(Contact.phone == OFFICER)).scalars().first()

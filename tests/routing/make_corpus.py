@@ -1,7 +1,9 @@
 """Build tests/routing/corpus.jsonl: labelled free-text reports for the location finder.
 
 Expected communes come from the official conversion table (converter_2025.json) and the 2025
-list, never from the finder itself. Run: .venv/bin/python tests/routing/make_corpus.py
+list, never from the finder itself. The typo variants (a letter dropped, changed or swapped in the
+ward's name while the district and province are right) draw from their own seed, so the lines
+before them stay as they were. Run: .venv/bin/python -m tests.routing.make_corpus
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
+from tests.routing.make_call_notes import typo
+
 OUT = Path(__file__).with_name("corpus.jsonl")
 SEED = 111
+TYPO_SEED = 112
 
 SENTENCES = [
     "{a}",
@@ -146,6 +151,17 @@ def main() -> None:
                 "kind": "messy_old",
             }
         )
+    slips = random.Random(TYPO_SEED)
+    for pk, dk, wk, ward, district, province in slips.sample(old, 80):
+        parts = [typo(slips, ward), district, province_variant(slips, province)]
+        if slips.random() < 0.3:
+            parts.insert(0, slips.choice(VILLAGES))
+        text = slips.choice(SENTENCES).format(a=messy(slips, parts) if slips.random() < 0.4 else ", ".join(parts))
+        lines.append({"text": text, "expected": expected_old[f"{pk}_{dk}_{wk}"], "kind": "typo_old"})
+    for _pk, _wk, code, ward, province in slips.sample(new, 40):
+        parts = [typo(slips, ward), province_variant(slips, province)]
+        text = slips.choice(SENTENCES).format(a=messy(slips, parts) if slips.random() < 0.4 else ", ".join(parts))
+        lines.append({"text": text, "expected": [code], "kind": "typo_new"})
     with OUT.open("w", encoding="utf-8") as fh:
         for line in lines:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")

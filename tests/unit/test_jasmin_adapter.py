@@ -11,7 +11,7 @@ from notifier.jasmin_adapter import (
     parse_send_answer,
     to_jasmin_number,
 )
-from notifier.ports import PermanentDeliveryError, TransientDeliveryError
+from notifier.ports import PermanentDeliveryError, RecipientFailure, TransientDeliveryError
 
 
 def test_success_answer_gives_jasmins_message_id():
@@ -20,9 +20,11 @@ def test_success_answer_gives_jasmins_message_id():
     assert sent.status == "accepted"
 
 
-def test_a_bad_request_is_not_worth_retrying():
-    with pytest.raises(PermanentDeliveryError):
+def test_a_bad_request_is_not_worth_retrying_and_a_bad_number_is_the_numbers_fault():
+    with pytest.raises(RecipientFailure):
         parse_send_answer(400, 'Error "Argument [to] has an invalid value: [abc]."')
+    with pytest.raises(PermanentDeliveryError):
+        parse_send_answer(400, 'Error "Argument [coding] has an invalid value"')
 
 
 @pytest.mark.parametrize("status", [403, 412, 500, 503])

@@ -34,12 +34,18 @@ def test_the_shipped_default_loads(policy: SlaPolicy):
     assert set(policy.clocks) == {
         "acknowledge",
         "assessment",
+        "routing",
         "emergency_protection",
         "separation_review",
         "plan_draft",
         "plan_approval",
     }
-    assert policy.escalation_steps == ("next_contact_sms", "voice_call", "supervisor")
+    assert [step.to for step in policy.steps("acknowledge")] == [("chain",), ("officer", "assignee"), ("supervisor",)]
+    assert [step.channel for step in policy.steps("acknowledge")] == ["sms", "call", "sms"]
+    assert [step.to for step in policy.steps("plan_approval")] == [("chair",), ("supervisor",)]
+    for legal in ("emergency_protection", "separation_review"):
+        assert policy.steps(legal)[0].to == ("chair", "police", "supervisor")
+    assert policy.clock("plan_approval").waits_for == ("chair",)
     assert policy.reminders == (0.5, 0.9)
 
 
@@ -199,7 +205,6 @@ BROKEN = [
     ('all = "P15D"', "all = 15", "all = 15", "invalid duration 15"),
     ("[clocks.assessment]", "[clocks.assesment]", "[clocks.assesment]", "unknown clock 'assesment'"),
     ('high = "PT12H"', 'urgent = "PT12H"', 'urgent = "PT12H"', "unknown key 'clocks.assessment.urgent'"),
-    ('emergency = "PT2H"\nhigh = "PT12H"\n', "", "[clocks.assessment]", "no duration for 'emergency'"),
     (
         "at = [0.5, 0.9]",
         "at = [0.5, 1.5]",
@@ -208,11 +213,28 @@ BROKEN = [
     ),
     ("at = [0.5, 0.9]", "at = [0, 0.9]", "at = [0, 0.9]", "in (0, 1)"),
     (
-        '"voice_call", "supervisor"]',
-        '"phone_call", "supervisor"]',
-        "steps = ",
-        "unknown escalation step 'phone_call'",
+        '{ to = ["chain"], channel = "sms" }',
+        '{ to = ["chainn"], channel = "sms" }',
+        'to = ["chainn"]',
+        "step 1: unknown role 'chainn'",
     ),
+    (
+        'channel = "call", wait = { emergency = "PT10M"',
+        'channel = "fax", wait = { emergency = "PT10M"',
+        'channel = "fax"',
+        "step 2: unknown channel 'fax'",
+    ),
+    (
+        '{ to = ["assignee"], channel = "sms", wait = { emergency = "PT30M"',
+        '{ to = ["chain"], channel = "sms", wait = { emergency = "PT30M"',
+        '{ to = ["chain"], channel = "sms", wait = { emergency = "PT30M"',
+        "'chain' (hand the case to the next contact) stands alone, by sms, on the acknowledge clock",
+    ),
+    ('wait = "1WD"', 'wait = "tomorrow"', 'wait = "tomorrow"', "invalid wait 'tomorrow'"),
+    ('all = "2WD"', 'all = "2WD"\nquiet_hours = "22:00-06:00"', 'quiet_hours = "22:00-06:00"', "never pauses"),
+    ('normal = "PT4H"', 'normal = "PT4H"\nquiet_hours = "22h-6h"', 'quiet_hours = "22h-6h"', "invalid quiet_hours"),
+    ('plan_drafted = ["plan_approval"]', "plan_drafted = []", "[clocks.plan_approval]",
+     "no state arms the clock 'plan_approval'"),
     ('from = "received"', 'from = "T0"', 'from = "T0"', "'from' must be one of"),
     ('risk_level = ["high"]', 'risk_level = ["severe"]', "arm_if = ", "unknown risk_level ['severe']"),
     (
@@ -227,7 +249,7 @@ BROKEN = [
         'plan_draft = ["plan_approval"]',
         "unknown state 'plan_draft'",
     ),
-    ("[escalation]", "[escalaton]", "[escalaton]", "unknown key 'escalaton'"),
+    ("[reminders]", "[reminder]", "[reminder]", "unknown key 'reminder'"),
 ]
 
 

@@ -1,7 +1,7 @@
 """the intake desk: Form 01 records of cases (encrypted), the taxonomy version they were recorded under
 
 Revision ID: console
-Revises: apitrust
+Revises: delivery
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "console"
-down_revision = "apitrust"
+down_revision = "delivery"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,131 @@
+"""What one report costs the database and Redis, counted, so that it cannot grow back unnoticed.
+
+A routed report is seven INSERTs (ticket, raw report, case, history, routing decision, timers,
+outbox) and a commit, and one round trip to Redis for all its wake-ups (`hotline bench intake`
+measures what that buys). The team directory comes from a cache that a roster import empties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from redis.connection import Connection
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import event, func, select
+
+from core.db import get_engine, unit_of_work
+from core.queue import get_queue
+from notifier.models import OutboxMessage
+from workflows.models import Case, Ticket, Timer
+
+REPORT = {"description": "Cháu bé bị đánh nhiều lần, cần hỗ trợ.", "location": "xã Cam Lộ, Quảng Trị",
+          "child_name": "Lê Văn Đức", "child_age": 9}
+STATEMENTS_PER_REPORT = 7  # raise it only with a reason: every statement is a round trip per report
+
+
+@contextmanager
+def counted() -> Iterator[dict[str, list[str]]]:
+    seen: dict[str, list[str]] = {"sql": [], "redis": []}
+
+    def on_sql(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen["sql"].append(statement.split(None, 3)[2] if statement.startswith("INSERT") else statement[:60])
+
+    real_send = Connection.send_packed_command
+
+    def on_redis(self, command, check_health=True):
+        seen["redis"].append("round trip")
+        return real_send(self, command, check_health)
+
+    event.listen(get_engine(), "before_cursor_execute", on_sql)
+    Connection.send_packed_command = on_redis  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Connection.send_packed_command = real_send  # type: ignore[method-assign]
+        event.remove(get_engine(), "before_cursor_execute", on_sql)
+
+
+def _report(client, **extra: object) -> str:
+    response = client.post("/api/v1/reports", json={**REPORT, **extra})
+    assert response.status_code == 201, response.text
+    return str(response.json()["reference"])
+
+
+def test_a_routed_report_is_seven_inserts_and_one_redis_round_trip(client, redis_conn) -> None:
+    _report(client)  # the first one warms what is done once (RQ asks Redis its version, the cache fills)
+    with counted() as seen:
+        reference = _report(client)
+    assert sorted(seen["sql"]) == sorted(["tickets", "raw_submissions", "cases", "case_history", "route_records",
+                                          "timers", "outbox"]), seen["sql"]
+    assert len(seen["sql"]) <= STATEMENTS_PER_REPORT
+    assert len(seen["redis"]) == 1, seen["redis"]
+    with unit_of_work() as uow:  # and all of it is there: the timers' wake-ups, the SMS's delivery job
+        case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        timers = uow.session.execute(select(Timer).where(Timer.case_id == case.id)).scalars().all()
+        outbox = uow.session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).scalars().all()
+    assert case.state == "assigned" and len(timers) == 3 and len(outbox) == 1
+    scheduled = ScheduledJobRegistry(queue=get_queue(redis_conn)).get_job_ids()
+    assert all(any(f"timer-{t.id}-" in job for job in scheduled) for t in timers)
+    assert f"outbox-{outbox[0].id}-1" in get_queue(redis_conn, messages=True).job_ids
+
+
+def test_a_report_of_an_emergency_with_a_home_commune_stays_within_bounds(client, redis_conn) -> None:
+    emergency = {"immediate_danger": True, "category": "sexual_abuse", "child_home": "xã Tây Hòa, Đắk Lắk"}
+    _report(client, **emergency)  # both communes' teams are in the cache after this one
+    with counted() as seen:
+        _report(client, **emergency)
+    inserts = seen["sql"]
+    # More timers and SMS than a normal report, still one INSERT per table and one Redis round trip.
+    assert len(inserts) == len(set(inserts)) <= STATEMENTS_PER_REPORT, inserts
+    assert len(seen["redis"]) == 1
+
+
+def test_a_reference_already_taken_opens_the_case_under_another(client, monkeypatch) -> None:
+    import workflows.service as service
+
+    taken = _report(client)
+    fresh = iter([taken, "TE3467999"])
+    monkeypatch.setattr(service, "new_reference", lambda: next(fresh))
+    assert _report(client) == "TE3467999"
+    with unit_of_work() as uow:
+        assert uow.session.execute(select(func.count()).select_from(Ticket)).scalar_one() == 2
+
+
+def test_a_roster_import_is_seen_by_the_next_report(client, tmp_path) -> None:
+    from routing.directory import import_roster
+    from routing.roster import parse_roster
+
+    first = _report(client)
+    path = tmp_path / "roster.csv"
+    path.write_text("Xã,Tỉnh,Họ và tên,Thôn,Số điện thoại,Vai trò,Thứ tự,Ghi chú\n"
+                    "Xã Cam Lộ,Quảng Trị,Nguyễn Thị Hoa,,0912 345 678,Cán bộ bảo vệ trẻ em,5,\n"
+                    "Xã Cam Lộ,Quảng Trị,Người Mới,,0916 000 111,Cán bộ bảo vệ trẻ em,0,\n", encoding="utf-8")
+    with unit_of_work() as uow:
+        import_roster(uow.session, parse_roster(path))
+        uow.commit()
+    second = _report(client)
+    with unit_of_work() as uow:
+        to = {ref: uow.session.execute(select(OutboxMessage.to_phone).join(Case, Case.id == OutboxMessage.case_id)
+                                       .where(Case.reference == ref)).scalar_one() for ref in (first, second)}
+    assert to == {first: "+84912345678", second: "+84916000111"}
+
+
+@pytest.mark.parametrize("seconds", [0.0])
+def test_the_directory_cache_expires_for_imports_made_elsewhere(client, monkeypatch, seconds: float) -> None:
+    import routing.directory as directory
+
+    _report(client)
+    monkeypatch.setattr(directory, "CACHE_SECONDS", seconds)
+    with unit_of_work() as uow:  # another process changes the roster: this one is not told
+        from routing.models import Contact
+
+        uow.session.execute(Contact.__table__.update().where(Contact.phone == "+84912345678")
+                            .values(phone="+84916000222"))
+        uow.commit()
+    reference = _report(client)
+    with unit_of_work() as uow:
+        phone = uow.session.execute(select(OutboxMessage.to_phone).join(Case, Case.id == OutboxMessage.case_id)
+                                    .where(Case.reference == reference)).scalar_one()
+    assert phone == "+84916000222"
