@@ -91,6 +91,8 @@ def _localised(view: dict[str, Any]) -> dict[str, Any]:
         timer["due_local"] = show(timer["due_at"])
     for line in view["history"]:
         line["at_local"] = show(line["at"])
+    for ladder in view.get("ladders") or []:
+        ladder["deadline_local"], ladder["next_local"] = show(ladder.get("deadline_at")), show(ladder.get("next_at"))
     return view
 
 

@@ -57,6 +57,7 @@ VI: dict[str, str] = {
     "Vui lòng tải lại trang.", "pending": "chờ", "fired": "đã quá hạn", "cancelled": "đã hủy",
     "reminded": "đã nhắc", "kind_deadline": "hạn", "kind_reminder": "nhắc", "recording": "Có ghi âm thư thoại",
     "back": "Về bàn tiếp nhận", "in": "đến", "out": "đi",
+    "next_step": "Bước tiếp", "told": "Đã báo", "step": "bậc", "loop": "vòng", "alerts": "Cảnh báo cho tổng đài",
     "just_now": "chờ dưới 1 phút", "no_answer": "Đã gọi lại, không ai nghe (thử lại sau 30 phút)",
     "pick_commune": "Chọn một xã trong danh sách gợi ý.", "no_commune": "Cần chọn một xã trong danh sách gợi ý.",
 }
@@ -130,6 +131,7 @@ EN: dict[str, str] = {
     "Please reload the page.", "pending": "pending", "fired": "breached", "cancelled": "cancelled",
     "reminded": "reminded", "kind_deadline": "deadline", "kind_reminder": "reminder", "recording": "Voicemail recorded",
     "back": "Back to the desk", "in": "in", "out": "out",
+    "next_step": "Next step", "told": "Told", "step": "step", "loop": "loop", "alerts": "Alerts for the desk",
     "just_now": "waiting under a minute", "no_answer": "Called back, no answer (try again in 30 minutes)",
     "pick_commune": "Choose a commune among the suggestions.", "no_commune": "Choose a commune among the suggestions.",
 }

@@ -278,3 +278,28 @@ def test_a_form01_with_errors_comes_back_filled_in_and_the_contact_stays_open(cl
         **FORM, "description": "", "csrf_token": csrf})
     assert "Say what happened" in english.text
     assert {c.external_id: c.outcome for c in _all_contacts()}["CA-err"] is None
+
+
+def test_the_case_page_shows_a_breached_clocks_ladder(client, gateway) -> None:
+    from core.clock import FrozenClock, get_clock, set_clock
+    from workflows.jobs import fire_timer
+    from workflows.models import Timer
+
+    _signed_in(client)
+    opened = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"),
+                         channel="web")
+    with UnitOfWork() as uow:
+        timer = uow.session.execute(select(Timer).where(Timer.clock == "acknowledge", Timer.kind == "deadline")
+                                    ).scalars().first()
+        assert timer is not None
+        timer_id, due = timer.id, timer.due_at
+    previous = set_clock(FrozenClock(due + timedelta(minutes=1)))
+    try:
+        fire_timer(timer_id)
+    finally:
+        set_clock(previous)
+    assert get_clock() is previous
+    page = client.get(f"/ca/{opened.reference}")  # now again: the session is still fresh
+    assert page.status_code == 200, page.text[:300]
+    ladders = page.text.split('id="ladders"')[1].split("</table>")[0]
+    assert "acknowledge" in ladders and "running" in ladders
