@@ -25,7 +25,7 @@ def receipt_signature(outbox_id: int) -> str:
 
 
 def receipt_signature_is_valid(outbox_id: int, signature: str) -> bool:
-    return hmac.compare_digest(receipt_signature(outbox_id), signature)
+    return hmac.compare_digest(receipt_signature(outbox_id).encode(), signature.encode())  # bytes: any text
 
 
 def inbound_key_is_valid(key: str) -> bool:
