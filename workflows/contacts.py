@@ -6,6 +6,7 @@ operator decides what it becomes. A caller's contacts are linked by a keyed hash
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from core.db import UnitOfWork, for_update
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_reference, normalise_reference
 from workflows.contact_models import NON_CASE_OUTCOMES, IntakeContact
+from workflows.effects import record
 from workflows.lines import DEFAULT_LINE
 from workflows.models import Case
 
@@ -85,17 +87,21 @@ def close_contact(
         return row
 
 
-def merge_into_case(uow: UnitOfWork, *, contact: str | int, case_reference: str, actor: str, now: datetime) -> Case:
-    """A duplicate report: the contact joins the case it is about."""
+def merge_into_case(
+    uow: UnitOfWork, *, contact: str | int, case_reference: str, actor: str, now: datetime,
+    allowed: Callable[[Case], bool] | None = None,
+) -> Case:
+    """A duplicate report: the contact joins the case it is about (one the actor may see: `allowed`)."""
     with uow:
         row = lock_contact(uow, contact)
         _still_open(row)
         case = uow.session.execute(
             select(Case).where(Case.reference == normalise_reference(case_reference))).scalar_one_or_none()
-        if case is None:
+        if case is None or (allowed is not None and not allowed(case)):
             raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
         row.outcome, row.case_id, row.state, row.closed_by = "merged", case.id, "closed", actor
         row.ended_at = row.ended_at or now
+        record(case, event="contact_joined", actor=actor, via="ui", now=now, facts={"contact": row.reference})
         uow.commit()
         return case
 

@@ -39,7 +39,7 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
     ("record_counselling",        INTAKE,                               "counselling",          None),
     ("record_information",        INTAKE,                               "information",          None),
     ("record_silent",             INTAKE,                               "silent",               None),
-    ("merge_duplicate",           INTAKE,                               "merged",               None),
+    ("merge_duplicate",           (*INTAKE, "needs_routing"),           "merged",               None),
     ("hold_for_routing",          (*INTAKE, "declined"),                "needs_routing",        None),
     ("assign",                    ROUTABLE,                             "assigned",             None),
     ("acknowledge",               "assigned",                           "acknowledged",         None),

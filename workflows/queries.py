@@ -51,7 +51,7 @@ def read_case(
 
 def case_view(case: Case, *, with_identity: bool) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "reference": case.reference, "state": case.state, "urgency": case.urgency,
+        "reference": case.reference, "line": case.line, "state": case.state, "urgency": case.urgency,
         "category": case.category, "risk_level": case.risk_level, "immediate_danger": case.immediate_danger,
         "received_at": case.received_at.isoformat(), "province_code": case.province_code,
         "commune_code": case.commune_code, "commune": case.commune_name, "team_id": case.team_id,

@@ -16,11 +16,12 @@ from workflows.models import Case, RouteRecord
 
 def route_case(
     uow: UnitOfWork, case: Case, *, location: str | None, category: str | None, immediate_danger: bool,
-    now: datetime, home: str | None = None,
+    now: datetime, home: str | None = None, chosen: str | None = None, decided_by: str = "system",
 ) -> RouteDecision:
+    """`chosen`: the commune an operator accepted among the finder's suggestions; it is taken as found."""
     threshold = get_settings().routing_threshold
     candidates = locate(location or "")
-    best = best_confident(candidates, threshold)
+    best = accepted(candidates, chosen) if chosen else best_confident(candidates, threshold)
     lives = best_confident(locate(home), threshold) if home else None
     team = cached_team(uow.session, best.commune_code) if best else None
     province = best.province_code if best else None
@@ -30,8 +31,23 @@ def route_case(
         village=best.village if best else None, team=team, supervisors=supervisors,
         home_team=cached_team(uow.session, lives.commune_code) if lives else None,
     )
-    keep(uow, case, decision, decided_by="system", now=now, candidates=[_public(c.to_dict()) for c in candidates])
+    keep(uow, case, decision, decided_by=decided_by, now=now, candidates=[_public(c.to_dict()) for c in candidates])
     return decision
+
+
+def accepted(candidates: list[Candidate], commune_code: str) -> Candidate:
+    """The operator's choice: the finder's candidate for that commune (with what it matched), or the
+    commune itself when the operator picked it by code."""
+    for candidate in candidates:
+        if candidate.commune_code == commune_code:
+            return candidate
+    commune = gazetteer.load().commune(commune_code)
+    if commune is None:
+        raise InvalidInput(f"Không có xã mã {commune_code}", f"No commune {commune_code}", field="commune_code")
+    province = gazetteer.load().province(commune.province_code)
+    return Candidate(commune_code=commune.code, commune=commune.name, province_code=commune.province_code,
+                     province=province.name if province else commune.province_code, confidence=1.0,
+                     matched="operator")
 
 
 def keep(

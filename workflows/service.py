@@ -23,6 +23,7 @@ from workflows.context import active_policy
 from workflows.effects import message, record
 from workflows.escalation import tell_supervisors
 from workflows.facts import Facts, facts_model
+from workflows.intake_record import first_receipt, intake_record
 from workflows.machine import ROUTABLE, Transition, fire
 from workflows.models import Case, RawSubmission, Ticket
 from workflows.reports import NewReport, Opened
@@ -80,14 +81,18 @@ def _open_new(
     # Nothing is flushed before the case is routed and moved: one flush then INSERTs the ticket (a
     # reference already taken fails there, see open_ticket), the raw report, the case with its route
     # and first state (no UPDATE after the INSERT), its history, decision and timers.
-    ticket = Ticket(reference=new_reference(), channel=channel, received_at=now)
+    t0 = first_receipt(report, now=now)  # T0: an earlier receipt (police, commune) when Form 01 gives one
+    ticket = Ticket(reference=new_reference(), channel=channel, received_at=t0)
     s.add(RawSubmission(channel=channel, external_id=external_id, payload=json.dumps(report.as_payload()),
                         request_hash=request_hash, received_at=now, ticket=ticket))
-    case = _new_case(ticket, report, now)
+    case = _new_case(ticket, report, t0)
     s.add(case)
+    if report.has_intake_record:
+        s.add(intake_record(case, report, contact=contact, t0=t0, actor=actor))
     with s.no_autoflush:  # the case is INSERTed once, routed (a directory miss reads the database)
         decision = route_case(uow, case, location=report.location, category=report.category,
-                              immediate_danger=report.immediate_danger, now=now, home=report.child_home)
+                              immediate_danger=case.urgency == "emergency", now=now, home=report.child_home,
+                              chosen=report.commune_code, decided_by=actor if report.commune_code else "system")
     trigger = "assign" if case.team_id is not None else "hold_for_routing"
     transition(uow, case, trigger, actor=actor, via=via, now=now, reason=None)
     if decision.status == "to_supervisor":
@@ -206,7 +211,7 @@ def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
         reference=ticket.reference, ticket=ticket, state="received", urgency=report.urgency,
-        category=report.category, immediate_danger=report.immediate_danger, received_at=now,
+        category=report.category, immediate_danger=report.immediate_danger, received_at=now,  # now: T0
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,
         reporter_name=report.reporter_name, reporter_phone=phone,
@@ -237,5 +242,39 @@ def reroute(
             assignment.notify_assignee(uow, case, now=now, escalated=False)
         else:
             transition(uow, case, "assign", actor=operator, via=via, now=now, reason=reason)
+        uow.commit()
+        return case
+
+
+URGENCIES = ("emergency", "high", "normal")
+
+
+def change_urgency(
+    uow: UnitOfWork, *, reference: str, urgency: str, reason: str, actor: str, via: str = "ui",
+    allowed: Callable[[Case], bool] | None = None,
+) -> Case:
+    """An operator raises or lowers a case's urgency, with a reason; its clocks follow the new urgency.
+
+    The clocks the case's state keeps are armed again for the new urgency from now; a legal clock
+    counted from T0 that is running goes on, one the new urgency adds is armed from T0, one it drops
+    is cancelled; a legal clock already breached is not armed again.
+    """
+    if urgency not in URGENCIES:
+        raise InvalidInput(f"Mức khẩn cấp không hợp lệ: {urgency}", f"Unknown urgency {urgency!r}", field="urgency")
+    if not reason.strip():
+        raise InvalidInput("Cần ghi lý do thay đổi mức khẩn cấp", "A reason is required", field="reason")
+    with uow:
+        case = lock_case(uow, reference, allowed=allowed)
+        if case.urgency == urgency:
+            uow.commit()
+            return case
+        now = utcnow()
+        record(case, event="urgency_changed", actor=actor, via=via, now=now, reason=reason.strip(),
+               facts={"from": case.urgency, "to": urgency})
+        case.urgency = urgency
+        policy = active_policy()  # a legal clock from T0 (and its ladder) runs on; the others follow the urgency
+        legal = [c for c in policy.clocks if policy.counts_from(c) == "received"]
+        cancel_open(uow.session, case, now=now, keep=legal)
+        _move_clocks(uow, case, now=now)
         uow.commit()
         return case

@@ -49,6 +49,8 @@ LAW: dict[tuple[str, str], tuple[str, frozenset[str] | None, dict[str, str]]] = 
     ("triaged", "record_silent"):                    ("silent",               ANYONE, {}),
     ("received", "merge_duplicate"):                 ("merged",               ANYONE, {}),
     ("triaged", "merge_duplicate"):                  ("merged",               ANYONE, {}),
+    # A web report the finder could not place is still intake: a duplicate joins the case it repeats.
+    ("needs_routing", "merge_duplicate"):            ("merged",               ANYONE, {}),
     # Forward at once to the commune where it happened (NĐ 56 Art. 26(1)); an operator routes what
     # the finder could not place, or what a team declined.
     ("received", "hold_for_routing"):                ("needs_routing",        ANYONE, {}),

@@ -1,0 +1,129 @@
+"""The intake desk (`/ban-tiep-nhan`): the live queue, its event stream, and commune suggestions.
+
+The stream (`/ban-tiep-nhan/su-kien`, text/event-stream) re-reads the queue about once a second (once
+for all the streams of a line) and sends the queue's HTML only when it changed; a comment every 15 s
+keeps proxies from closing it. It ends after five minutes: the browser's EventSource reconnects, and
+the session is checked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from core.clock import utcnow
+from core.db import UnitOfWork
+from core.errors import InvalidInput
+from intake.console.common import at_local, desk_session, fragment, lang_of, not_found, page, suffix, to_sign_in
+from intake.console.texts import console_texts
+from intake.people.web import current_session
+from intake.web.templating import render
+from routing.directory import load_team
+from routing.locate import locate
+from workflows.intake_desk import DeskQueue, desk_queue
+
+router = APIRouter(include_in_schema=False)
+POLL_SECONDS = 1.0
+KEEPALIVE_SECONDS = 15.0
+STREAM_SECONDS = 300.0
+
+
+def _queue(line: str) -> DeskQueue:
+    with UnitOfWork() as uow:
+        return desk_queue(uow, line=line, now=utcnow())
+
+
+def queue_html(lang: str, line: str, csrf: str) -> str:
+    queue = _queue(line)
+    page_ = render("console/_queue.html", lang=lang, t=console_texts(lang), queue=queue, now=utcnow(),
+                   at_local=at_local, suffix=suffix(lang), csrf=csrf)
+    return bytes(page_.body).decode()
+
+
+_shared: dict[tuple[str, str], tuple[float, str]] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_queue_html(lang: str, line: str, *, fresh: bool = False) -> str:
+    """The queue as every watcher of a line sees it, read at most once per poll whatever the number of
+    streams. Without the session's CSRF token: the page's script puts it into the forms. A new stream
+    reads `fresh`, so it never replaces the page it serves with an older queue."""
+    key = (lang, line)
+    with _shared_lock:
+        at, html = _shared.get(key, (0.0, ""))
+        if not fresh and time.monotonic() - at < POLL_SECONDS * 0.9:
+            return html
+        html = queue_html(lang, line, "")
+        _shared[key] = (time.monotonic(), html)
+        return html
+
+
+
+@router.get("/ban-tiep-nhan")
+def desk(request: Request) -> Response:
+    session = desk_session(request)
+    if session is None:
+        someone = current_session(request)
+        return to_sign_in(request) if someone is None else not_found(request, someone)
+    line = session.user.line or ""
+    return page(request, "console/desk.html", session=session, queue=_queue(line), now=utcnow())
+
+
+def sse(data: str, event: str = "queue") -> str:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n"
+
+
+@router.get("/ban-tiep-nhan/su-kien")
+async def desk_events(request: Request) -> Response:
+    session = await run_in_threadpool(desk_session, request)
+    if session is None:
+        return Response(status_code=404)  # EventSource gives up on a 404; the page's own check signs in
+    lang, line = lang_of(request), session.user.line or ""
+
+    async def events() -> AsyncIterator[str]:
+        last, last_sent = "", time.monotonic()
+        started = last_sent
+        yield "retry: 2000\n\n"
+        while time.monotonic() - started < STREAM_SECONDS:
+            if await request.is_disconnected():
+                return
+            html = await run_in_threadpool(functools.partial(shared_queue_html, lang, line, fresh=not last))
+            if html != last:
+                last, last_sent = html, time.monotonic()
+                yield sse(html)
+            elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+                last_sent = time.monotonic()
+                yield ": still here\n\n"
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/ban-tiep-nhan/goi-y-xa")
+def commune_suggestions(
+    request: Request, q: Annotated[str | None, Query(max_length=500)] = None,
+    location: Annotated[str | None, Query(max_length=500)] = None,
+    commune_code: Annotated[str | None, Query(max_length=5)] = None,
+) -> Response:
+    """The routing finder's candidates for what the operator typed, with their reasons (an HTML fragment)."""
+    if desk_session(request) is None:
+        return Response(status_code=404)
+    text = (q if q is not None else location or "").strip()
+    try:
+        candidates = locate(text) if text else []
+    except InvalidInput:
+        candidates = []
+    with UnitOfWork() as uow:
+        teams = {c.commune_code: load_team(uow.session, c.commune_code) is not None for c in candidates}
+    return fragment(request, "console/_suggestions.html", candidates=candidates, teams=teams, text=text,
+                    chosen=commune_code)
