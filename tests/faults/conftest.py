@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,19 +18,14 @@ from pathlib import Path
 import pytest
 
 from devtools.twilio_standin import TwilioStandIn
+from tests.e2e.conftest import wait_for as e2e_wait_for
 
 FINAL_WAIT = 30.0
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = FINAL_WAIT, what: str = "condition") -> object:
     """Poll for something a real worker does (not a deadline passing)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return e2e_wait_for(predicate, timeout=timeout, what=what)
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
