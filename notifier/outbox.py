@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.db import for_update, is_sqlite
 from core.settings import Settings, get_settings
 from notifier.folding import fold_before_send
-from notifier.models import OutboxMessage, RecipientFlag
+from notifier.models import OutboxMessage
 from notifier.ports import (
     DeliveryError,
     OutcomeUnknown,
@@ -33,6 +33,7 @@ from notifier.ports import (
     RecipientFailure,
     Sent,
 )
+from notifier.recipient_flags import find_flag, flag
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def claim_next(
         if msg.status == "attempting":  # its lease ran out: the outcome of attempt `attempts` is unknown
             msg.next_attempt_at = now + policy.lease  # nobody else reconciles it while we ask
             return _attempt(msg, "reconcile")
-        if _flagged(session, msg):
+        if find_flag(session, msg.to_phone, msg.channel):
             msg.attempts += 1
             msg.attempt_started_at = msg.next_attempt_at = now
             msg.status = "attempting"
@@ -167,11 +168,6 @@ def _last_attempt_to(session: Session, msg: OutboxMessage) -> datetime | None:
             OutboxMessage.to_phone == msg.to_phone, OutboxMessage.channel == "sms", OutboxMessage.id != msg.id,
         )
     ).scalar()
-
-
-def _flagged(session: Session, msg: OutboxMessage) -> RecipientFlag | None:
-    return session.execute(select(RecipientFlag).where(
-        RecipientFlag.phone == msg.to_phone, RecipientFlag.channel == msg.channel)).scalar_one_or_none()
 
 
 def lookup_window(attempt: Attempt, policy: DeliveryPolicy) -> tuple[datetime, datetime]:
@@ -266,9 +262,8 @@ def _provider_failed(
 
 
 def _flag(session: Session, msg: OutboxMessage, error: RecipientFailure, *, now: datetime) -> None:
-    if _flagged(session, msg) is None:
-        session.add(RecipientFlag(phone=msg.to_phone, channel=msg.channel, reason=error.reason,
-                                  error_code=error.code, flagged_at=now, outbox_id=msg.id))
+    flag(session, phone=msg.to_phone, channel=msg.channel, reason=error.reason, error_code=error.code,
+         now=now, outbox_id=msg.id)
 
 
 def record_status(

@@ -10,6 +10,8 @@ import typer
 from intake.cli.commune_query import find_communes, suggestions
 from intake.cli.database import directory
 from intake.cli.say import english, say
+from notifier.models import RecipientFlag
+from notifier.recipient_flags import REASONS_VI, clear_flags, flags_by_phone
 from routing.directory import export_roster, import_roster, list_teams, load_team
 from routing.gazetteer import Commune, load
 from routing.roles import ROLES
@@ -88,10 +90,11 @@ def show(
     found = find_communes(commune, gazetteer)
     with directory() as uow:
         teams = {c.code: team for c in found if (team := load_team(uow.session, c.code)) is not None}
+        flags = flags_by_phone(uow.session, (c.phone for team in teams.values() for c in team.contacts))
         if not found and commune.strip().isdigit():  # a code the 2025 map does not know, but a team has
             team = load_team(uow.session, commune.strip().zfill(5))
             if team is not None:
-                _print_team(team)
+                _print_team(team, flags_by_phone(uow.session, (c.phone for c in team.contacts)))
                 return
     if not found:
         _not_found(commune, [f"{c.code}  {c.name}, {_province(c)}" for c in suggestions(commune, gazetteer)])
@@ -100,7 +103,7 @@ def show(
     if chosen is None:
         _ambiguous(commune, found, teams)
     elif chosen.code in teams:
-        _print_team(teams[chosen.code])
+        _print_team(teams[chosen.code], flags)
     else:
         say(f"{chosen.name} ({chosen.code}, {_province(chosen)}) chưa có đội. Thêm bằng `hotline teams import TỆP`.",
             f"No team for {chosen.name} ({chosen.code}, {_province(chosen)}) yet.", err=True)
@@ -133,9 +136,32 @@ def _ambiguous(query: str, found: list[Commune], teams: dict[str, TeamView]) -> 
     raise typer.Exit(2)
 
 
-def _print_team(team: TeamView) -> None:
+def _print_team(team: TeamView, flags: dict[str, list[RecipientFlag]]) -> None:
     typer.echo(f"{team.commune_code}  {team.commune_name}, {team.province_name}")
     for c in team.contacts:
         role = (ROLES[c.role].en if english() else ROLES[c.role].vi) if c.role in ROLES else c.role
         village = f" — {c.village}" if c.village else ""
         typer.echo(f"  {c.chain_order:>3}  {role}: {c.full_name} {c.phone}{village}")
+        for found in flags.get(c.phone, []):
+            reason = found.reason.replace("_", " ") if english() else REASONS_VI.get(found.reason, found.reason)
+            since = found.flagged_at.strftime("%d/%m/%Y %H:%M")
+            say(f"       ! {found.channel} bị bỏ qua từ {since}: {reason}. Sửa số rồi "
+                f"`hotline teams unflag {c.phone}`.",
+                f"       ! {found.channel} skipped since {since}: {reason}. Fix the number, then "
+                f"`hotline teams unflag {c.phone}`.")
+
+
+@app.command("unflag")
+def unflag(
+    phone: Annotated[str, typer.Argument(help="Số điện thoại như trong danh sách (+84...). / The phone as listed.")],
+    channel: Annotated[str | None, typer.Option(help="Chỉ kênh này (sms, voice). / Only this channel.")] = None,
+) -> None:
+    """Gỡ cờ "không gửi được" của một số sau khi đã sửa. / Clear a number's undeliverable flag once fixed."""
+    with directory() as uow:
+        removed = clear_flags(uow.session, phone.strip(), channel)
+        uow.commit()
+    if not removed:
+        say(f"Số {phone} không bị gắn cờ.", f"{phone} is not flagged.", err=True)
+        raise typer.Exit(1)
+    say(f"Đã gỡ {removed} cờ của {phone}; tin nhắn sau sẽ gửi lại tới số này.",
+        f"Cleared {removed} flag(s) of {phone}; later messages go to it again.")

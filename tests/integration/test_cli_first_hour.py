@@ -114,3 +114,29 @@ def test_a_database_without_tables_says_what_to_run(demo_dir: Path) -> None:
     assert code == 1 and "chưa có bảng" in err and "hotline migrate" in err and "no such table" not in out + err
     code, out, _ = _run("route", "xã Cam Lộ, Quảng Trị")
     assert code == 0 and "đội: —" in out
+
+
+def test_a_flagged_number_shows_under_its_person_and_can_be_cleared(demo_data: Path) -> None:
+    from datetime import UTC, datetime
+
+    from core.db import unit_of_work
+    from notifier.recipient_flags import find_flag, flag
+
+    _, out, _ = _run("teams", "show", "Cam Lộ")
+    phone = next(line.split()[-1] for line in out.splitlines() if "Nguyễn Thị Hoa" in line)
+    with unit_of_work() as uow:
+        flag(uow.session, phone=phone, channel="sms", reason="landline", error_code=21614,
+             now=datetime(2026, 11, 20, 8, 30, tzinfo=UTC), outbox_id=None)
+        uow.commit()
+    _, out, _ = _run("teams", "show", "Cam Lộ")
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Nguyễn Thị Hoa" in line)
+    assert "sms bị bỏ qua từ 20/11/2026 08:30: số cố định, không nhận SMS" in lines[at + 1]
+    assert f"hotline teams unflag {phone}" in lines[at + 1]
+    assert _run("teams", "unflag", phone)[0] == 0
+    with unit_of_work() as uow:
+        assert find_flag(uow.session, phone, "sms") is None
+    _, out, _ = _run("teams", "show", "Cam Lộ")
+    assert "bị bỏ qua" not in out
+    code, _, err = _run("teams", "unflag", phone)
+    assert code == 1 and "không bị gắn cờ" in err
