@@ -15,6 +15,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "acknowledged": ("Đã ghi nhận: bạn nhận ca {ref}. Cảm ơn.", "Recorded: you accepted case {ref}. Thank you."),
     "declined": ("Đã ghi nhận bạn từ chối ca {ref}. Ca được chuyển cho người tiếp theo.",
                  "Recorded: you declined case {ref}. It goes to the next person."),
+    "decline_noted": ("Đã ghi nhận lý do từ chối ca {ref}. Người đang giữ ca vẫn xử lý ca này.",
+                      "Recorded your reason against case {ref}. The person holding it keeps it."),
     "wrong_commune": ("Đã ghi nhận: ca {ref} không thuộc địa bàn xã. Tổng đài 111 sẽ chuyển lại.",
                       "Recorded: case {ref} is not in your commune. The 111 operators will re-route it."),
     "assessed": ("Đã ghi nhận xác minh ca {ref}: nguy cơ {risk}.", "Recorded: case {ref} verified, risk {risk}."),

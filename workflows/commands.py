@@ -26,8 +26,9 @@ from notifier.answer_texts import Outcome
 from routing.roster import normalize_phone
 from workflows.actors import actor_for_phone
 from workflows.answer_keys import case_for_code, team_member
+from workflows.assignment import decline_moves_on
 from workflows.command_text import Command, parse_command
-from workflows.effects import reply
+from workflows.effects import record, reply
 from workflows.machine import TERMINAL
 from workflows.models import Case, RawSubmission
 from workflows.service import lock_case, transition
@@ -150,6 +151,12 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
         return Outcome("need_reason", ref, params={"code": code})
     if command.kind == "assessed" and not command.risk_level:
         return Outcome("need_risk", ref, params={"code": code})
+    if command.kind == "decline" and case.state == "assigned" and \
+            not decline_moves_on(case, {"contact_phone": phone}):
+        # Someone else in the chain (the chair, say) objects: kept on the case's record; the holder keeps
+        # the case, its clock runs on, and nobody is texted the assignment again.
+        record(case, event="decline", actor=actor, via=via, now=now, reason=command.reason)
+        return Outcome("decline_noted", ref)
     steps = _steps(case, command)
     if not steps:
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})

@@ -146,6 +146,26 @@ def test_decline_asks_for_a_reason_then_goes_to_the_next_contact(client, clock) 
     assert _case(ref).assignee_order == 1
 
 
+def test_a_decline_by_someone_who_does_not_hold_the_case_leaves_it_with_the_holder(client, clock) -> None:
+    ref = _report(client)
+    with unit_of_work() as uow:
+        sent_before = uow.session.query(OutboxMessage).count()
+        due_before = [t.due_at for t in uow.session.execute(select(Case).where(Case.reference == ref))
+                      .scalar_one().timers if t.cancelled_at is None]
+    answer = _sms(CHAIR, f"TU CHOI {ref} can bo xa dang nghi phep")
+    assert answer == f"111: Da ghi nhan ly do tu choi ca {ref}. Nguoi dang giu ca van xu ly ca nay."
+    case = _case(ref)
+    assert case.state == "assigned" and case.assignee_order == 0  # the officer keeps it
+    assert [h.reason for h in case.history if h.event == "decline"] == ["can bo xa dang nghi phep"]
+    with unit_of_work() as uow:
+        sent = uow.session.query(OutboxMessage).order_by(OutboxMessage.id).all()[sent_before:]
+        due_after = [t.due_at for t in uow.session.execute(select(Case).where(Case.reference == ref))
+                     .scalar_one().timers if t.cancelled_at is None]
+    assert OFFICER not in [m.to_phone for m in sent]  # the officer is not texted the assignment again
+    assert due_after == due_before  # the acknowledgement clock runs on
+    assert "nhan ca" in _sms(OFFICER, f"NHAN {ref}")
+
+
 def test_wrong_commune_sends_the_case_back_to_routing(client, clock) -> None:
     ref = _report(client)
     assert "khong thuoc dia ban" in _sms(OFFICER, "sai xã 1")
