@@ -51,7 +51,7 @@ def next_run(after: datetime, hour: int) -> datetime:
 
 def first_run(now: datetime, hour: int) -> datetime:
     """A job seen for the first time runs at today's hour, or at once when that has passed."""
-    return min(run_at(now, hour), now)
+    return max(run_at(now, hour), now)
 
 
 def _ensure(uow_factory: Callable[[], UnitOfWork], name: str, now: datetime, hour: int) -> None:

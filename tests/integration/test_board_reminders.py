@@ -90,5 +90,6 @@ def test_reminders_fire_before_a_deadline_once(report_roster: None) -> None:
         only = submission_status(uow.session, commune="00008", today=date(2026, 5, 6))
     upcoming = [(s.level, s.due, [u.code for u in s.missing], [u.code for u in s.submitted]) for s in hanoi
                 if s.days_left >= 0]
-    assert upcoming == [("commune", date(2026, 5, 10), ["00004"], ["00008"]), ("province", date(2026, 5, 20), ["01"], [])]
+    assert upcoming == [("commune", date(2026, 5, 10), ["00004"], ["00008"]),
+                        ("province", date(2026, 5, 20), ["01"], [])]
     assert [(s.due, len(s.missing), len(s.submitted)) for s in only if s.days_left >= 0] == [(date(2026, 5, 10), 0, 1)]
