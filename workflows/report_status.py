@@ -57,7 +57,7 @@ def in_scope(unit: Unit, *, province: str | None, commune: str | None) -> bool:
     return province is None or unit.province == province
 
 
-def open_deadlines(config: ReportConfig, unit: Unit, today: date, done: set[tuple[str, str, date]]
+def deadlines_owed(config: ReportConfig, unit: Unit, today: date, done: set[tuple[str, str, date]]
                    ) -> list[tuple[Deadline, date]]:
     """The deadlines a unit still owes a report for, oldest first: the last one that passed (if it was
     missed) and the next one (if not yet handed in)."""
@@ -112,4 +112,4 @@ def owed_deadlines(session: Session, *, level: str, code: str, today: date, conf
     if unit is None:
         return []
     done = set(submissions_since(session, date(today.year - 1, 1, 1)))
-    return [due for _d, due in open_deadlines(config or load_config(), unit, today, done)]
+    return [due for _d, due in deadlines_owed(config or load_config(), unit, today, done)]

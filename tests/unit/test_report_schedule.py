@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from workflows.daily import first_run, next_run
 from workflows.report_reminders import Unit, parse_config
-from workflows.report_status import open_deadlines, status_of, unit_deadlines
+from workflows.report_status import deadlines_owed, status_of, unit_deadlines
 
 CONFIG = parse_config('[default]\nreminder_days_before = 5\n'
                       'commune = [{ deadline = "10/5", report = "6 tháng" }, { deadline = "5/11", report = "năm" }]\n'
@@ -30,10 +30,10 @@ def test_a_unit_owes_the_deadline_it_missed_and_the_next_one() -> None:
     assert passed is not None and passed[1] == date(2025, 11, 5) and upcoming[1] == date(2026, 5, 10)
     assert unit_deadlines(rules, "commune", date(2026, 5, 10))[1][1] == date(2026, 5, 10)  # the day itself
     unit = Unit("commune", "00004", "01", (), "Xã A")
-    assert [due for _d, due in open_deadlines(CONFIG, unit, date(2026, 1, 15), set())] == [
+    assert [due for _d, due in deadlines_owed(CONFIG, unit, date(2026, 1, 15), set())] == [
         date(2025, 11, 5), date(2026, 5, 10)]
     done = {("commune", "00004", date(2025, 11, 5))}
-    assert [due for _d, due in open_deadlines(CONFIG, unit, date(2026, 1, 15), done)] == [date(2026, 5, 10)]
+    assert [due for _d, due in deadlines_owed(CONFIG, unit, date(2026, 1, 15), done)] == [date(2026, 5, 10)]
 
 
 def test_status_groups_units_by_deadline_next_first_then_late() -> None:
