@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     data_keys: SecretStr | None = None  # newer data keys, newest first: "k2:secret,k1:secret" (core.crypto)
     data_keys_file: Path | None = None  # the same, one "id:secret" a line
     sla_policy: Path | None = None
+    # Statistics reports (workflows.report_reminders): the periods file laid instead of the shipped one, the
+    # local hour at which the worker's daily job sends the reminders, and a switch to stop sending them.
+    report_periods: Path | None = None
+    report_reminder_hour: int = Field(default=8, ge=0, le=23)
+    report_reminders: bool = True
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
     queue_name: str = "hotline"
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load

@@ -21,6 +21,7 @@ from rq.serializers import JSONSerializer
 
 from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
+from workflows.daily import run_due_daily_jobs
 from workflows.delivery import deliver_next
 from workflows.jobs import sweep, use_delivery_waker
 
@@ -28,13 +29,16 @@ log = logging.getLogger(__name__)
 
 
 def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
-    """Fire what is overdue and wake the deliverers for what is due, every second, whatever Redis did."""
+    """Fire what is overdue and wake the deliverers for what is due, every second, whatever Redis did;
+    run the daily jobs (the report reminders) when their hour has come."""
     every = interval or get_settings().sweep_interval_seconds
     while not stop.is_set():
         try:
             done = sweep()
             if any(done.values()):
                 log.info("sweeper: %s", done)
+            if daily := run_due_daily_jobs():
+                log.info("daily jobs: %s", daily)
         except Exception:
             log.exception("sweeper round failed; trying again")
         stop.wait(every)

@@ -35,6 +35,9 @@ os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_ADDRESS", "1000000")
 os.environ.setdefault("HOTLINE_INTAKE_LIMIT_PER_PHONE", "1000000")
 # Fast SLA policies send several SMS to one phone within seconds: the per-phone throttle is tested on its own.
 os.environ.setdefault("HOTLINE_PHONE_MIN_INTERVAL_SECONDS", "0")
+# Real workers would send the statistics-report reminders to the demo roster on the days before a deadline,
+# among the SMS a test expects: off here, on in the tests of the reminders themselves.
+os.environ.setdefault("HOTLINE_REPORT_REMINDERS", "false")
 
 
 def _loopback(address: object) -> bool:

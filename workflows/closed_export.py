@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from core.clock import local, utcnow
 from core.db import UnitOfWork
 from workflows.access import Place, Principal, may_view_case, may_view_identity
+from workflows.age_bands import UNKNOWN
 from workflows.models import Case, CaseHistory, CaseRead
-from workflows.statistics import Period, Scope, age_band
+from workflows.statistics import Period, Scope
 
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
 COLUMNS = ("reference", "received_at", "closed_at", "province_code", "commune_code", "commune_name", "line",
@@ -60,7 +61,7 @@ def closed_cases(uow: UnitOfWork, *, who: Principal, period: Period, scope: Scop
             row = [case.reference, _when(case.received_at), _when(closed), case.province_code or "",
                    case.commune_code or "", cell(case.commune_name), case.line, case.urgency, case.category or "",
                    case.risk_level or "", "1" if case.immediate_danger else "0", case.child_sex,
-                   age_band(case.child_age)]
+                   case.child_age_band or UNKNOWN]
             identity = may_view_identity(who, place)
             if identity:
                 row += [cell(getattr(case, name)) for name in IDENTITY_COLUMNS]

@@ -8,7 +8,7 @@ from typing import Any
 from core.db import UnitOfWork
 from core.queue import WakeUp, enqueue, schedule
 from notifier.folding import FoldInfo, hold_for_burst
-from notifier.models import PRIORITY
+from notifier.models import PRIORITY, OutboxMessage
 from notifier.outbox import new_message, queue_message
 from workflows.models import Case, CaseHistory
 
@@ -45,6 +45,11 @@ def message(
             uow.after_commit(lambda: schedule(DELIVER_JOB, at, outbox_id, job_id=f"outbox-{outbox_id}-fold",
                                               messages=True))
             return
+    wake_delivery(uow, msg)
+
+
+def wake_delivery(uow: UnitOfWork, msg: OutboxMessage) -> None:
+    """Once committed, wake the deliverer for `msg` (in the transaction's one Redis pipeline)."""
     uow.wake_up(lambda: None if msg.id is None else
                 WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-1", messages=True))
 

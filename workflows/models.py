@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship, validates
 
 from core.clock import utcnow
 from core.crypto import EncryptedJSON, EncryptedText
 from core.db import Base, UtcDateTime
 from notifier.models import OutboxMessage
+from workflows.age_bands import age_band
 
 
 class RawSubmission(Base):
@@ -62,6 +63,9 @@ class Case(Base):
     location_text: Mapped[str | None] = mapped_column(EncryptedText)
     child_name: Mapped[str | None] = mapped_column(EncryptedText)
     child_age: Mapped[str | None] = mapped_column(EncryptedText)
+    # The band (0-5, 6-10, 11-15, 16-17, unknown), not the age: in clear, so statistics count it in SQL.
+    # Set with every assignment of child_age (below); NULL only where an age could not be decrypted.
+    child_age_band: Mapped[str | None] = mapped_column(String(8))
     child_sex: Mapped[str] = mapped_column(String(8), default="unknown")
     reporter_name: Mapped[str | None] = mapped_column(EncryptedText)
     reporter_phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -83,6 +87,11 @@ class Case(Base):
     decisions: Mapped[list[RouteRecord]] = relationship(order_by="RouteRecord.id", cascade="all")
     # Write-only: a change adds its outbox messages without loading the case's earlier ones.
     messages: WriteOnlyMapped[OutboxMessage] = relationship()
+
+    @validates("child_age")
+    def _keep_age_band(self, _key: str, age: str | None) -> str | None:
+        self.child_age_band = age_band(age)
+        return age
 
 
 class RouteRecord(Base):

@@ -1,9 +1,10 @@
 """Report periods as data (workflows/report_periods.toml) and the reminders before each deadline.
 
 `due_reminders` is pure: from the configuration, today's date in Vietnam, the units and their phones
-and what was already submitted or sent, it says which SMS to send. `send_reminders` runs it against the
-database and queues the SMS in the outbox, once per (period, recipient), so a daily timer or the
-sweeper may call it as often as it likes. Each SMS names the level and the deadline, nothing else.
+and what was already submitted or sent, it says which SMS to send. `queue_reminders` runs it against the
+database inside the caller's transaction and writes the SMS into the outbox, once per (period, recipient):
+the worker's daily job (workflows.daily) calls it every morning, and calling it again sends nothing twice.
+Each SMS names the level and the deadline, nothing else.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from sqlalchemy.orm import Session
 
 from core.clock import local
 from core.db import UnitOfWork
-from notifier.outbox import queue_message
+from core.settings import get_settings
+from notifier.outbox import new_message
 from notifier.templates import ascii_fold
 from routing.directory import list_teams, load_supervisors
 from workflows.board_models import ReportReminder, ReportSubmission
+from workflows.effects import wake_delivery
 
 DEFAULT_FILE = Path(__file__).with_name("report_periods.toml")
 COMMUNE_RECIPIENTS = frozenset({"child_protection_officer", "commune_chair"})
 LEVELS = ("commune", "province")
+PRIORITY = 3  # after every message about a case (0-2)
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,13 @@ def parse_config(text: str) -> ReportConfig:
     return ReportConfig(default, provinces)
 
 
+def load_config(path: Path | None = None) -> ReportConfig:
+    """The report periods: `path`, else HOTLINE_REPORT_PERIODS, else the shipped file."""
+    return _read_config(path or get_settings().report_periods or DEFAULT_FILE)
+
+
 @lru_cache(maxsize=4)
-def load_config(path: Path = DEFAULT_FILE) -> ReportConfig:
+def _read_config(path: Path) -> ReportConfig:
     return parse_config(path.read_text(encoding="utf-8"))
 
 
@@ -99,6 +108,7 @@ class Unit:
     code: str
     province: str
     phones: tuple[str, ...]
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,35 +151,52 @@ def due_reminders(config: ReportConfig, *, today: date, units: Iterable[Unit],
 
 
 def load_units(session: Session) -> list[Unit]:
+    """Every commune with a team in the roster, and every province with one (names from the roster)."""
     teams = list_teams(session)
     units = [Unit("commune", t.commune_code, t.province_code,
-                  tuple(sorted({c.phone for c in t.contacts if c.role in COMMUNE_RECIPIENTS}))) for t in teams]
-    for province in sorted({t.province_code for t in teams}):
+                  tuple(sorted({c.phone for c in t.contacts if c.role in COMMUNE_RECIPIENTS})), t.commune_name)
+             for t in teams]
+    provinces = {t.province_code: t.province_name for t in teams}
+    for province in sorted(provinces):
         units.append(Unit("province", province, province,
-                          tuple(sorted({s.phone for s in load_supervisors(session, province)}))))
+                          tuple(sorted({s.phone for s in load_supervisors(session, province)})), provinces[province]))
     return units
 
 
-def submitted_keys(session: Session) -> set[tuple[str, str, date]]:
-    rows = session.execute(select(ReportSubmission.level, ReportSubmission.unit_code, ReportSubmission.deadline))
-    return {(level, code, deadline) for level, code, deadline in rows}
+def submitted_keys(session: Session, *, since: date | None = None) -> set[tuple[str, str, date]]:
+    stmt = select(ReportSubmission.level, ReportSubmission.unit_code, ReportSubmission.deadline)
+    if since is not None:
+        stmt = stmt.where(ReportSubmission.deadline >= since)
+    return {(level, code, deadline) for level, code, deadline in session.execute(stmt)}
+
+
+def queue_reminders(uow: UnitOfWork, *, now: datetime, config: ReportConfig | None = None) -> int:
+    """Write every reminder due today and not sent yet into the outbox, in the caller's transaction (which
+    commits them with their `report_reminders` rows); returns how many. Deliveries are woken after commit
+    in one Redis pipeline; were Redis down, the delivery threads read the outbox anyway."""
+    s, today = uow.session, local(now).date()
+    sent = {(level, code, deadline, phone) for level, code, deadline, phone in s.execute(
+        select(ReportReminder.level, ReportReminder.unit_code, ReportReminder.deadline, ReportReminder.phone)
+        .where(ReportReminder.deadline >= today))}
+    due = due_reminders(config or load_config(), today=today, units=load_units(s),
+                        submitted=submitted_keys(s, since=today), sent=sent)
+    messages = [new_message(channel="sms", to_phone=r.phone, body=r.body, purpose="report_reminder", now=now,
+                            priority=PRIORITY) for r in due]
+    s.add_all([ReportReminder(level=r.level, unit_code=r.unit_code, deadline=r.deadline, phone=r.phone, sent_at=now)
+               for r in due])
+    s.add_all(messages)
+    for msg in messages:
+        wake_delivery(uow, msg)
+    s.flush()
+    return len(due)
 
 
 def send_reminders(uow: UnitOfWork, *, now: datetime, config: ReportConfig | None = None) -> int:
-    """Queue every reminder due today that was not sent yet; returns how many were queued."""
+    """`queue_reminders` in a transaction of its own."""
     with uow:
-        s = uow.session
-        sent = {tuple(r) for r in s.execute(select(ReportReminder.level, ReportReminder.unit_code,
-                                                   ReportReminder.deadline, ReportReminder.phone))}
-        due = due_reminders(config or load_config(), today=local(now).date(), units=load_units(s),
-                            submitted=submitted_keys(s), sent=sent)  # type: ignore[arg-type]
-        for r in due:
-            s.add(ReportReminder(level=r.level, unit_code=r.unit_code, deadline=r.deadline, phone=r.phone,
-                                 sent_at=now))
-            queue_message(s, case_id=None, channel="sms", to_phone=r.phone, body=r.body,
-                          purpose="report_reminder", now=now)
+        queued = queue_reminders(uow, now=now, config=config)
         uow.commit()
-        return len(due)
+        return queued
 
 
 def mark_submitted(uow: UnitOfWork, *, level: str, unit_code: str, deadline: date, by: str, now: datetime) -> bool:
@@ -184,26 +211,3 @@ def mark_submitted(uow: UnitOfWork, *, level: str, unit_code: str, deadline: dat
                                          submitted_at=now))
         uow.commit()
         return True
-
-
-def next_deadline(config: ReportConfig, province: str | None, level: str, today: date) -> date:
-    """The first deadline of this level on or after today (the default rules when no province)."""
-    rules = config.rules(province) if province else config.default
-    dates = sorted(d.on(y) for d in rules.deadlines if d.level == level for y in (today.year, today.year + 1))
-    return next(d for d in dates if d >= today)
-
-
-def not_submitted(session: Session, *, province: str | None, commune: str | None, today: date
-                  ) -> list[tuple[str, str, date]]:
-    """(level, code, deadline) of the units in scope that have not handed in their next report."""
-    config, done = load_config(), submitted_keys(session)
-    out = []
-    for unit in load_units(session):
-        if commune and not (unit.level == "commune" and unit.code == commune):
-            continue
-        if province and unit.province != province:
-            continue
-        due = next_deadline(config, unit.province, unit.level, today)
-        if (unit.level, unit.code, due) not in done:
-            out.append((unit.level, unit.code, due))
-    return out

@@ -1,8 +1,8 @@
 """Statistics for a period and a scope (national, a province or a commune): plain numbers, no I/O besides
-the queries. Counting happens in SQL wherever the data is in clear. Two things are encrypted at rest and
-read per row in Python instead, storing nothing new: the child's age (for the age band) and a breach's
-clock (the history reason). Percentiles use PostgreSQL's percentile_cont; other databases (SQLite, the
-demo) compute them in Python over the same rows.
+the queries. Counting happens in SQL wherever the data is in clear, the child's age band included (kept in
+clear beside the encrypted age, `Case.child_age_band`). One thing is encrypted at rest and read per row in
+Python instead: a breach's clock (the history reason; a few per hundred cases). Percentiles use
+PostgreSQL's percentile_cont; other databases (SQLite, the demo) compute them in Python over the same rows.
 
 Contacts carry only their line until they become a case, so a province's or a commune's contacts are
 those that became (or joined) one of its cases; the national figures count every contact.
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import VIETNAM
+from workflows.age_bands import BAND_NAMES, UNKNOWN
 from workflows.contact_models import IntakeContact
 from workflows.models import Case, CaseHistory
 
@@ -31,8 +32,6 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("approve_plan", "Phê duyệt kế hoạch", "Approve"),
     ("approve_closure", "Đóng ca", "Close"),
 )
-AGE_BANDS: tuple[tuple[str, int, int], ...] = (("0-5", 0, 5), ("6-10", 6, 10), ("11-15", 11, 15), ("16-17", 16, 17))
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -112,18 +111,6 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
 
 
-def age_band(age: str | None) -> str:
-    """The band of a stored age ("7", "7 tuổi", "khoảng 12"); anything unreadable is unknown."""
-    digits = "".join(ch if ch.isdigit() else " " for ch in (age or "")).split()
-    if not digits:
-        return UNKNOWN
-    years = int(digits[0])
-    for name, lo, hi in AGE_BANDS:
-        if lo <= years <= hi:
-            return name
-    return UNKNOWN
-
-
 def _scoped_cases(stmt: Any, period: Period, scope: Scope) -> Any:
     lo, hi = period.bounds()
     stmt = stmt.where(Case.received_at >= lo, Case.received_at < hi)
@@ -135,7 +122,12 @@ def _scoped_cases(stmt: Any, period: Period, scope: Scope) -> Any:
 
 
 def _counts(session: Session, stmt: Any) -> dict[str, int]:
-    return {str(key) if key is not None else UNKNOWN: int(n) for key, n in session.execute(stmt).all()}
+    """Counts by key; a NULL key counts as unknown (added to an 'unknown' value if there is one too)."""
+    out: dict[str, int] = {}
+    for key, n in session.execute(stmt).all():
+        name = UNKNOWN if key is None else str(key)
+        out[name] = out.get(name, 0) + int(n)
+    return out
 
 
 def _contacts(session: Session, column: Any, period: Period, scope: Scope) -> dict[str, int]:
@@ -203,7 +195,9 @@ def _breaches(session: Session, period: Period, scope: Scope) -> dict[str, int]:
 
 
 def statistics(session: Session, *, period: Period, scope: Scope) -> Statistics:
-    ages = Counter(age_band(a) for a in session.execute(_scoped_cases(select(Case.child_age), period, scope)).scalars())
+    # A case whose band was never computed (its age could not be decrypted when the column was filled) is
+    # NULL, counted as unknown, as the age itself would have been.
+    ages = _case_counts(session, Case.child_age_band, period, scope)
     found = Statistics(
         period=period, scope=scope,
         contacts_by_line=_contacts(session, IntakeContact.line, period, scope),
@@ -212,7 +206,7 @@ def statistics(session: Session, *, period: Period, scope: Scope) -> Statistics:
         cases_by_category=_case_counts(session, Case.category, period, scope),
         cases_by_risk=_case_counts(session, Case.risk_level, period, scope),
         cases_by_sex=_case_counts(session, Case.child_sex, period, scope),
-        cases_by_age_band={name: ages[name] for name in [b[0] for b in AGE_BANDS] + [UNKNOWN] if ages[name]},
+        cases_by_age_band={name: ages[name] for name in BAND_NAMES if ages.get(name)},
         cases_by_commune=_case_counts(session, Case.commune_code, period, scope),
         durations=_durations(session, period, scope),
         breaches_by_clock=_breaches(session, period, scope),

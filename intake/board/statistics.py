@@ -20,10 +20,11 @@ from core.db import UnitOfWork, unit_of_work
 from intake.board.charts import bar_chart
 from intake.people.web import current_session, session_for_form
 from intake.web.templating import render
-from routing.directory import load_team
 from workflows.access import Principal, may_view_statistics
+from workflows.access_audit import record_denial
 from workflows.closed_export import closed_cases
-from workflows.report_reminders import load_config, mark_submitted, next_deadline, not_submitted
+from workflows.report_reminders import mark_submitted
+from workflows.report_status import DeadlineStatus, owed_deadlines, submission_status
 from workflows.statistics import STEPS, Period, Scope, Statistics, statistics
 
 router = APIRouter(include_in_schema=False)
@@ -53,6 +54,8 @@ def _asked(request: Request, start: date | None, end: date | None, province: str
     who = session.user.principal()
     scope = Scope(province=province or None, commune=commune or None) if (province or commune) else default_scope(who)
     if not may_view_statistics(who, province=scope.province, commune=scope.commune):
+        record_denial(UnitOfWork(), who=who, object_kind="statistics", object_id=None, via="ui",
+                      action=f"{request.url.path} {scope.label}")
         raise HTTPException(status_code=404)
     fallback = default_period(local(utcnow()).date())
     period = Period(start or fallback.start, end or fallback.end)
@@ -61,10 +64,17 @@ def _asked(request: Request, start: date | None, end: date | None, province: str
     return who, period, scope
 
 
-def _missing(scope: Scope) -> list[tuple[str, str, date]]:
+def _submissions(scope: Scope) -> list[DeadlineStatus]:
     with unit_of_work() as uow:
-        return not_submitted(uow.session, province=scope.province, commune=scope.commune,
-                             today=local(utcnow()).date())
+        return submission_status(uow.session, province=scope.province, commune=scope.commune,
+                                 today=local(utcnow()).date())
+
+
+def _owed(unit: tuple[str, str] | None) -> list[date]:
+    if unit is None:
+        return []
+    with unit_of_work() as uow:
+        return owed_deadlines(uow.session, level=unit[0], code=unit[1], today=local(utcnow()).date())
 
 
 def _own_unit(who: Principal) -> tuple[str, str] | None:
@@ -112,8 +122,9 @@ def statistics_page(request: Request, start: Start = None, end: End = None, prov
             f"&xa={scope.commune or ''}"
     charts = [(title, counts, bar_chart(counts, title=title)) for _key, title, counts in found.tables()]
     steps = {step: (vi, en) for step, vi, en in STEPS}
+    own = _own_unit(who)
     page = render("statistics.html", lang="vi", found=found, period=period, scope=scope, charts=charts,
-                  steps=steps, query=query, missing=_missing(scope), own=_own_unit(who),
+                  steps=steps, query=query, deadlines=_submissions(scope), own=own, owed=_owed(own),
                   csrf=session.csrf_token if session else "")
     page.headers.update(NO_STORE)
     return page
@@ -161,15 +172,11 @@ def statistics_xlsx(request: Request, start: Start = None, end: End = None, prov
                     headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _province_of(commune: str) -> str | None:
-    with unit_of_work() as uow:
-        team = load_team(uow.session, commune)
-        return team.province_code if team else None
-
-
 @router.post("/thong-ke/da-nop")
-def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """The signed-in officer, chair or supervisor hands in their unit's next report."""
+def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "",
+                     deadline: Annotated[str, Form(alias="han", max_length=10)] = "") -> Response:
+    """The signed-in officer, chair or supervisor hands in their unit's report for one deadline it owes
+    (the one missed first, or the next one)."""
     session = session_for_form(request, csrf_token)
     if session is None:
         raise HTTPException(status_code=400, detail="Biểu mẫu đã hết hạn / The form has expired")
@@ -177,11 +184,12 @@ def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_lengt
     unit = _own_unit(who)
     if unit is None:
         raise HTTPException(status_code=404)
-    level, code = unit
-    today = local(utcnow()).date()
-    province = who.province if level == "province" else _province_of(code)
-    mark_submitted(UnitOfWork(), level=level, unit_code=code, by=who.user, now=utcnow(),
-                   deadline=next_deadline(load_config(), province, level, today))
+    owed = _owed(unit)
+    chosen = next((due for due in owed if due.isoformat() == deadline), None)
+    if chosen is None:
+        raise HTTPException(status_code=400, detail="Kỳ báo cáo này không còn chờ nộp / "
+                                                    "This report is not awaited any more")
+    mark_submitted(UnitOfWork(), level=unit[0], unit_code=unit[1], by=who.user, now=utcnow(), deadline=chosen)
     return RedirectResponse("/thong-ke", status_code=303)
 
 

@@ -16,10 +16,10 @@ from workflows.report_reminders import (
     due_reminders,
     load_config,
     mark_submitted,
-    not_submitted,
     parse_config,
     send_reminders,
 )
+from workflows.report_status import submission_status
 
 VN_MORNING = timedelta(hours=1)  # 08:00 in Vietnam
 
@@ -86,7 +86,10 @@ def test_reminders_fire_before_a_deadline_once(report_roster: None) -> None:
     assert send_reminders(UnitOfWork(), now=_at(date(2026, 5, 15))) == 1  # the province's, to its supervisor
     assert len(_outbox()) == 3
     with unit_of_work() as uow:
-        missing = not_submitted(uow.session, province="01", commune=None, today=date(2026, 5, 6))
-        only = not_submitted(uow.session, province=None, commune="00008", today=date(2026, 5, 6))
-    assert missing == [("commune", "00004", date(2026, 5, 10)), ("province", "01", date(2026, 5, 20))]
-    assert only == []
+        hanoi = submission_status(uow.session, province="01", today=date(2026, 5, 6))
+        only = submission_status(uow.session, commune="00008", today=date(2026, 5, 6))
+    upcoming = [(s.level, s.due, [u.code for u in s.missing], [u.code for u in s.submitted]) for s in hanoi
+                if s.days_left >= 0]
+    assert upcoming == [("commune", date(2026, 5, 10), ["00004"], ["00008"]),
+                        ("province", date(2026, 5, 20), ["01"], [])]
+    assert [(s.due, len(s.missing), len(s.submitted)) for s in only if s.days_left >= 0] == [(date(2026, 5, 10), 0, 1)]

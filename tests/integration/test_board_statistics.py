@@ -163,3 +163,26 @@ def test_closed_cases_export_shows_identities_only_to_whom_may_see_them_and_is_a
     with unit_of_work() as uow:
         reads = sorted(tuple(r) for r in uow.session.execute(select(CaseRead.reader, CaseRead.purpose)).all())
     assert reads == [("giamsat", "export_identity"), ("quantri", "export")]
+
+
+def test_the_migration_backfills_age_bands_from_the_encrypted_ages_and_the_counts_stay(dataset: None) -> None:
+    from sqlalchemy import text
+
+    from core.db import get_engine
+    from intake.migrations.versions.reporting_schema import backfill_age_bands
+
+    def bands() -> dict[str, int]:
+        with unit_of_work() as uow:
+            return statistics(uow.session, period=HALF, scope=Scope()).cases_by_age_band
+
+    before = bands()
+    with get_engine().begin() as conn:  # as the rows were before the migration
+        conn.execute(text("UPDATE cases SET child_age_band = NULL"))
+        assert backfill_age_bands(conn) == (4, 0)  # and one with no age: unknown in one UPDATE
+    assert bands() == before == {"6-10": 1, "11-15": 1, "16-17": 1, "unknown": 1}
+    with get_engine().begin() as conn:  # an age no key opens stays NULL, counted as unknown as it was
+        conn.execute(text("UPDATE cases SET child_age_band = NULL, child_age = 'k9:gAAAAAnokey' "
+                          "WHERE reference = 'TE0000004'"))
+        assert backfill_age_bands(conn) == (0, 1)
+        assert conn.execute(text("SELECT child_age_band FROM cases WHERE reference = 'TE0000004'")).scalar() is None
+    assert bands() == {"6-10": 1, "11-15": 1, "unknown": 2}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from intake.board.charts import bar_chart
-from workflows.statistics import Period, age_band, percentile
+from workflows.age_bands import age_band
+from workflows.statistics import Period, percentile
 
 
 def test_percentile_interpolates_like_percentile_cont() -> None:
