@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.clock import local
@@ -44,9 +44,11 @@ class OutboxFold(Base):
     """A foldable assignment message, the window it belongs to, and the message that carried it."""
 
     __tablename__ = "outbox_folds"
+    # A phone's latest window is one step down this index, however many folds the phone has had.
+    __table_args__ = (Index("ix_outbox_folds_to_phone_window_end", "to_phone", "window_end"),)
 
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
-    to_phone: Mapped[str] = mapped_column(String(20), index=True)  # a team member's work phone
+    to_phone: Mapped[str] = mapped_column(String(20))  # a team member's work phone
     reference: Mapped[str] = mapped_column(String(16))
     commune: Mapped[str] = mapped_column(String(120))
     urgency: Mapped[str] = mapped_column(String(16))

@@ -20,6 +20,7 @@ from notifier.models import OutboxMessage
 from notifier.ports import Sent
 from notifier.templates import voice_answer_sig
 from notifier.twilio_adapter import sign
+from workflows.answer_models import AnswerLink, ReplyCode
 from workflows.commands import handle_command
 from workflows.context import reset_gateways, use_gateways
 from workflows.delivery import deliver_next
@@ -136,6 +137,30 @@ def test_accept_by_reply_code_and_a_repeat(client, clock) -> None:
     assert (last.event, last.via, last.actor.startswith("member:")) == ("acknowledge", "sms", True)
     assert _sms(OFFICER, "NHAN 1") == f"111: Ban da nhan ca {ref} roi."
     assert _sms(CHAIR, f"nhan {ref.lower()}") == f"111: Ca {ref} da co nguoi trong nhom nhan roi."
+
+
+def test_the_code_and_link_are_issued_when_the_sms_is_sent_not_with_the_report(client, clock) -> None:
+    response = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"})
+    ref = str(response.json()["reference"])
+    with unit_of_work() as uow:  # the report's transaction wrote the SMS by reference, and no code or link
+        written = uow.session.execute(select(OutboxMessage).where(OutboxMessage.to_phone == OFFICER)).scalar_one()
+        assert written.keys_at_send and f"NHAN {ref}" in written.body and "/x/" not in written.body
+        assert uow.session.execute(select(ReplyCode)).first() is None
+        assert uow.session.execute(select(AnswerLink)).first() is None
+    _send_due()
+    sent = _sms_to(OFFICER, ref)
+    assert "NHAN 1" in sent and "/x/" in sent and len(sent) <= 160
+    with unit_of_work() as uow:  # what went out is on record, and a retry would send that same text
+        row = uow.session.execute(select(OutboxMessage).where(OutboxMessage.to_phone == OFFICER)).scalar_one()
+        assert (row.body, row.keys_at_send, row.status) == (sent, False, "queued")
+    # A case answered before its SMS went out keeps the SMS as written: no code is issued for it.
+    moved = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Tây Hòa, Đắk Lắk"})
+    other = str(moved.json()["reference"])
+    apply(UnitOfWork(), reference=other, trigger="acknowledge", actor="t", via="api")
+    _send_due()
+    assert f"NHAN {other}" in _sms_to(OTHER_TEAM, other)
+    with unit_of_work() as uow:
+        assert len(uow.session.execute(select(ReplyCode)).all()) == 1
 
 
 def test_codes_per_phone_and_a_bare_command_means_the_last_case(client, clock) -> None:
