@@ -84,6 +84,16 @@ def test_a_routed_report_has_a_bounded_number_of_statements_and_redis_round_trip
         or f"outbox-{outbox[0].id}-fold" in held
 
 
+def test_the_public_form_costs_what_the_api_costs(client) -> None:
+    form = {"description": REPORT["description"], "location": REPORT["location"], "reporter_phone": "0987 654 321",
+            "consent_to_contact": "on"}
+    assert client.post("/bao-cao", data=form).status_code == 201
+    with counted() as seen:
+        assert client.post("/bao-cao", data=form).status_code == 201
+    assert len(seen["sql"]) <= STATEMENTS_PER_REPORT, seen["sql"]
+    assert len(seen["redis"]) == 2, seen["redis"]  # both limits in one script, then one pipeline
+
+
 def test_a_report_of_an_emergency_with_a_home_commune_stays_within_bounds(client, redis_conn) -> None:
     emergency = {"immediate_danger": True, "category": "sexual_abuse", "child_home": "xã Tây Hòa, Đắk Lắk"}
     _report(client, **emergency)  # both communes' teams are in the cache after this one
