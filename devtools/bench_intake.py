@@ -18,6 +18,7 @@ endpoints take turns for several rounds and the ratio is the median of the round
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -115,8 +116,11 @@ def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16
                      threads=threads)
             for _ in range(rounds):
                 for name, method, path in ENDPOINTS:
-                    runs[name].append(_wrk(wrk, script, base + path, method, seconds=seconds,
-                                           connections=connections, threads=threads))
+                    cpu_before = process_cpu_seconds(server.pid)
+                    run = _wrk(wrk, script, base + path, method, seconds=seconds, connections=connections,
+                               threads=threads)
+                    run["cpu_ms"] = 1000 * (process_cpu_seconds(server.pid) - cpu_before) / max(run["requests"], 1)
+                    runs[name].append(run)
         finally:
             server.terminate()
             server.wait(10)
@@ -137,11 +141,19 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "p50_ms": statistics.median(r["p50_ms"] for r in rs),
             "p99_ms": statistics.median(r["p99_ms"] for r in rs),
             "errors": sum(r["errors"] for r in rs),
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in rs) if all("cpu_ms" in r for r in rs) else None,
         }
     one_row, report = runs[names[1]], runs[names[2]]
     out["ratios"] = [r["rps"] / o["rps"] for o, r in zip(one_row, report, strict=True)]
     out["ratio"] = statistics.median(out["ratios"])
     return out
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads (Linux /proc): what one request costs the
+    app whatever else the shared machine runs, unlike requests a second."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _create_bench_table() -> None:
@@ -175,10 +187,12 @@ def _wrk(wrk: str, script: Path, url: str, method: str, *, seconds: int, connect
 
 def format_table(results: dict[str, Any], *, seconds: int, rounds: int, connections: int) -> str:
     lines = [f"wrk, {connections} connections, {rounds} rounds of {seconds} s per endpoint, one app process",
-             "", "| endpoint | req/s | p50 | p99 | errors |", "|---|---|---|---|---|"]
+             "", "| endpoint | req/s | p50 | p99 | app CPU / request | errors |", "|---|---|---|---|---|---|"]
     for name, _, _ in ENDPOINTS:
         r = results[name]
-        lines.append(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} |")
+        cpu = f"{r['cpu_ms']:.2f} ms" if r.get("cpu_ms") is not None else "-"
+        lines.append(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {cpu} "
+                     f"| {r['errors']} |")
     each = ", ".join(f"{x:.2f}" for x in results["ratios"])
     lines += ["", f"report / one-row insert: {results['ratio']:.2f}× (median of the rounds: {each})"]
     return "\n".join(lines) + "\n"

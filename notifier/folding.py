@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.clock import local
 from core.db import Base, UtcDateTime, for_update
@@ -44,9 +44,11 @@ class OutboxFold(Base):
     """A foldable assignment message, the window it belongs to, and the message that carried it."""
 
     __tablename__ = "outbox_folds"
+    # A phone's latest window is one step down this index, however many folds the phone has had.
+    __table_args__ = (Index("ix_outbox_folds_to_phone_window_end", "to_phone", "window_end"),)
 
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
-    to_phone: Mapped[str] = mapped_column(String(20), index=True)  # a team member's work phone
+    to_phone: Mapped[str] = mapped_column(String(20))  # a team member's work phone
     reference: Mapped[str] = mapped_column(String(16))
     commune: Mapped[str] = mapped_column(String(120))
     urgency: Mapped[str] = mapped_column(String(16))
@@ -54,20 +56,31 @@ class OutboxFold(Base):
     window_end: Mapped[datetime] = mapped_column(UtcDateTime)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     folded_into: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set on a message not flushed yet: the fold row is INSERTed after it, with its id, in the same flush.
+    message: Mapped[OutboxMessage] = relationship()
 
 
 def hold_for_burst(session: Session, msg: OutboxMessage, info: FoldInfo, *, now: datetime) -> datetime | None:
-    """Note a foldable assignment; the time it is held until, or None when it goes out at once."""
+    """Note a foldable assignment; the time it is held until, or None when it goes out at once.
+
+    Call it before `msg` is flushed: its fold row goes in with it (one flush, no UPDATE of the message
+    afterwards). The window is read without flushing the rest of the transaction; a window this same
+    transaction opened, not flushed yet, counts too.
+    """
     window = timedelta(seconds=get_settings().fold_window_seconds)
     if window <= timedelta(0):
         return None
-    last = session.execute(
-        select(OutboxFold.window_end).where(OutboxFold.to_phone == msg.to_phone)
-        .order_by(OutboxFold.window_end.desc()).limit(1)
-    ).scalar_one_or_none()
+    with session.no_autoflush:
+        stored = session.execute(
+            select(OutboxFold.window_end).where(OutboxFold.to_phone == msg.to_phone)
+            .order_by(OutboxFold.window_end.desc()).limit(1)
+        ).scalar_one_or_none()
+    unflushed = [fold.window_end for fold in session.new if isinstance(fold, OutboxFold)
+                 and fold.to_phone == msg.to_phone]
+    last = max([stored, *unflushed] if stored is not None else unflushed, default=None)
     held = last is not None and last > now
     window_end = last if held and last is not None else now + window
-    session.add(OutboxFold(outbox_id=msg.id, to_phone=msg.to_phone, reference=info.reference,
+    session.add(OutboxFold(message=msg, to_phone=msg.to_phone, reference=info.reference,
                            commune=info.commune, urgency=info.urgency, respond_by=info.respond_by,
                            window_end=window_end, held=held))
     if held:

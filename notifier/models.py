@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
@@ -43,6 +43,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An assignment SMS written by reference, whose reply code and one-tap link are issued when it is first
+    # sent (the deliverer's `before_send`), not in the transaction that wrote it: the report path stays short.
+    keys_at_send: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RecipientFlag(Base):

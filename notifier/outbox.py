@@ -117,10 +117,18 @@ def new_message(
     )
 
 
+BeforeSend = Callable[[Session, OutboxMessage, datetime], None]
+
+
 def claim_next(
-    session: Session, *, now: datetime, policy: DeliveryPolicy, only: int | None = None
+    session: Session, *, now: datetime, policy: DeliveryPolicy, only: int | None = None,
+    before_send: BeforeSend | None = None,
 ) -> Attempt | None:
-    """The most urgent due row, claimed; the caller commits before doing anything with it."""
+    """The most urgent due row, claimed; the caller commits before doing anything with it.
+
+    `before_send` completes a message marked `keys_at_send` (its reply code and link) in the claim's
+    transaction, on its first send only: the body the provider gets is on record before it is called,
+    and a retry or a reconciliation sends and looks for that same body."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.status.in_(("pending", "attempting")), OutboxMessage.next_attempt_at <= now
     )
@@ -143,7 +151,10 @@ def claim_next(
             if last is not None and last + policy.min_interval > now:
                 msg.next_attempt_at = last + policy.min_interval  # queued behind it, never dropped
                 continue
-        fold_before_send(session, msg, now=now)  # a held burst to this phone goes out as this one SMS
+        # A held burst to this phone goes out as this one SMS (it names its cases by reference).
+        if fold_before_send(session, msg, now=now) == 1 and msg.keys_at_send and before_send is not None:
+            before_send(session, msg, now)
+        msg.keys_at_send = False
         msg.status, msg.attempts = "attempting", msg.attempts + 1
         msg.attempt_started_at, msg.next_attempt_at = now, now + policy.lease
         return _attempt(msg, "send")

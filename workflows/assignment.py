@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.folding import FoldInfo, folded_with
@@ -44,20 +46,42 @@ def notify_assignee(
     if person is None:
         chain_exhausted(uow, case, now=now)
         return False
+    deadline = open_deadline(case, "acknowledge") if respond_by is None else None
     if respond_by is None:
-        deadline = open_deadline(case, "acknowledge")
         respond_by = deadline.due_at if deadline else _acknowledge_window(case, now)
-    keys = answer_keys.issue(uow.session, case, phone=str(person["phone"]), now=now)
+    # The first SMS of a new assignment is written by reference; its reply code and link are issued when it
+    # is sent (`keys_when_sent`), which keeps them out of the report's transaction.
+    later = not escalated and deadline is not None  # respond_by is that deadline's, found again when sent
+    keys = None if later else answer_keys.issue(uow.session, case, phone=str(person["phone"]), now=now)
     text = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
-        respond_by=respond_by, escalated=escalated, reply_code=keys.reply_code, link=keys.link,
+        respond_by=respond_by, escalated=escalated, reply_code=keys.reply_code if keys else None,
+        link=keys.link if keys else None,
     ))
     # A burst of new cases for one phone is folded into one SMS; an emergency or an escalation never waits.
     fold = None if escalated or case.urgency == "emergency" else FoldInfo(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency, respond_by=respond_by)
     message(uow, case, to=str(person["phone"]), body=text, now=now,
-            purpose="escalation" if escalated else "assignment", fold=fold)
+            purpose="escalation" if escalated else "assignment", fold=fold, keys_at_send=later)
     return True
+
+
+def keys_when_sent(session: Session, msg: OutboxMessage, now: datetime) -> None:
+    """Just before an assignment SMS written by reference is first sent: issue its reply code and one-tap
+    link and write them into it. A case that moved on in between (taken back, handed on, answered) keeps
+    the SMS as written: a reference answers as well as a code."""
+    case = session.get(Case, msg.case_id) if msg.case_id is not None else None
+    if case is None or case.state != "assigned":
+        return
+    person = current_recipient(case)
+    deadline = open_deadline(case, "acknowledge")
+    if person is None or str(person["phone"]) != msg.to_phone or deadline is None:
+        return
+    keys = answer_keys.issue(session, case, phone=msg.to_phone, now=now)
+    msg.body = assignment_sms(Assignment(
+        reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
+        respond_by=deadline.due_at, reply_code=keys.reply_code, link=keys.link,
+    ))
 
 
 def _acknowledge_window(case: Case, now: datetime) -> datetime:

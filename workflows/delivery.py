@@ -20,6 +20,7 @@ from notifier.outbox import (
 )
 from notifier.ports import DeliveryError, OutcomeUnknown, RecipientFailure, Sent
 from notifier.provider_health import note_provider_failure, note_provider_success
+from workflows.assignment import keys_when_sent
 from workflows.context import gateways
 from workflows.undeliverable import next_after_failure
 
@@ -31,7 +32,7 @@ def deliver_next(*, only: int | None = None) -> str | None:
     """
     policy = DeliveryPolicy.from_settings()
     with unit_of_work() as uow:
-        attempt = claim_next(uow.session, now=utcnow(), policy=policy, only=only)
+        attempt = claim_next(uow.session, now=utcnow(), policy=policy, only=only, before_send=keys_when_sent)
         exclude = known_sids(uow.session, attempt.to) if attempt and attempt.action == "reconcile" else frozenset()
         uow.commit()  # the attempt is on record before the provider hears of it
     if attempt is None:

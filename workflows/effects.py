@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import UnitOfWork
-from core.queue import WakeUp, enqueue, schedule
+from core.queue import WakeUp, enqueue
 from notifier.folding import FoldInfo, hold_for_burst
 from notifier.models import PRIORITY, OutboxMessage
 from notifier.outbox import new_message, queue_message
@@ -26,25 +26,23 @@ def record(
 
 def message(
     uow: UnitOfWork, case: Case, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
-    fold: FoldInfo | None = None,
+    fold: FoldInfo | None = None, keys_at_send: bool = False,
 ) -> None:
     """Write a message into the outbox with the transaction; wake the deliverer once it has committed.
 
     Nothing is flushed here (the message goes in with the case's next flush, a new case's too, and the
-    wake-up reads its id after the commit), except for a foldable assignment: a burst of them to one
-    phone is held and sent as one SMS (notifier.folding), which needs the row's id now.
+    wake-up reads its id after the commit); a foldable assignment's fold row goes in with it: a burst of
+    them to one phone is held and sent as one SMS (notifier.folding), its wake-up at the window's end.
     """
     msg = new_message(channel=channel, to_phone=to, body=body, purpose=purpose, now=now,
                       priority=PRIORITY.get(case.urgency, 2))
+    msg.keys_at_send = keys_at_send
+    held_until = hold_for_burst(uow.session, msg, fold, now=now) if fold is not None else None
     case.messages.add(msg)
-    if fold is not None:
-        uow.session.flush()
-        held_until = hold_for_burst(uow.session, msg, fold, now=now)
-        if held_until is not None:
-            outbox_id, at = msg.id, held_until
-            uow.after_commit(lambda: schedule(DELIVER_JOB, at, outbox_id, job_id=f"outbox-{outbox_id}-fold",
-                                              messages=True))
-            return
+    if held_until is not None:
+        uow.wake_up(lambda: None if msg.id is None else
+                    WakeUp(DELIVER_JOB, (msg.id,), job_id=f"outbox-{msg.id}-fold", at=held_until, messages=True))
+        return
     wake_delivery(uow, msg)
 
 

@@ -1,7 +1,8 @@
 """Limits on public intake, so that one client cannot flood the commune teams with reports.
 
 Counted in Redis (a fixed window per limit, INCR and EXPIRE in one Lua script): per client address
-and per reporter phone (its blind index: the number never appears in a Redis key). The client
+and per reporter phone (its blind index: the number never appears in a Redis key). A web report
+counts both in one round trip (`check_intake`, one script, sent by its SHA once Redis knows it). The client
 address is the connection's, or, when the connection comes from a configured proxy
 (HOTLINE_TRUSTED_PROXIES), the first address of X-Forwarded-For that is not one of ours.
 
@@ -19,6 +20,7 @@ from functools import lru_cache
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from redis.commands.core import Script
 
 from core.clock import utcnow
 from core.crypto import blind_index
@@ -34,6 +36,18 @@ _HIT = """
 local count = redis.call('INCR', KEYS[1])
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
+"""
+
+# Both intake limits in one round trip. KEYS: the address's counter, then (optional) the phone's; ARGV[1]: the
+# window, ARGV[2], ARGV[3]: the most allowed. Returns 0, or the 1-based index of the limit that is over; a
+# request refused by its address is not counted against its phone (as when they were two calls).
+_HIT_INTAKE = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+  if count > tonumber(ARGV[i + 1]) then return i end
+end
+return 0
 """
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -73,9 +87,8 @@ def check(limit: Limit, subject: str, *, scope: str = "intake") -> None:
     window = limit.window_seconds
     now = int(utcnow().timestamp())
     slot = now // window
-    key = f"{get_settings().queue_name}:rl:{scope}:{limit.name}:{subject}:{slot}"
     try:
-        count = get_redis().eval(_HIT, 1, key, window)
+        count = get_redis().eval(_HIT, 1, _key(limit, subject, slot, scope), window)
     except Exception as exc:  # fail open: losing the limit is better than losing a report
         log.warning("rate limit %s not checked, Redis did not answer (%s)", limit.name, type(exc).__name__)
         return
@@ -83,15 +96,38 @@ def check(limit: Limit, subject: str, *, scope: str = "intake") -> None:
         raise RateLimited(retry_after=max(1, (slot + 1) * window - now), limit=limit.name)
 
 
-def check_address(request: Request) -> None:
-    """A FastAPI dependency: the per-address limit, before the body is even read."""
-    check(intake_limits()[0], client_address(request))
+def check_intake(request: Request, phone: str | None) -> None:
+    """A web report's two limits, client address then reporter phone (E.164, counted under its blind
+    index), in one round trip; RateLimited names the first one that is over."""
+    limits = intake_limits() if phone else intake_limits()[:1]
+    subjects = (client_address(request), blind_index(phone)) if phone else (client_address(request),)
+    window = limits[0].window_seconds  # both limits share the intake window
+    now = int(utcnow().timestamp())
+    slot = now // window
+    keys = [_key(limit, subject, slot, "intake") for limit, subject in zip(limits, subjects, strict=True)]
+    try:
+        over = int(_intake_script()(keys=keys, args=[window, *(limit.most for limit in limits)]))
+    except Exception as exc:  # fail open: losing the limit is better than losing a report
+        log.warning("intake limits not checked, Redis did not answer (%s)", type(exc).__name__)
+        return
+    if over:
+        raise RateLimited(retry_after=max(1, (slot + 1) * window - now), limit=limits[over - 1].name)
 
 
-def check_phone(phone: str | None) -> None:
-    """The per-reporter-phone limit (E.164); counted under its blind index."""
-    if phone:
-        check(intake_limits()[1], blind_index(phone))
+def _key(limit: Limit, subject: str, slot: int, scope: str) -> str:
+    return f"{get_settings().queue_name}:rl:{scope}:{limit.name}:{subject}:{slot}"
+
+
+def _intake_script() -> Script:
+    """The script object of the process's Redis client: EVALSHA, and EVAL once if Redis lost it."""
+    redis = get_redis()
+    script = _scripts.get(id(redis))
+    if script is None or script.registered_client is not redis:
+        script = _scripts[id(redis)] = redis.register_script(_HIT_INTAKE)
+    return script
+
+
+_scripts: dict[int, Script] = {}
 
 
 def client_address(request: Request) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from core.crypto import blind_index
 from core.db import UnitOfWork
 from intake.api.problems import MESSAGES, field_errors, problem_responses
-from intake.api.ratelimit import RateLimited, check_address, check_phone
+from intake.api.ratelimit import RateLimited, check_intake
 from intake.api.report_input import ReportAccepted, ReportIn
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
@@ -27,16 +27,16 @@ router = APIRouter()
     responses={200: {"model": ReportAccepted, "description": "Gửi lại cùng Idempotency-Key và cùng nội dung: "
                      "câu trả lời đầu tiên / a retry with the same key and body: the first answer"},
                **problem_responses(422, 429)},
-    dependencies=[Depends(check_address)],
 )
 def submit_report(
+    request: Request,
     report: ReportIn,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64, description=(
         "Một khóa cho một báo cáo: gửi lại cùng khóa và cùng nội dung nhận lại câu trả lời đầu; khóa đã dùng "
         "cho nội dung khác bị từ chối (422). / One key per report; a different body under a used key is a 422."
     ))] = None,
 ) -> Any:
-    check_phone(report.reporter_phone)
+    check_intake(request, report.reporter_phone)  # both limits, one round trip
     opened = open_ticket(UnitOfWork(), report=report.to_report(), channel="api",
                          external_id=idempotency_hash(idempotency_key) if idempotency_key else None,
                          request_hash=report.fingerprint() if idempotency_key else None,
@@ -59,10 +59,6 @@ def report_form(request: Request) -> HTMLResponse:
 @router.post("/bao-cao", response_class=HTMLResponse, include_in_schema=False)
 async def report_form_submit(request: Request) -> HTMLResponse:
     lang = pick_language(request)
-    try:
-        check_address(request)
-    except RateLimited as exc:
-        return _rate_limited_page(exc, lang)
     form = await request.form()
     uploads = [k for k, v in form.multi_items() if isinstance(v, UploadFile)]
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -80,7 +76,7 @@ async def report_form_submit(request: Request) -> HTMLResponse:
         errors = {e["field"]: e["message" if lang == "vi" else "message_en"] for e in field_errors(exc.errors())}
         return render("report_form.html", status=422, lang=lang, t=texts(lang), values=values, errors=errors)
     try:
-        check_phone(report.reporter_phone)
+        check_intake(request, report.reporter_phone)  # both limits, one round trip
     except RateLimited as exc:
         return _rate_limited_page(exc, lang)
     opened = open_ticket(UnitOfWork(), report=report.to_report(), channel="web", actor="reporter", via="ui")

@@ -1,7 +1,8 @@
 """Answering a case without typing a reference: SMS commands with reply codes, the link page, a keypress.
 
 Real PostgreSQL and Redis; the app in-process; the clock frozen so that expiry and recycling are tested
-by moving it, never by waiting.
+by moving it, never by waiting. A report's SMS gets its reply code and link when the deliverer sends it:
+each step here sends what is due through a recording gateway, as a worker would.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
-from core.settings import get_settings
+from core.settings import get_settings, reset_settings
 from notifier.models import OutboxMessage
+from notifier.ports import Sent
 from notifier.templates import voice_answer_sig
 from notifier.twilio_adapter import sign
+from workflows.answer_models import AnswerLink, ReplyCode
 from workflows.commands import handle_command
+from workflows.context import reset_gateways, use_gateways
+from workflows.delivery import deliver_next
 from workflows.facts import parse_facts
 from workflows.models import Case, CaseHistory
 from workflows.service import apply
@@ -28,22 +33,52 @@ OTHER_TEAM = "+84935111222"  # Xã Tây Hòa
 CHILD = "Nguyễn Văn An"
 
 
+class Recorder:
+    """An SMS gateway that accepts everything and remembers it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send_sms(self, *, to: str, body: str, status_callback: str) -> Sent:
+        self.sent.append((to, body))
+        return Sent(provider_sid=f"SM{len(self.sent):032d}", status="queued")
+
+    def call(self, *, to: str, twiml: str, status_callback: str) -> Sent:
+        return self.send_sms(to=to, body=twiml, status_callback=status_callback)
+
+
 @pytest.fixture
-def clock(client):
+def clock(client, monkeypatch):
+    # Every SMS goes out on its own here (a burst folded into one SMS: tests/integration/test_burst_folding.py).
+    monkeypatch.setenv("HOTLINE_FOLD_WINDOW_SECONDS", "0")
+    reset_settings()
     frozen = FrozenClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     previous = set_clock(frozen)
+    gateway = Recorder()
+    use_gateways(gateway, gateway)
     yield frozen
+    reset_gateways()
     set_clock(previous)
+    monkeypatch.undo()
+    reset_settings()
+
+
+def _send_due() -> None:
+    """What a worker does: send every message that is due (reply codes and links are issued now)."""
+    while deliver_next() is not None:
+        pass
 
 
 def _report(client, location: str = "xã Cam Lộ, Quảng Trị") -> str:
     response = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": location,
                                                     "child_name": CHILD, "reporter_name": "Trần Thị Bé"})
     assert response.status_code == 201, response.text
+    _send_due()
     return str(response.json()["reference"])
 
 
 def _sms_to(phone: str, reference: str) -> str:
+    _send_due()
     with unit_of_work() as uow:
         bodies = uow.session.execute(select(OutboxMessage.body).where(
             OutboxMessage.to_phone == phone, OutboxMessage.channel == "sms").order_by(OutboxMessage.id)).scalars()
@@ -102,6 +137,30 @@ def test_accept_by_reply_code_and_a_repeat(client, clock) -> None:
     assert (last.event, last.via, last.actor.startswith("member:")) == ("acknowledge", "sms", True)
     assert _sms(OFFICER, "NHAN 1") == f"111: Ban da nhan ca {ref} roi."
     assert _sms(CHAIR, f"nhan {ref.lower()}") == f"111: Ca {ref} da co nguoi trong nhom nhan roi."
+
+
+def test_the_code_and_link_are_issued_when_the_sms_is_sent_not_with_the_report(client, clock) -> None:
+    response = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"})
+    ref = str(response.json()["reference"])
+    with unit_of_work() as uow:  # the report's transaction wrote the SMS by reference, and no code or link
+        written = uow.session.execute(select(OutboxMessage).where(OutboxMessage.to_phone == OFFICER)).scalar_one()
+        assert written.keys_at_send and f"NHAN {ref}" in written.body and "/x/" not in written.body
+        assert uow.session.execute(select(ReplyCode)).first() is None
+        assert uow.session.execute(select(AnswerLink)).first() is None
+    _send_due()
+    sent = _sms_to(OFFICER, ref)
+    assert "NHAN 1" in sent and "/x/" in sent and len(sent) <= 160
+    with unit_of_work() as uow:  # what went out is on record, and a retry would send that same text
+        row = uow.session.execute(select(OutboxMessage).where(OutboxMessage.to_phone == OFFICER)).scalar_one()
+        assert (row.body, row.keys_at_send, row.status) == (sent, False, "queued")
+    # A case answered before its SMS went out keeps the SMS as written: no code is issued for it.
+    moved = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Tây Hòa, Đắk Lắk"})
+    other = str(moved.json()["reference"])
+    apply(UnitOfWork(), reference=other, trigger="acknowledge", actor="t", via="api")
+    _send_due()
+    assert f"NHAN {other}" in _sms_to(OTHER_TEAM, other)
+    with unit_of_work() as uow:
+        assert len(uow.session.execute(select(ReplyCode)).all()) == 1
 
 
 def test_codes_per_phone_and_a_bare_command_means_the_last_case(client, clock) -> None:

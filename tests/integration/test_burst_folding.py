@@ -11,6 +11,7 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from notifier.ports import PermanentDeliveryError, Sent
+from workflows.answer_models import AnswerLink, ReplyCode
 from workflows.context import reset_gateways, use_gateways
 from workflows.jobs import deliver_message
 from workflows.models import Case, Timer
@@ -73,7 +74,7 @@ def test_a_burst_to_one_commune_is_one_sms_that_counts_the_new_cases(clock) -> N
         _deliver_all()  # what the workers do at once
         clock.advance(timedelta(seconds=5))
     assert [to for to, _ in phone.sent] == [OFFICER]  # the first case went out at once, alone
-    assert refs[0] in phone.sent[0][1]
+    assert refs[0] in phone.sent[0][1] and "NHAN 1," in phone.sent[0][1]  # its reply code, issued as it went
     clock.advance(timedelta(minutes=2))
     _deliver_all()
     assert [to for to, _ in phone.sent] == [OFFICER, OFFICER]  # six cases, two SMS
@@ -83,6 +84,10 @@ def test_a_burst_to_one_commune_is_one_sms_that_counts_the_new_cases(clock) -> N
     rows = _outbox()
     assert len(rows) == 6 and {r.case_id for r in rows} == {_case_id(r) for r in refs}  # every case told
     assert sorted(r.status for r in rows).count("folded") == 4
+    with unit_of_work() as uow:  # the folded SMS names its cases by reference: no code or link was issued for them
+        coded = uow.session.execute(select(ReplyCode.case_id)).scalars().all()
+        links = uow.session.execute(select(AnswerLink.case_id)).scalars().all()
+    assert coded == links == [_case_id(refs[0])]
     with unit_of_work() as uow:  # and every case keeps its own acknowledgement clock
         clocks = uow.session.execute(select(Timer.case_id).where(
             Timer.clock == "acknowledge", Timer.kind == "deadline", Timer.fired_at.is_(None))).scalars().all()
