@@ -28,6 +28,7 @@ from intake.console.common import at_local
 from intake.console.texts import state_names
 from intake.people.guard import Refused, audited, case_rule
 from intake.people.sessions import Session
+from intake.people.users import display_names
 from intake.people.web import NO_STORE, current_session
 from intake.web.i18n import pick_language
 from intake.web.templating import render
@@ -128,6 +129,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         request, "commune/case.html", session=session, status=status, view=view, identity=view["identity"],
         intake=intake, home_commune=home.name if home else None, deadlines=deadlines,
         records=[(r, describe(r.content, t)) for r in records],
+        names=display_names(UnitOfWork(), {r.recorded_by for r in records}),
         actions=_actions(view["state"], who.role, place, session),
         open_form=open_form, values=values or {}, errors=errors_text, message=message,
         ok=status < 400 and done in FORMS, areas=AREAS, service_rows=range(SERVICE_ROWS),

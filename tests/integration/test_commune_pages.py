@@ -210,7 +210,8 @@ def test_bad_input_comes_back_readable_with_everything_typed(client) -> None:
     assert "Ngày kết thúc trước ngày bắt đầu" in answer.text and "Số tiền không hợp lệ" in answer.text
     assert "Ngày không hợp lệ" in answer.text
     assert 'value="năm triệu"' in answer.text and "Cháu Mai an toàn, đi học lại" in answer.text
-    assert _state(reference) == "detailed_assessment" and not [f for f in _forms(reference) if f.trigger == "draft_plan"]
+    assert _state(reference) == "detailed_assessment"
+    assert not [f for f in _forms(reference) if f.trigger == "draft_plan"]
     empty = post_form(client, reference, "draft_plan", {"plan": "Mục tiêu"})
     assert empty.status_code == 422 and "ít nhất một dịch vụ" in empty.text
 
