@@ -40,7 +40,7 @@ class Facts(BaseModel):
         return value
 
     def as_guard_facts(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True, mode="json")  # dates as ISO text: kept as JSON
+        return self.model_dump(exclude_none=True, exclude_defaults=True, mode="json")  # dates as ISO text, for JSON
 
 
 class Assessment(Facts):

@@ -23,7 +23,7 @@ from intake.people.users import UserView
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from routing import gazetteer
-from workflows.access import COMMUNE_ROLES, ROLE_NAMES
+from workflows.access import ROLE_NAMES
 
 router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "hl_signin_csrf"
@@ -133,8 +133,6 @@ def home(request: Request) -> Response:
     if session is None:
         return RedirectResponse("/bao-cao" + _suffix(pick_language(request)))  # the public lands on the form
     lang = _lang(request)
-    if session.user.role in COMMUNE_ROLES:  # commune staff work on their own pages
-        return RedirectResponse("/xa" + _suffix(lang), status_code=303)
     t = people_texts(lang)
     user = session.user
     role = ROLE_NAMES.get(user.role, (user.role, user.role))[0 if lang == "vi" else 1]

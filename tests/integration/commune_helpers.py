@@ -44,7 +44,8 @@ def sign_in(client, phone: str) -> None:
 
 
 def report(client, *, location: str = CAM_LO, home: str | None = None, child: str = "Lê Thị Mai") -> str:
-    body = {"description": "Trẻ bị cha đánh nhiều lần", "location": location, "child_name": child}
+    body = {"description": "Trẻ bị cha đánh nhiều lần", "location": location, "child_name": child,
+            "reporter_name": "Người hàng xóm"}
     if home:
         body["child_home"] = home
     response = client.post("/api/v1/reports", json=body)

@@ -109,6 +109,7 @@ def test_the_case_page_shows_the_child_only_after_sign_in_and_audits_each_view(c
     assert reference in listed.text and "Lê Thị Mai" not in listed.text
     shown = client.get(f"/xa/ca/{reference}")
     assert shown.status_code == 200 and "Lê Thị Mai" in shown.text and "Trẻ bị cha đánh" in shown.text
+    assert "Người hàng xóm" not in shown.text  # the reporter did not agree to be contacted
     with unit_of_work() as uow:
         reads = uow.session.execute(select(CaseRead.reader, CaseRead.purpose, CaseRead.via)).all()
     assert ("xa-1", "commune_case_view", "ui") in reads and ("xa-1", "identity_view", "ui") in reads

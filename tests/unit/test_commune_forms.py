@@ -18,8 +18,8 @@ SERVICE = {"service": "Khám", "starts_on": "2026-11-21", "ends_on": "2026-11-28
 
 def test_the_api_minimum_still_moves_a_case() -> None:
     assert parse_facts("report_assessment", {"risk_level": "high"}).as_guard_facts() == {"risk_level": "high"}
-    assert parse_facts("draft_plan", {"plan": "Mẫu 04"}).as_guard_facts() == {"plan": "Mẫu 04", "services": []}
-    assert parse_facts("begin_detailed_assessment", {}).as_guard_facts() == {"areas": {}}
+    assert parse_facts("draft_plan", {"plan": "Mẫu 04"}).as_guard_facts() == {"plan": "Mẫu 04"}
+    assert parse_facts("begin_detailed_assessment", {}).as_guard_facts() == {}
     assert parse_facts("reassess_separation", {}).as_guard_facts() == {}
 
 
