@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from intake.console.texts import console_texts
+
 _VI: dict[str, str] = {
     "app": "111 · Cán bộ xã", "other_language": "English", "signout": "Đăng xuất", "my_cases": "Ca của xã",
     "signin_title": "Đăng nhập bằng mã SMS",
@@ -23,12 +25,7 @@ _VI: dict[str, str] = {
     "child": "Trẻ em và gia đình", "child_name": "Họ tên trẻ", "child_age": "Tuổi", "child_sex": "Giới tính",
     "female": "Nữ", "male": "Nam", "unknown": "Không rõ", "description": "Nội dung tiếp nhận",
     "location": "Nơi xảy ra", "reporter": "Người báo tin", "reporter_phone": "Điện thoại người báo tin",
-    "family": "Gia đình", "child_birth_date": "Ngày sinh", "current_condition": "Tình trạng hiện tại",
-    "likely_harm": "Nguy cơ nếu không được hỗ trợ", "special_circumstances": "Hoàn cảnh đặc biệt",
-    "reporter_address": "Địa chỉ người báo tin", "father_name": "Họ tên cha", "father_age": "Tuổi cha",
-    "father_job": "Nghề nghiệp cha", "mother_name": "Họ tên mẹ", "mother_age": "Tuổi mẹ",
-    "mother_job": "Nghề nghiệp mẹ", "family_situation": "Hoàn cảnh gia đình", "caregiver": "Người chăm sóc",
-    "help_given": "Hỗ trợ đã có", "abuser_is_caregiver": "Người gây hại là cha, mẹ hoặc người chăm sóc",
+    "abuser_is_caregiver": "Người gây hại là cha, mẹ hoặc người chăm sóc", "child_birth_date": "Ngày sinh",
     "record": "Hồ sơ ca", "no_record": "Chưa có biểu mẫu nào.", "by": "bởi", "history": "Diễn biến",
     "actions": "Việc cần làm", "no_actions": "Không có việc nào bạn làm được ở bước này.",
     "chair_only": "Chỉ Chủ tịch UBND xã", "save": "Ghi lại", "fix": "Vui lòng sửa các mục được đánh dấu.",
@@ -105,12 +102,7 @@ _EN: dict[str, str] = {
     "child": "The child and the family", "child_name": "Child's name", "child_age": "Age", "child_sex": "Sex",
     "female": "Female", "male": "Male", "unknown": "Unknown", "description": "What was reported",
     "location": "Where it happened", "reporter": "Reporter", "reporter_phone": "Reporter's phone",
-    "family": "Family", "child_birth_date": "Date of birth", "current_condition": "Current condition",
-    "likely_harm": "Likely harm without help", "special_circumstances": "Special circumstances",
-    "reporter_address": "Reporter's address", "father_name": "Father's name", "father_age": "Father's age",
-    "father_job": "Father's job", "mother_name": "Mother's name", "mother_age": "Mother's age",
-    "mother_job": "Mother's job", "family_situation": "Family situation", "caregiver": "Current caregiver",
-    "help_given": "Help already given", "abuser_is_caregiver": "The abuser is a parent or caregiver",
+    "abuser_is_caregiver": "The abuser is a parent or caregiver", "child_birth_date": "Date of birth",
     "record": "The case's record", "no_record": "No form recorded yet.", "by": "by", "history": "What happened",
     "actions": "What to do", "no_actions": "Nothing you can do at this step.", "chair_only": "Commune chair only",
     "save": "Save", "fix": "Please correct the marked fields.", "done": "Recorded: {what}.",
@@ -175,6 +167,11 @@ _EN.update({
     "clock_separation_review": "Separation review (15 days)",
     "clock_plan_draft": "Draft the plan (5 working days)", "clock_plan_approval": "Approve the plan (2 working days)",
 })
+# Form 01's labels are the intake desk's own (intake.console.texts).
+FORM01 = ("family", "current_condition", "likely_harm", "father_name", "father_age",
+          "father_job", "mother_name", "mother_age", "mother_job", "family_situation", "caregiver", "help_given")
+_VI.update({k: console_texts("vi")[k] for k in FORM01})
+_EN.update({k: console_texts("en")[k] for k in FORM01})
 TEXTS: dict[str, dict[str, str]] = {"vi": _VI, "en": _EN}
 
 
