@@ -256,3 +256,27 @@ def test_the_answer_link_page_offers_to_open_the_case(client) -> None:
     link = next(word for word in body.split() if "/x/" in word)
     page = client.get(link[link.index("/x/"):])
     assert page.status_code == 200 and f'href="/xa/ca/{reference}"' in page.text
+
+
+def test_the_api_keeps_the_forms_it_moves_with_and_refuses_a_plan_line_that_ends_before_it_starts(client) -> None:
+    from intake.people.auth import issue_token
+
+    reference = report(client)
+    bearer = {"authorization": f"Bearer {issue_token('op-111', 'operator', line='111')}"}
+
+    def move(trigger: str, **facts: object):
+        return client.post(f"/api/v1/cases/{reference}/transitions", headers=bearer,
+                           json={"trigger": trigger, "facts": facts})
+
+    for trigger, facts in (("acknowledge", {}), ("report_assessment", {"risk_level": "low"}),
+                           ("begin_detailed_assessment", {"areas": {"family": {"concern": "some"}}})):
+        assert move(trigger, **facts).status_code == 200
+    line = {"service": "Khám", "starts_on": "2026-11-28", "ends_on": "2026-11-21", "responsible": "Trạm y tế"}
+    wrong = move("draft_plan", plan="Mục tiêu", services=[line])
+    assert wrong.status_code == 422 and _state(reference) == "detailed_assessment"
+    assert move("draft_plan", plan="Mục tiêu", services=[{**line, "ends_on": "2026-12-01"}]).status_code == 200
+    kept = _forms(reference)
+    assert [(f.trigger, f.via, f.role) for f in kept] == [
+        ("report_assessment", "api", "operator"), ("begin_detailed_assessment", "api", "operator"),
+        ("draft_plan", "api", "operator")]
+    assert kept[-1].content["services"][0]["ends_on"] == "2026-12-01"
