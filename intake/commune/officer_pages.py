@@ -58,11 +58,15 @@ def officer_session(request: Request) -> Session | None:
     return session if session is not None and session.user.role in COMMUNE_ROLES else None
 
 
-def _to_sign_in(request: Request, wanted: str | None = None) -> Response:
-    lang = _lang(request)
-    query = [f"next={wanted}"] if wanted else []
-    query += ["lang=en"] if lang == "en" else []
-    return RedirectResponse(SIGN_IN + ("?" + "&".join(query) if query else ""), status_code=303)
+def _sign_in_url(request: Request, reference: str | None = None) -> str:
+    """The sign-in page, coming back to this case afterwards."""
+    query = [f"next=/xa/ca/{reference}"] if reference and reference.isalnum() else []
+    query += ["lang=en"] if _lang(request) == "en" else []
+    return SIGN_IN + ("?" + "&".join(query) if query else "")
+
+
+def _to_sign_in(request: Request, reference: str | None = None) -> Response:
+    return RedirectResponse(_sign_in_url(request, reference), status_code=303)
 
 
 def _render(request: Request, name: str, *, session: Session, status: int = 200, **context: Any) -> HTMLResponse:
@@ -78,6 +82,16 @@ def _render(request: Request, name: str, *, session: Session, status: int = 200,
 
 def _not_found(request: Request, session: Session) -> HTMLResponse:
     return _render(request, "commune/not_found.html", session=session, status=404)
+
+
+def _expired(request: Request, reference: str) -> HTMLResponse:
+    """The session ended while the form was being filled: nothing was saved; the browser's Back keeps
+    what was typed, and signing in again comes back to the case."""
+    lang = _lang(request)
+    response = render("commune/expired.html", status=400, lang=lang, t=officer_texts(lang),
+                      sign_in=_sign_in_url(request, reference))
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.get("/xa")
@@ -141,7 +155,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
 def case_page(request: Request, reference: str) -> Response:
     session = officer_session(request)
     if session is None:
-        return _to_sign_in(request, f"/xa/ca/{reference}" if reference.isalnum() else None)
+        return _to_sign_in(request, reference)
     return _case_page(request, session, reference)
 
 
@@ -150,8 +164,7 @@ async def record_form(request: Request, reference: str, trigger: str) -> Respons
     values = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
     session = officer_session(request)
     if session is None or not session.csrf_ok(values.get("csrf_token")):
-        t = officer_texts(_lang(request))
-        return HTMLResponse(t["expired_form"], status_code=400, headers=NO_STORE)
+        return _expired(request, reference)
     if trigger not in FORMS:
         return _not_found(request, session)
     t = officer_texts(_lang(request))

@@ -17,6 +17,8 @@ _VI: dict[str, str] = {
     "wrong_code": "Mã không đúng hoặc đã hết hạn. Kiểm tra tin nhắn mới nhất, hoặc xin mã mới.",
     "locked": "Đăng nhập tạm bị khóa vì nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.",
     "new_code": "Xin mã mới", "expired_form": "Biểu mẫu đã hết hạn. Vui lòng nhập lại.",
+    "session_over": "Phiên đăng nhập đã hết nên biểu mẫu chưa được ghi. Bấm Quay lại (Back) trên trình duyệt để "
+                    "giữ những gì đã nhập, đăng nhập lại ở một thẻ khác, rồi gửi lại.",
     "password_signin": "Đăng nhập bằng mật khẩu",
     "cases_title": "Ca của xã", "no_cases": "Hiện không có ca nào đang xử lý.", "home_commune": "xã nơi trẻ cư trú",
     "case": "Mã ca", "state": "Tình trạng", "urgency": "Mức độ", "commune": "Xã nơi xảy ra",
@@ -94,6 +96,8 @@ _EN: dict[str, str] = {
     "wrong_code": "The code is wrong or has expired. Check the latest SMS, or ask for a new code.",
     "locked": "Sign-in is locked after too many wrong tries. Please try again in {minutes} minutes.",
     "new_code": "Ask for a new code", "expired_form": "The form has expired. Please enter it again.",
+    "session_over": "Your session ended, so the form was not saved. Press the browser's Back button to keep what "
+                    "you typed, sign in again in another tab, then send it again.",
     "password_signin": "Sign in with a password",
     "cases_title": "Our commune's cases", "no_cases": "No case is open now.", "home_commune": "the child lives here",
     "case": "Case", "state": "Status", "urgency": "Urgency", "commune": "Commune where it happened",

@@ -215,6 +215,9 @@ def test_bad_input_comes_back_readable_with_everything_typed(client) -> None:
     assert not [f for f in _forms(reference) if f.trigger == "draft_plan"]
     empty = post_form(client, reference, "draft_plan", {"plan": "Mục tiêu"})
     assert empty.status_code == 422 and "ít nhất một dịch vụ" in empty.text
+    client.cookies.clear()  # the session ended while the plan was being typed
+    gone = client.post(f"/xa/ca/{reference}/draft_plan", data={**PLAN, "csrf_token": csrf_of(empty.text)})
+    assert gone.status_code == 400 and "chưa được ghi" in gone.text and f"next=/xa/ca/{reference}" in gone.text
 
 
 def test_an_officer_of_another_commune_gets_404_and_the_attempt_is_audited(client) -> None:
