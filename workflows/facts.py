@@ -24,6 +24,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Risk = Literal["high", "medium", "low"]
 Concern = Literal["none", "some", "serious"]
+SEPARATION_DAYS = 15  # a temporary separation lasts at most this long (Decree 56 Art. 32(3))
 MAX_COST_VND = 10_000_000_000  # ten billion đồng for one service: anything above is a typing slip
 
 
@@ -137,10 +138,6 @@ class SeparationOrder(Facts):
     safe_place: Text | None = None  # nơi tạm trú an toàn
     carer: Short | None = None  # người chăm sóc thay thế
     grounds: Text | None = None
-
-    @property
-    def days(self) -> int:
-        return 15
 
 
 class SeparationReview(Facts):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from workflows.facts import AREAS
+from workflows.facts import AREAS, SEPARATION_DAYS
 
 # For a field holding a closed-list value: the prefix of its label's key in the texts.
 _CHOICES = {"harm": "harm_", "concern": "concern_", "outcome": "outcome_", "goals_met": "goals_",
@@ -64,4 +64,13 @@ def describe(content: dict[str, Any], t: dict[str, str]) -> list[tuple[str, list
                                            ("held_on", "chaired_by", "participants", "conclusions") if k in value]))
         else:
             rows.append((t.get(key, key), [_scalar(key, value, t)]))
+        if key == "starts_on" and "decision" in content:  # a separation: at most 15 days (Decree 56 Art. 32(3))
+            rows.append((t["review_by"], [_review_by(str(value))]))
     return rows
+
+
+def _review_by(starts_on: str) -> str:
+    try:
+        return (date.fromisoformat(starts_on) + timedelta(days=SEPARATION_DAYS)).strftime("%d/%m/%Y")
+    except ValueError:
+        return starts_on

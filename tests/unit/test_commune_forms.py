@@ -81,6 +81,8 @@ def test_the_record_reads_in_vietnamese() -> None:
                           "services": [{**SERVICE, "cost_vnd": 1500000}], "reason": "Thiếu"}, t))
     assert rows["Mức độ nguy cơ"] == ["Cao"] and rows["Mức độ tổn hại"] == ["Nghiêm trọng"]
     assert rows["Trẻ hiện đã an toàn?"] == ["Không"] and rows["Lý do"] == ["Thiếu"]
+    separation = dict(describe({"decision": "12/QĐ", "starts_on": "2026-11-21", "safe_place": "Nhà bà"}, t))
+    assert separation["Rà soát chậm nhất"] == ["06/12/2026"]
     assert rows["Dịch vụ, công việc"] == ["Khám · 21/11/2026–28/11/2026 · Trạm y tế · 1.500.000 đ",
                                            "Tổng kinh phí: 1.500.000 đ"]
 
