@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from core.clock import utcnow
 from routing.models import Contact, Team
+from workflows.access import COMMUNE_ROLES
 from workflows.people_models import User
 
 USER_ROLE: dict[str, str] = {
@@ -45,7 +46,8 @@ def username_of(contact: Contact) -> str:
 
 
 def user_for_member(session: DbSession, contact: Contact) -> User | None:
-    """The member's user, made or brought in line with the roster; None when it was disabled."""
+    """The member's user, made or brought in line with the roster; None when it was disabled or is not
+    one this module made (another role, or a password set by an administrator)."""
     team = session.get(Team, contact.team_id)
     assert team is not None
     role = USER_ROLE[contact.role]
@@ -57,8 +59,8 @@ def user_for_member(session: DbSession, contact: Contact) -> User | None:
         session.add(user)
         session.flush()
         return user
-    if user.disabled_at is not None:
-        return None
+    if user.disabled_at is not None or user.role not in COMMUNE_ROLES or user.password_hash is not None:
+        return None  # disabled, or a user an administrator made under this name: never taken over
     user.display_name, user.role = contact.full_name[:120], role
     user.province_code, user.commune_code, user.line = team.province_code, team.commune_code, None
     return user
