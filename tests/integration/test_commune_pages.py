@@ -283,3 +283,17 @@ def test_the_api_keeps_the_forms_it_moves_with_and_refuses_a_plan_line_that_ends
         ("report_assessment", "api", "operator"), ("begin_detailed_assessment", "api", "operator"),
         ("draft_plan", "api", "operator")]
     assert kept[-1].content["services"][0]["ends_on"] == "2026-12-01"
+
+
+def test_a_roster_sign_in_never_takes_over_a_user_an_administrator_made(client) -> None:
+    from core.db import UnitOfWork
+    from intake.people import users
+
+    users.add_user(UnitOfWork(), username="xa-1", role="operator", password="mat-khau-du-dai-1")
+    page = client.get("/xa/dang-nhap")
+    sent = client.post("/xa/dang-nhap", data={"phone": OFFICER, "csrf_token": csrf_of(page.text)})
+    answer = client.post("/xa/dang-nhap/ma", data={"phone": OFFICER, "code": last_code(e164(OFFICER)),
+                                                   "csrf_token": csrf_of(sent.text)})
+    assert answer.status_code == 401
+    with unit_of_work() as uow:
+        assert uow.session.execute(select(User.role).where(User.username == "xa-1")).scalar_one() == "operator"
