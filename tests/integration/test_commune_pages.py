@@ -168,6 +168,10 @@ def test_an_officer_and_the_chair_take_a_case_through_every_form(client) -> None
     assert vias == {"ui"}
     page = client.get(f"/xa/ca/{reference}").text
     assert "Khám sức khỏe" in page and "1.500.000 đ" in page and "Nhà bà ngoại, thôn 3" in page
+    english = client.get(f"/xa/ca/{reference}?lang=en").text
+    assert "The child and the family" in english and "Temporary separation decision (form 07)" in english
+    assert "Review by" in english and "06/12/2026" in english  # 15 days after the separation began
+    assert "Sign in with an SMS code" in client.get("/xa/dang-nhap?lang=en").text
 
 
 def test_a_detailed_assessment_over_the_eight_areas_is_kept(client) -> None:
