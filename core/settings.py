@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     signin_max_failures: int = Field(default=5, gt=0)
     signin_max_failures_per_client: int = Field(default=20, gt=0)
     signin_lockout_minutes: int = Field(default=15, gt=0)
+    # Commune officers sign in with a one-time code sent by SMS to their roster phone: it works this long,
+    # once, for this many wrong tries; this many codes per phone (and per client address) per window.
+    signin_code_minutes: int = Field(default=10, gt=0)
+    signin_code_tries: int = Field(default=5, gt=0)
+    signin_codes_per_phone: int = Field(default=3, gt=0)
+    signin_codes_per_client: int = Field(default=10, gt=0)
+    signin_code_window_minutes: int = Field(default=15, gt=0)
     api_token_max_days: int = Field(default=365, gt=0)
 
     def shift_leads(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ MODEL_MODULES = (
     "routing.models",
     "workflows.models", "workflows.contact_models", "workflows.people_models",
     "workflows.ladder_models", "workflows.answer_models", "workflows.board_models",
-    "workflows.intake_record_models", "workflows.daily_models",
+    "workflows.intake_record_models", "workflows.daily_models", "workflows.case_record_models",
 )
 
 

@@ -186,3 +186,9 @@ def chain_exhausted_sms(*, reference: str, commune: str) -> str:
     """To the province supervisor, at once, when nobody in the team's chain is left to take the case."""
     return ascii_fold(f"111 GIAM SAT: Ca {reference} tai {commune}: khong con ai trong nhom xa nhan ca. "
                       f"Can dieu phoi ngay.")
+
+
+def signin_code_sms(*, code: str, minutes: int) -> str:
+    """A one-time sign-in code for the commune pages; it names no case and no person."""
+    return ascii_fold(f"111: Ma dang nhap cua ban la {code}, dung trong {minutes} phut. "
+                      f"Khong dua ma nay cho ai.")

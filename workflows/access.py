@@ -8,13 +8,17 @@ recognise (an unknown role, a missing scope, a case with no place yet) is a no.
 |---------------------|-----------|--------------------------------------|----------|-------|--------|------------|
 | operator            | a line    | every case and contact of its line   | yes      | yes   | yes    | no         |
 | shift_lead          | a line    | every case and contact of its line   | yes      | yes   | yes    | its line   |
-| commune_officer     | a commune | cases routed to its commune          | yes      | yes   | no     | commune    |
-| commune_chair       | a commune | cases routed to its commune          | yes      | yes   | no     | commune    |
-| commune_police      | a commune | cases routed to its commune          | yes      | yes   | no     | no         |
+| commune_officer     | a commune | cases routed to its commune (†)      | yes      | yes   | no     | commune    |
+| commune_chair       | a commune | cases routed to its commune (†)      | yes      | yes   | no     | commune    |
+| commune_police      | a commune | cases routed to its commune (†)      | yes      | yes   | no     | no         |
 | province_supervisor | a province| cases routed to its province         | yes      | yes   | yes*   | province   |
 | admin               | everywhere| every case (without identities)      | no       | no    | no     | everywhere |
 
 *a supervisor routes only within their own province.
+†and the cases of children who live in the commune when it happened elsewhere: the commune where the
+child lives chairs the support and intervention plan (Child Law Art. 52(2)) and its chair may order a
+temporary separation (Decree 56 Art. 32(2)), so it reads the case and takes part like the commune where
+it happened; the workflow's own guards still decide who approves.
 What a principal may not see is answered exactly like what does not exist (404): the API must not
 admit that a case is there. Seeing an identity is its own permission and its own audit record.
 """
@@ -63,6 +67,7 @@ class Place:
     line: str | None
     province: str | None = None
     commune: str | None = None
+    home_commune: str | None = None  # where the child lives, when not where it happened
 
 
 def scope_problem(role: str, *, line: str | None, province: str | None, commune: str | None) -> str | None:
@@ -88,7 +93,7 @@ def _in_scope(who: Principal, where: Place) -> bool:
     if who.role in PROVINCE_ROLES:
         return where.province is not None and where.province == who.province
     if who.role in COMMUNE_ROLES:
-        return where.commune is not None and where.commune == who.commune
+        return who.commune is not None and who.commune in (where.commune, where.home_commune)
     return False
 
 

@@ -25,7 +25,8 @@ class HiddenCase(NotFound):
 
 
 def place_of(case: Case) -> Place:
-    return Place(line=case.line, province=case.province_code, commune=case.commune_code)
+    return Place(line=case.line, province=case.province_code, commune=case.commune_code,
+                 home_commune=case.home_commune_code)
 
 
 def record_denial(

@@ -76,6 +76,8 @@ class Case(Base):
     province_code: Mapped[str | None] = mapped_column(String(2), index=True)
     commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
     commune_name: Mapped[str | None] = mapped_column(String(120))
+    # Where the child lives when it is not where it happened (Child Law Art. 52: that commune takes part).
+    home_commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     assignee_order: Mapped[int] = mapped_column(Integer, default=0)  # index into the decision's recipients
 

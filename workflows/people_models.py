@@ -87,3 +87,20 @@ class AccessDenial(Base):
     object_id: Mapped[int | None] = mapped_column(Integer, index=True)  # cases.id / tickets.id
     action: Mapped[str] = mapped_column(String(40))  # view | identity | transition:<trigger> | route
     via: Mapped[str] = mapped_column(String(10))
+
+
+class SignInCode(Base):
+    """A one-time sign-in code sent by SMS to a roster member's phone: kept as a keyed hash, bound to the
+    phone's blind index (never its digits), expiring, used once. A request for a phone the roster does
+    not know is a row too (without a code), so every phone is rate limited alike."""
+
+    __tablename__ = "sign_in_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # None: no code was sent
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,6 +21,7 @@ from workflows.access_audit import HiddenCase, missing_case
 from workflows.alerts import alerts_of
 from workflows.ladders import ladders_of
 from workflows.ladders import view as ladder_view
+from workflows.machine import TERMINAL
 from workflows.models import Case, CaseRead
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def case_view(case: Case, *, with_identity: bool) -> dict[str, Any]:
         "category": case.category, "risk_level": case.risk_level, "immediate_danger": case.immediate_danger,
         "received_at": case.received_at.isoformat(), "province_code": case.province_code,
         "commune_code": case.commune_code, "commune": case.commune_name, "team_id": case.team_id,
+        "home_commune_code": case.home_commune_code,
         "routing": case.decisions[-1].decision if case.decisions else None,
         "timers": [
             {"id": t.id, "clock": t.clock, "kind": t.kind, "due_at": t.due_at.isoformat(),
@@ -142,3 +144,16 @@ def _read_cursor(cursor: str) -> tuple[datetime, int]:
         return as_utc(datetime.fromisoformat(at)), int(case_id)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise InvalidInput("Con trỏ trang không hợp lệ", "Invalid page cursor", field="cursor") from exc
+
+
+def commune_work_list(uow: UnitOfWork, *, commune_code: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The open cases of a commune: those that happened there and those of children who live there.
+
+    No identities: the list is a page's index; opening a case is the audited read.
+    """
+    stmt = (select(Case).where(or_(Case.commune_code == commune_code, Case.home_commune_code == commune_code),
+                               Case.state.not_in(TERMINAL))
+            .order_by(Case.received_at.desc(), Case.id.desc()).limit(limit))
+    with uow:
+        return [{**_listed(c), "home": c.commune_code != commune_code}
+                for c in uow.session.execute(stmt).scalars()]

@@ -32,6 +32,8 @@ def route_case(
         home_team=cached_team(uow.session, lives.commune_code) if lives else None,
     )
     keep(uow, case, decision, decided_by=decided_by, now=now, candidates=[_public(c.to_dict()) for c in candidates])
+    if lives is not None and lives.commune_code != case.commune_code:
+        case.home_commune_code = lives.commune_code  # it reads the case and takes part (Child Law Art. 52)
     return decision
 
 

@@ -18,6 +18,7 @@ from core.ids import new_reference, normalise_reference
 from notifier.templates import informed_sms
 from workflows import assignment
 from workflows.access_audit import HiddenCase, missing_case
+from workflows.case_records import keep_form
 from workflows.contacts import contact_became_case
 from workflows.context import active_policy
 from workflows.effects import message, record
@@ -149,6 +150,8 @@ def transition(
     _apply_facts(case, trigger, given)
     record(case, event=trigger, actor=actor, via=via, now=now, reason=reason,
            from_state=step.source, to_state=step.dest, facts=_kept_facts(given))
+    keep_form(uow, case, trigger=trigger, from_state=step.source, to_state=step.dest, facts=given, reason=reason,
+              actor=actor, via=via, now=now)
     if trigger == "wrong_commune":
         back_to_routing(uow, case, actor=actor, reason=reason, now=now)
     if step.source != step.dest:

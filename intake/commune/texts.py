@@ -13,6 +13,7 @@ PAGE: dict[str, dict[str, str]] = {
         "expired": "Liên kết đã hết hạn. Vui lòng trả lời bằng tin nhắn hoặc gọi 111.",
         "stale_form": "Phiên làm việc đã hết. Vui lòng mở lại liên kết và thử lại.",
         "again": "Mở lại", "other_language": "English",
+        "open_case": "Mở hồ sơ ca (cần đăng nhập bằng mã SMS)",
         "emergency": "KHẨN CẤP", "high": "CAO", "normal": "BÌNH THƯỜNG",
     },
     "en": {
@@ -25,6 +26,7 @@ PAGE: dict[str, dict[str, str]] = {
         "expired": "This link has expired. Please answer by SMS or call 111.",
         "stale_form": "The form has expired. Please open the link again and retry.",
         "again": "Open again", "other_language": "Tiếng Việt",
+        "open_case": "Open the case (sign in with an SMS code)",
         "emergency": "EMERGENCY", "high": "HIGH", "normal": "NORMAL",
     },
 }

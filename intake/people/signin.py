@@ -53,7 +53,8 @@ def _locked_until(
     return until if now < until else None
 
 
-def _lock(session: DbSession, name: str, client: str, now: datetime) -> datetime | None:
+def lock_until(session: DbSession, name: str, client: str, now: datetime) -> datetime | None:
+    """When the lockout of this name or this client address ends (None: not locked)."""
     settings = get_settings()
     locks = [
         _locked_until(session, SignInAttempt.username, name, limit=settings.signin_max_failures, now=now),
@@ -67,7 +68,7 @@ def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str) -> Si
     now = utcnow()
     with uow:
         s = uow.session
-        until = _lock(s, name, client, now)
+        until = lock_until(s, name, client, now)
         if until is not None:
             return SignIn("locked", retry_after=until - now)
         user = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
@@ -81,7 +82,7 @@ def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str) -> Si
             return SignIn("ok", user_id=user.id)
     # The failure that reaches the limit locks at once: say so now rather than on the next try.
     with uow:
-        until = _lock(uow.session, name, client, now)
+        until = lock_until(uow.session, name, client, now)
     if until is not None:
         return SignIn("locked", retry_after=until - now)
     return SignIn("wrong")

@@ -153,3 +153,12 @@ def ensure_user(
             return found
     return add_user(UnitOfWork(), username=username, role=role, password=None, line=line, province=province,
                     commune=commune)
+
+
+def display_names(uow: UnitOfWork, usernames: set[str]) -> dict[str, str]:
+    """How people are named on pages (a history's actor is a user name)."""
+    if not usernames:
+        return {}
+    with uow:
+        rows = uow.session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
+        return {name: shown or name for name, shown in rows}
