@@ -10,9 +10,8 @@ import re
 from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
-from notifier.models import OutboxMessage
 from tests.browser.conftest import fits_the_phone, shoot
-from tests.integration.commune_helpers import CHAIR, OFFICER, e164, last_code
+from tests.integration.commune_helpers import CHAIR, OFFICER, e164, last_code, sent_assignment
 from workflows.case_record_models import CaseFormRecord
 from workflows.models import Case
 from workflows.reports import NewReport
@@ -53,9 +52,7 @@ def _choose(page, form: str, name: str, value: str) -> None:
 
 def test_an_officer_records_an_assessment_and_a_plan_and_the_chair_approves_it(page) -> None:
     reference = _case()
-    with unit_of_work() as uow:
-        body = uow.session.execute(select(OutboxMessage.body).where(
-            OutboxMessage.purpose == "assignment", OutboxMessage.to_phone == e164(OFFICER))).scalar_one()
+    body = sent_assignment(e164(OFFICER))
     link = re.search(r"https?://\S+/x/\S+", body)
     assert link, body
     page.goto(link.group(0)[link.group(0).index("/x/"):])  # the link's path on the app under test

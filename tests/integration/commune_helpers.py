@@ -56,3 +56,22 @@ def report(client, *, location: str = CAM_LO, home: str | None = None, child: st
 def post_form(client, reference: str, trigger: str, data: dict[str, str] | None = None):
     page = client.get(f"/xa/ca/{reference}")
     return client.post(f"/xa/ca/{reference}/{trigger}", data={**(data or {}), "csrf_token": csrf_of(page.text)})
+
+
+def sent_assignment(phone_e164: str) -> str:
+    """The assignment SMS as the phone got it: sent now through a recording gateway, as a worker would (its
+    reply code and one-tap link are issued when it is sent)."""
+    from tests.integration.conftest import FakeGateway
+    from workflows.context import reset_gateways, use_gateways
+    from workflows.delivery import deliver_next
+
+    fake = FakeGateway()
+    use_gateways(fake, fake)
+    try:
+        while deliver_next() is not None:
+            pass
+    finally:
+        reset_gateways()
+    bodies = fake.to(phone_e164)
+    assert bodies, f"nothing was due for {phone_e164}"
+    return bodies[-1]

@@ -22,6 +22,7 @@ from tests.integration.commune_helpers import (
     last_code,
     post_form,
     report,
+    sent_assignment,
     sign_in,
 )
 from workflows.case_record_models import CaseFormRecord
@@ -258,9 +259,7 @@ def test_the_commune_where_the_child_lives_reads_the_case_and_takes_part(client)
 
 def test_the_answer_link_page_offers_to_open_the_case(client) -> None:
     reference = report(client, location=CAM_LO)
-    with unit_of_work() as uow:
-        body = uow.session.execute(select(OutboxMessage.body).where(OutboxMessage.purpose == "assignment")).scalar()
-    link = next(word for word in body.split() if "/x/" in word)
+    link = next(word for word in sent_assignment(e164(OFFICER)).split() if "/x/" in word)
     page = client.get(link[link.index("/x/"):])
     assert page.status_code == 200 and f'href="/xa/ca/{reference}"' in page.text
 
