@@ -44,15 +44,11 @@ from workflows.board import (
     STATUSES,
     BoardFilter,
     BoardScope,
-    board_rows,
     board_scope,
-    board_summary,
     change_counter,
     clocks_in_view,
-    open_counts,
-    waiting_for_approval,
 )
-from workflows.board_delivery import delivery_problems
+from workflows.board_view import board_view
 from workflows.queries import read_case
 from workflows.service import reroute
 from workflows.supervision import escalate_now, take_over
@@ -119,19 +115,20 @@ def _refused(request: Request, session: Session, action: str) -> HTMLResponse:
 
 
 def _view(scope: BoardScope, asked: Asked) -> dict[str, Any]:
-    now = utcnow()
     with UnitOfWork() as uow:
-        s = uow.session
-        return {"rows": board_rows(s, scope=scope, now=now, filters=asked.filters()),
-                "summary": board_summary(s, scope=scope, now=now), "counts": open_counts(s, scope=scope),
-                "waiting": waiting_for_approval(s, scope=scope), "delivery": delivery_problems(s, scope=scope, now=now),
-                "now": now}
+        view = board_view(uow.session, scope=scope, now=utcnow(), filters=asked.filters())
+    return {name: getattr(view, name) for name in ("now", "rows", "summary", "counts", "waiting", "delivery")}
+
+
+def province_name(code: str | None) -> str:
+    found = gazetteer.load().province(code) if code else None
+    return found.name if found else (code or "—")
 
 
 def _context(lang: str, scope: BoardScope, asked: Asked) -> dict[str, Any]:
     return {"lang": lang, "t": board_texts(lang), "states": state_names(lang), "suffix": suffix(lang),
             "at_local": at_local, "clock_name": lambda c: clock_name(c, lang), "tax": taxonomy(), "scope": scope,
-            "asked": asked, "span": _span}
+            "asked": asked, "span": _span, "province_name": province_name}
 
 
 def live_html(lang: str, scope: BoardScope, asked: Asked) -> str:
@@ -225,10 +222,11 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         return not_found(request, session)
     lang = lang_of(request)
     ladders = [ladder for ladder in view["ladders"] if ladder["status"] in ("running", "exhausted", "taken_over")]
+    by_clock = {ladder["clock"]: ladder for ladder in ladders}
     deadlines = [t for t in view["timers"] if t["kind"] == "deadline" and not t["cancelled_at"]]
-    for row in (*ladders, *deadlines):
-        row["due_local"] = at_local(datetime.fromisoformat(row.get("due_at") or row["deadline_at"]))
-        row["deadline_local"] = row["due_local"]
+    for row in deadlines:
+        row["due_local"] = at_local(datetime.fromisoformat(row["due_at"]), "%H:%M %d/%m")
+        row["ladder"] = by_clock.get(row["clock"]) if row["fired_at"] else None
     response = render("board/case.html", status=status, lang=lang, t=board_texts(lang), states=state_names(lang),
                       suffix=suffix(lang), other=("vi" if lang == "en" else "en"), user=session.user,
                       csrf=session.csrf_token, path=request.url.path, at_local=at_local, view=view,

@@ -78,7 +78,7 @@ def _rows(scope: BoardScope, **filters: object) -> list[tuple[str, str, str]]:
 
 def test_the_board_lists_clocks_by_bucket_in_scope_filtered_and_sorted(clock) -> None:
     urgent = _open(danger=True)
-    normal = _open(category="neglect")
+    normal = _open(category="abandonment_neglect")
     elsewhere = _open(TAY_HOA)
     qt = board_scope(SUPERVISOR)
     assert qt == BoardScope(province=QUANG_TRI)
@@ -99,7 +99,7 @@ def test_the_board_lists_clocks_by_bucket_in_scope_filtered_and_sorted(clock) ->
     assert summary.totals["breached"] == 1 and summary.totals["today"] >= 2
     assert national.by == "province" and set(national.counts) == {QUANG_TRI, DAK_LAK}
     assert counts.total == 2 and dict(counts.by_state) == {"assigned": 2}
-    assert dict(counts.by_category).get("neglect") == 1 and dict(counts.by_channel) == {"api": 2}
+    assert dict(counts.by_category).get("abandonment_neglect") == 1 and dict(counts.by_channel) == {"api": 2}
     assert _rows(qt, status="today") == [r for r in rows if r[2] == "today"]
     assert {c for _r, c, _s in _rows(qt, clock="acknowledge")} == {"acknowledge"}
     by_clock = _rows(qt, sort="clock", status="today")
