@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, null, or_, select, text, union_all
+from sqlalchemy import Select, case, func, literal, null, select, text, union_all
 from sqlalchemy.orm import Session
 
 from core.clock import VIETNAM, as_utc, local
@@ -30,6 +30,9 @@ from workflows.models import Case, CaseHistory, Ticket, Timer
 # Literal, like the partial indexes' predicates (intake/migrations/versions/board_schema.py), so the
 # planner can prove a query matches them whatever the driver does with parameters.
 OPEN_CASE = text("cases.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')")
+# A ladder whose clock is not satisfied: still climbing, exhausted, or stopped by a supervisor's take-over
+# (workflows.timers.cancel_open marks the others `satisfied:<state>`).
+UNSATISFIED = text("(ladders.stop_reason IS NULL OR ladders.stop_reason IN ('exhausted', 'taken_over'))")
 DEADLINE = text("timers.kind = 'deadline'")
 STATUSES = ("breached", "hour", "today")
 SORTS = ("due", "province", "commune", "clock", "urgency")
@@ -114,10 +117,6 @@ def _in_scope(stmt: S, scope: BoardScope) -> S:
     return stmt
 
 
-def _unsatisfied() -> ColumnElement[bool]:
-    return or_(Ladder.stop_reason.is_(None), ~Ladder.stop_reason.like("satisfied:%"))
-
-
 def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
     """Every breached, due-within-the-hour and due-today clock of an open case in scope (a subquery)."""
     place = (Case.id.label("case_id"), Case.reference, Case.province_code, Case.commune_code, Case.commune_name,
@@ -128,7 +127,7 @@ def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
                literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),
                Ladder.next_at.label("next_at"))
         .select_from(Ladder).join(Case, Case.id == Ladder.case_id)
-        .where(OPEN_CASE, _unsatisfied()), scope)
+        .where(OPEN_CASE, UNSATISFIED), scope)
     bucket = case((Timer.due_at <= horizon.now, literal("breached")), (Timer.due_at <= horizon.hour, literal("hour")),
                   else_=literal("today"))
     running = _in_scope(
