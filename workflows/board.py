@@ -118,25 +118,26 @@ def _in_scope(stmt: S, scope: BoardScope) -> S:
 
 
 def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
-    """Every breached, due-within-the-hour and due-today clock of an open case in scope (a subquery)."""
-    place = (Case.id.label("case_id"), Case.reference, Case.province_code, Case.commune_code, Case.commune_name,
-             Case.state, Case.urgency, Case.category)
+    """Every breached, due-within-the-hour and due-today clock of an open case in scope (a subquery).
+
+    The clocks (unsatisfied ladders, running deadlines due today) are gathered first and joined once to
+    the open cases in scope: each side is an index-only scan of a partial index (intake/migrations/
+    versions/supervisor_board_schema.py, board_schema.py)."""
     ladder_state = case((Ladder.stop_reason.is_(None), literal("running")), else_=Ladder.stop_reason)
-    breached = _in_scope(
-        select(*place, Ladder.clock.label("clock"), Ladder.deadline_at.label("due_at"),
-               literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),
-               Ladder.next_at.label("next_at"))
-        .select_from(Ladder).join(Case, Case.id == Ladder.case_id)
-        .where(OPEN_CASE, UNSATISFIED), scope)
+    breached = select(Ladder.case_id.label("case_id"), Ladder.clock.label("clock"), Ladder.deadline_at.label("due_at"),
+                      literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),
+                      Ladder.next_at.label("next_at")).where(UNSATISFIED)
     bucket = case((Timer.due_at <= horizon.now, literal("breached")), (Timer.due_at <= horizon.hour, literal("hour")),
                   else_=literal("today"))
-    running = _in_scope(
-        select(*place, Timer.clock.label("clock"), Timer.due_at.label("due_at"), bucket.label("status"),
-               null().label("ladder"), null().label("step"), null().label("next_at"))
-        .select_from(Timer).join(Case, Case.id == Timer.case_id)
-        .where(OPEN_CASE, DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-               Timer.due_at < horizon.day_end), scope)
-    return union_all(breached, running).subquery("board_clocks")
+    running = select(Timer.case_id.label("case_id"), Timer.clock.label("clock"), Timer.due_at.label("due_at"),
+                     bucket.label("status"), null().label("ladder"), null().label("step"), null().label("next_at")) \
+        .where(DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < horizon.day_end)
+    clocks = union_all(breached, running).subquery("clocks")
+    joined = select(Case.id.label("case_id"), Case.reference, Case.province_code, Case.commune_code,
+                    Case.commune_name, Case.state, Case.urgency, Case.category, clocks.c.clock, clocks.c.due_at,
+                    clocks.c.status, clocks.c.ladder, clocks.c.step, clocks.c.next_at) \
+        .select_from(clocks).join(Case, Case.id == clocks.c.case_id).where(OPEN_CASE)
+    return _in_scope(joined, scope).subquery("board_clocks")
 
 
 def board_rows(session: Session, *, scope: BoardScope, now: datetime, filters: BoardFilter = BoardFilter(),

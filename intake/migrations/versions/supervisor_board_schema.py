@@ -1,4 +1,4 @@
-"""supervisor board: covering partial indexes for the board's reads of open cases and unsatisfied ladders
+"""supervisor board: covering indexes for the board's reads of open cases, unsatisfied ladders, channels
 
 Revision ID: supervisor_board
 Revises: console
@@ -24,13 +24,16 @@ INDEXES = (
      ["line", "state", "urgency", "category", "reference", "commune_name", "ticket_id"], OPEN_CASE),
     ("ix_ladders_unsatisfied", "ladders", ["case_id"], ["clock", "deadline_at", "step", "next_at", "stop_reason"],
      UNSATISFIED),
+    # The open cases by the channel they came in by: the channel is the ticket's (one ticket per case).
+    ("ix_tickets_id_channel", "tickets", ["id"], ["channel"], None),
 )
 
 
 def upgrade() -> None:
     for name, table, columns, include, where in INDEXES:
-        op.create_index(name, table, columns, postgresql_include=include, postgresql_where=sa.text(where),
-                        sqlite_where=sa.text(where))
+        predicate = None if where is None else sa.text(where)
+        op.create_index(name, table, columns, postgresql_include=include, postgresql_where=predicate,
+                        sqlite_where=predicate)
 
 
 def downgrade() -> None:
