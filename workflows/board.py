@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, literal, null, select, text, union_all
+from sqlalchemy import Select, case, func, literal, null, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.clock import VIETNAM, as_utc, local
@@ -222,18 +222,32 @@ class OpenCounts:
 
 
 def open_counts(session: Session, *, scope: BoardScope, top: int = 15) -> OpenCounts:
-    """Open cases in scope by state, commune, category and channel (the channel the report came in by)."""
-    def grouped(*columns: Any, join_ticket: bool = False) -> list[Any]:
-        stmt = select(*columns, func.count()).select_from(Case)
-        if join_ticket:
-            stmt = stmt.join(Ticket, Ticket.id == Case.ticket_id)
-        stmt = _in_scope(stmt.where(OPEN_CASE), scope).group_by(*columns).order_by(func.count().desc(), *columns)
-        return list(session.execute(stmt).all())
+    """Open cases in scope by state, commune, category and channel (the channel the report came in by).
 
-    states = [(s, n) for s, n in grouped(Case.state)]
-    communes = [(c or "—", name or "—", n) for c, name, n in grouped(Case.commune_code, Case.commune_name)]
-    categories = [(c or "—", n) for c, n in grouped(Case.category)]
-    channels = [(c, n) for c, n in grouped(Ticket.channel, join_ticket=True)]
+    PostgreSQL counts the four in one pass (GROUPING SETS over one index-only scan); SQLite, the demo,
+    runs one GROUP BY each."""
+    dims: tuple[tuple[Any, ...], ...] = ((Case.state,), (Case.commune_code, Case.commune_name), (Case.category,),
+                                         (Ticket.channel,))
+    base = _in_scope(select().select_from(Case).join(Ticket, Ticket.id == Case.ticket_id).where(OPEN_CASE), scope)
+    found: list[list[tuple[Any, ...]]] = [[] for _ in dims]
+    if session.get_bind().dialect.name == "postgresql":
+        keys = [c for dim in dims for c in dim]
+        which = func.grouping(Case.state, Case.commune_code, Case.category, Ticket.channel)
+        sets = func.grouping_sets(*(tuple_(*dim) for dim in dims))
+        for row in session.execute(base.add_columns(*keys, func.count(), which).group_by(sets)):
+            *values, n, mask = row
+            at = {0b0111: 0, 0b1011: 1, 0b1101: 2, 0b1110: 3}[mask]
+            start = sum(len(d) for d in dims[:at])
+            found[at].append((*values[start:start + len(dims[at])], n))
+    else:
+        for at, dim in enumerate(dims):
+            found[at] = [tuple(r) for r in session.execute(base.add_columns(*dim, func.count()).group_by(*dim))]
+    for rows in found:
+        rows.sort(key=lambda r: (-r[-1], *("" if v is None else str(v) for v in r[:-1])))
+    states = [(str(s), int(n)) for s, n in found[0]]
+    communes = [(c or "—", name or "—", int(n)) for c, name, n in found[1]]
+    categories = [(c or "—", int(n)) for c, n in found[2]]
+    channels = [(str(c), int(n)) for c, n in found[3]]
     return OpenCounts(states, communes[:top], categories, channels, sum(n for _s, n in states))
 
 
