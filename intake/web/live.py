@@ -22,6 +22,8 @@ T = TypeVar("T")
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 STREAM_SECONDS = 300.0
+MAX_KEYS = 64
+FORGET_SECONDS = 600.0
 
 
 def sse(data: str, event: str = "queue") -> str:
@@ -45,7 +47,11 @@ class SharedReads(Generic[T]):
             if known is not None and not fresh and known[1] == stamp and time.monotonic() - known[0] < self.max_age:
                 return known[2]
             value = compute()
-            self._values[key] = (time.monotonic(), stamp, value)
+            now = time.monotonic()
+            self._values[key] = (now, stamp, value)
+            if len(self._values) > MAX_KEYS:  # views nobody watches any more (a filter used once) go
+                for old in [k for k, (at, _s, _v) in self._values.items() if now - at > FORGET_SECONDS]:
+                    del self._values[old]
             return value
 
 
