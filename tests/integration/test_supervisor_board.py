@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -279,7 +280,9 @@ def test_the_stream_sends_the_board_again_when_a_timer_breaches(clock) -> None:
             if event.startswith("event: board"):
                 return first, event
 
-    first, after = asyncio.run(asyncio.wait_for(watch(), timeout=30))
+    # Its own thread and event loop: the session's Playwright keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        first, after = pool.submit(lambda: asyncio.run(asyncio.wait_for(watch(), timeout=30))).result()
     assert first.startswith("event: board\n") and f'data-ref="{ref}"' in first
     assert 'data-status="hour"' in first and 'data-status="breached"' not in first.split('id="rows"')[1]
     row = after.split(f'data-ref="{ref}" data-clock="acknowledge"')[1][:40]
