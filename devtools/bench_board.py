@@ -2,11 +2,12 @@
 
 Loads N cases (default 1,000,000, spread evenly over ten years, 3,321 communes in 34 provinces) with
 their tickets, history (assign, acknowledge, report_assessment; most closed with approve_closure; 5 %
-with an sla_breached) and two deadline timers each into a throwaway PostgreSQL database, server-side
-in batches (INSERT ... SELECT generate_series), then times:
+with an sla_breached and its two ladders) and two deadline timers each into a throwaway PostgreSQL
+database, server-side in batches (INSERT ... SELECT generate_series), then times:
 
-- the board: overdue open deadline timers by province and clock (national), and the open breaches of
-  one province by commune and clock; p95 over repeated runs;
+- the supervisor board, with the product's own queries (workflows.board, workflows.board_view): one
+  whole render's reads for a line supervisor (every province) and for one province, and its two main
+  queries alone (the clock list, the summary by place); p95 over repeated runs;
 - the statistics: `workflows.statistics.statistics()` for the last full year, nationally and for one
   province (what /thong-ke, the CSV and the XLSX run).
 
@@ -30,6 +31,8 @@ from core.crypto import encrypt
 from core.db import get_engine, unit_of_work
 from devtools.bench_env import bench_environment
 from workflows.age_bands import age_band
+from workflows.board import BoardScope, board_rows, board_summary
+from workflows.board_view import board_view
 from workflows.models import Case
 from workflows.statistics import Period, Scope, statistics
 
@@ -82,18 +85,20 @@ FROM cases c
 CROSS JOIN (VALUES ('acknowledge', interval '4 hours'), ('assessment', interval '24 hours')) AS t(clock, after)
 WHERE c.id BETWEEN :lo AND :hi"""
 
-BOARD_NATIONAL = """
-SELECT c.province_code, t.clock, count(*)
-FROM timers t JOIN cases c ON c.id = t.case_id
-WHERE c.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')
-  AND t.kind = 'deadline' AND t.cancelled_at IS NULL AND t.fired_at IS NULL AND t.due_at < :now
-GROUP BY c.province_code, t.clock"""
-BOARD_PROVINCE = """
-SELECT c.commune_code, t.clock, count(*)
-FROM cases c JOIN timers t ON t.case_id = c.id
-WHERE c.province_code = :province AND c.state NOT IN ('closed', 'merged', 'counselling', 'information', 'silent')
-  AND t.kind = 'deadline' AND t.fired_at IS NOT NULL AND t.cancelled_at IS NULL
-GROUP BY c.commune_code, t.clock"""
+# The breached cases' ladders: satisfied once closed; of the open ones, acknowledgement still climbing
+# and the assessment's ladder exhausted (both unsatisfied: the board lists them as breached).
+LADDERS = """
+INSERT INTO ladders (case_id, clock, deadline_at, step, loop, next_at, policy_version, started_at, stopped_at,
+                     stop_reason, told)
+SELECT c.id, t.clock, c.received_at + t.after, 1, 0,
+       CASE WHEN c.state <> 'closed' AND t.clock = 'acknowledge' THEN c.received_at + t.after + interval '1 hour' END,
+       'bench', c.received_at + t.after,
+       CASE WHEN c.state = 'closed' OR t.clock = 'assessment' THEN c.received_at + t.after + interval '1 hour' END,
+       CASE WHEN c.state = 'closed' THEN 'satisfied:closed' WHEN t.clock = 'assessment' THEN 'exhausted' END,
+       '[]'
+FROM cases c
+CROSS JOIN (VALUES ('acknowledge', interval '4 hours'), ('assessment', interval '24 hours')) AS t(clock, after)
+WHERE c.id BETWEEN :lo AND :hi AND c.id % 20 = 0"""
 
 
 def load(n: int, *, echo: Callable[[str], None] = print) -> float:
@@ -106,11 +111,11 @@ def load(n: int, *, echo: Callable[[str], None] = print) -> float:
     for lo in range(1, n + 1, BATCH):
         hi = min(n, lo + BATCH - 1)
         with engine.begin() as conn:
-            for sql in (TICKETS, CASES, HISTORY, BREACHES, TIMERS):
+            for sql in (TICKETS, CASES, HISTORY, BREACHES, TIMERS, LADDERS):
                 conn.execute(text(sql), {**params, "lo": lo, "hi": hi})
         echo(f"  loaded {hi:,} cases")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("tickets", "cases", "case_history", "timers"):
+        for table in ("tickets", "cases", "case_history", "timers", "ladders"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))  # what autovacuum does to settled data
     with engine.begin() as conn:
         conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), :n)"), {"n": n})
@@ -152,12 +157,10 @@ def p95(samples: list[float]) -> float:
 
 def measure(*, board_runs: int = 40, stats_runs: int = 3) -> dict[str, tuple[float, float]]:
     """(median, p95) milliseconds of each query."""
-    engine = get_engine()
-
-    def board(sql: str, **params: object) -> Callable[[], object]:
+    def board(read: Callable[..., object], scope: BoardScope) -> Callable[[], object]:
         def run() -> object:
-            with engine.connect() as conn:
-                return conn.execute(text(sql), {"now": NOW, **params}).all()
+            with unit_of_work() as uow:
+                return read(uow.session, scope=scope, now=NOW)
         return run
 
     def yearly(scope: Scope) -> Callable[[], object]:
@@ -169,10 +172,13 @@ def measure(*, board_runs: int = 40, stats_runs: int = 3) -> dict[str, tuple[flo
     def ages() -> Callable[[], object]:
         return lambda: decrypted_age_bands(YEAR)
 
+    line, province = BoardScope(line="111"), BoardScope(province="01")
     runs = {
-        "board: overdue timers by province and clock (national)": (board(BOARD_NATIONAL), board_runs),
-        "board: open breaches of one province by commune and clock": (board(BOARD_PROVINCE, province="01"),
-                                                                       board_runs),
+        "board page, line supervisor (every province): all its reads": (board(board_view, line), board_runs),
+        "board page, one province: all its reads": (board(board_view, province), board_runs),
+        "  board: clocks breached or due today, every province (list)": (board(board_rows, line), board_runs),
+        "  board: the same by province and status (summary)": (board(board_summary, line), board_runs),
+        "  board: one province's clocks (list)": (board(board_rows, province), board_runs),
         "statistics: national, one year": (yearly(Scope()), stats_runs),
         "statistics: one province, one year": (yearly(Scope(province="01")), stats_runs),
         "  before the band was stored: the year's ages decrypted": (ages(), stats_runs),
@@ -191,7 +197,7 @@ def run_board_bench(*, cases: int = 1_000_000, echo: Callable[[str], None] = pri
         seconds = load(cases, echo=echo)
         with get_engine().connect() as conn:
             rows = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                    for t in ("cases", "case_history", "timers")}
+                    for t in ("cases", "case_history", "timers", "ladders")}
         echo(f"loaded in {seconds:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
         echo("age bands counted in SQL equal the decrypted ages' bands: " + ("yes" if bands_match() else "NO"))
         results = measure()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, for_update
@@ -71,7 +71,10 @@ def cancel_open(session: Session, case: Case, *, now: datetime, keep: Sequence[s
             count += 1
     if not any(t.kind == "deadline" and t.fired_at is not None for t in case.timers):
         return count  # a ladder starts only when a deadline fires: none to stop (and no query at intake)
-    running = select(Ladder).where(Ladder.case_id == case.id, Ladder.stopped_at.is_(None))
+    # An exhausted ladder, or one a supervisor stopped by taking the case over, is still an unsatisfied
+    # clock (the supervisor board lists it as breached) until the case moves on.
+    unsatisfied = or_(Ladder.stopped_at.is_(None), ~Ladder.stop_reason.like("satisfied:%"))
+    running = select(Ladder).where(Ladder.case_id == case.id, unsatisfied)
     for ladder in session.execute(running).scalars():
         if ladder.clock not in keep:
             ladder.stopped_at, ladder.next_at, ladder.stop_reason = now, None, f"satisfied:{case.state}"

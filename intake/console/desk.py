@@ -1,22 +1,15 @@
 """The intake desk (`/ban-tiep-nhan`): the live queue, its event stream, and commune suggestions.
 
-The stream (`/ban-tiep-nhan/su-kien`, text/event-stream) re-reads the queue about once a second (once
-for all the streams of a line) and sends the queue's HTML only when it changed; a comment every 15 s
-keeps proxies from closing it. It ends after five minutes: the browser's EventSource reconnects, and
-the session is checked again.
+The stream (`/ban-tiep-nhan/su-kien`, text/event-stream, intake.web.live) re-reads the queue about once a
+second (once for all the streams of a line) and sends the queue's HTML only when it changed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import threading
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from core.clock import utcnow
@@ -25,15 +18,14 @@ from core.errors import InvalidInput
 from intake.console.common import at_local, desk_session, fragment, lang_of, not_found, page, suffix, to_sign_in
 from intake.console.texts import console_texts
 from intake.people.web import current_session
+from intake.web.live import POLL_SECONDS, SharedReads, event_stream, sse
 from intake.web.templating import render
 from routing.directory import load_team
 from routing.locate import locate
 from workflows.intake_desk import DeskQueue, desk_queue
 
 router = APIRouter(include_in_schema=False)
-POLL_SECONDS = 1.0
-KEEPALIVE_SECONDS = 15.0
-STREAM_SECONDS = 300.0
+__all__ = ["router", "sse"]
 
 
 def _queue(line: str) -> DeskQueue:
@@ -48,23 +40,14 @@ def queue_html(lang: str, line: str, csrf: str) -> str:
     return bytes(page_.body).decode()
 
 
-_shared: dict[tuple[str, str], tuple[float, str]] = {}
-_shared_lock = threading.Lock()
+_shared: SharedReads[str] = SharedReads(max_age=POLL_SECONDS * 0.9)
 
 
 def shared_queue_html(lang: str, line: str, *, fresh: bool = False) -> str:
     """The queue as every watcher of a line sees it, read at most once per poll whatever the number of
     streams. Without the session's CSRF token: the page's script puts it into the forms. A new stream
     reads `fresh`, so it never replaces the page it serves with an older queue."""
-    key = (lang, line)
-    with _shared_lock:
-        at, html = _shared.get(key, (0.0, ""))
-        if not fresh and time.monotonic() - at < POLL_SECONDS * 0.9:
-            return html
-        html = queue_html(lang, line, "")
-        _shared[key] = (time.monotonic(), html)
-        return html
-
+    return _shared.get((lang, line), lambda: queue_html(lang, line, ""), fresh=fresh)
 
 
 @router.get("/ban-tiep-nhan")
@@ -77,36 +60,13 @@ def desk(request: Request) -> Response:
     return page(request, "console/desk.html", session=session, queue=_queue(line), now=utcnow())
 
 
-def sse(data: str, event: str = "queue") -> str:
-    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"event: {event}\n{lines}\n"
-
-
 @router.get("/ban-tiep-nhan/su-kien")
 async def desk_events(request: Request) -> Response:
     session = await run_in_threadpool(desk_session, request)
     if session is None:
         return Response(status_code=404)  # EventSource gives up on a 404; the page's own check signs in
     lang, line = lang_of(request), session.user.line or ""
-
-    async def events() -> AsyncIterator[str]:
-        last, last_sent = "", time.monotonic()
-        started = last_sent
-        yield "retry: 2000\n\n"
-        while time.monotonic() - started < STREAM_SECONDS:
-            if await request.is_disconnected():
-                return
-            html = await run_in_threadpool(functools.partial(shared_queue_html, lang, line, fresh=not last))
-            if html != last:
-                last, last_sent = html, time.monotonic()
-                yield sse(html)
-            elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
-                last_sent = time.monotonic()
-                yield ": still here\n\n"
-            await asyncio.sleep(POLL_SECONDS)
-
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return event_stream(request, lambda fresh: shared_queue_html(lang, line, fresh=fresh), event="queue")
 
 
 @router.get("/ban-tiep-nhan/goi-y-xa")

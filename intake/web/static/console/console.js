@@ -1,29 +1,32 @@
-// The intake desk's few lines of script (ours, no library): the live queue over server-sent events,
-// and choosing a commune among the routing finder's suggestions with the keyboard.
+// The console's few lines of script (ours, no library): live regions over server-sent events (the intake
+// desk's queue, the supervisor board), and choosing a commune among the routing finder's suggestions
+// with the keyboard.
 (function () {
   "use strict";
 
-  function liveQueue() {
-    var queue = document.getElementById("queue");
-    var status = document.getElementById("live-status");
-    if (!queue || !queue.dataset.stream || !window.EventSource) return;
-    var source = new EventSource(queue.dataset.stream);
+  // A live region: an element with data-stream (the event-stream URL), data-event (the event that
+  // carries its HTML; "queue" by default) and data-csrf (the session's token, which the shared
+  // fragment does not carry). Used by the intake desk's queue and the supervisor board.
+  function live(box) {
+    var status = document.getElementById(box.dataset.status || "live-status");
+    if (!box.dataset.stream || !window.EventSource) return;
+    var source = new EventSource(box.dataset.stream);
     source.addEventListener("open", function () {
       if (status) status.textContent = status.dataset.on;
     });
     source.addEventListener("error", function () {
       if (status) status.textContent = status.dataset.off;
     });
-    source.addEventListener("queue", function (event) {
-      var focused = document.activeElement && queue.contains(document.activeElement)
+    source.addEventListener(box.dataset.event || "queue", function (event) {
+      var focused = document.activeElement && box.contains(document.activeElement)
         ? document.activeElement.closest("[data-ref]") : null;
-      queue.innerHTML = event.data;
-      queue.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
-        input.value = queue.dataset.csrf;  // the shared fragment carries no session's token
+      box.innerHTML = event.data;
+      box.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+        input.value = box.dataset.csrf;
       });
-      queue.dataset.updated = String(Date.now());
-      if (focused) {  // keep the operator's place in the list across an update
-        var again = queue.querySelector('[data-ref="' + focused.dataset.ref + '"] a');
+      box.dataset.updated = String(Date.now());
+      if (focused) {  // keep the reader's place in the list across an update
+        var again = box.querySelector('[data-ref="' + focused.dataset.ref + '"] a');
         if (again) again.focus();
       }
     });
@@ -78,5 +81,8 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { liveQueue(); suggestions(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-stream]").forEach(live);
+    suggestions();
+  });
 })();

@@ -1,0 +1,42 @@
+"""Everything one render of the supervisor board reads, in one place: the page, its live stream and
+`hotline bench board` call this, so the benchmark times what the page runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from workflows.board import (
+    BoardFilter,
+    BoardRow,
+    BoardScope,
+    OpenCounts,
+    Summary,
+    Waiting,
+    board_rows,
+    board_summary,
+    open_counts,
+    waiting_for_approval,
+)
+from workflows.board_delivery import DeliveryProblems, delivery_problems
+
+
+@dataclass(frozen=True)
+class BoardView:
+    now: datetime
+    rows: list[BoardRow]
+    summary: Summary
+    counts: OpenCounts
+    waiting: list[Waiting]
+    delivery: DeliveryProblems
+
+
+def board_view(
+    session: Session, *, scope: BoardScope, now: datetime, filters: BoardFilter = BoardFilter()
+) -> BoardView:
+    return BoardView(now=now, rows=board_rows(session, scope=scope, now=now, filters=filters),
+                     summary=board_summary(session, scope=scope, now=now), counts=open_counts(session, scope=scope),
+                     waiting=waiting_for_approval(session, scope=scope),
+                     delivery=delivery_problems(session, scope=scope, now=now))
