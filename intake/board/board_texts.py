@@ -28,6 +28,8 @@ VI: dict[str, str] = {
     "diagram": "Sơ đồ quy trình", "diagram_hint": "Các trạng thái của ca (số ca đang ở đó) và các bước đi tiếp, "
     "từ cùng một bảng mà hệ thống dùng.", "mermaid": "Mã Mermaid",
     "terminal": "kết thúc",
+    "submissions": "Báo cáo thống kê định kỳ", "submissions_hint": "Các đơn vị trong phạm vi này đã nộp, chưa "
+    "nộp báo cáo theo từng hạn; đánh dấu đã nộp ở trang", "statistics_page": "Thống kê",
     "action_page": "Xử lý ca {ref}", "back_board": "Về bảng giám sát", "clocks_of_case": "Các mốc của ca",
     "reassign": "Giao cho nhóm xã khác", "reassign_hint": "Ca được chuyển cho nhóm xã đã chọn; nhóm mới có "
     "thời hạn xác nhận riêng, các thời hạn luật định tính từ T0 vẫn chạy.", "choose_team": "Nhóm xã",
@@ -68,6 +70,8 @@ EN: dict[str, str] = {
     "diagram": "Workflow diagram", "diagram_hint": "The case's states (open cases in each) and the moves out of "
     "them, from the same table the system runs on.", "mermaid": "Mermaid source",
     "terminal": "finished",
+    "submissions": "Periodic statistics reports", "submissions_hint": "Which units in this view have handed in "
+    "their report for each deadline and which have not; they mark it on the page", "statistics_page": "Statistics",
     "action_page": "Act on case {ref}", "back_board": "Back to the board", "clocks_of_case": "The case's clocks",
     "reassign": "Reassign to another commune team", "reassign_hint": "The case goes to the chosen commune's "
     "team, with its own acknowledgement deadline; the legal clocks from T0 run on.", "choose_team": "Commune team",

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from core.clock import utcnow
+from core.clock import local, utcnow
 from core.db import UnitOfWork
 from core.errors import HotlineError
 from core.ids import normalise_reference
@@ -50,6 +50,7 @@ from workflows.board import (
 )
 from workflows.board_view import board_view
 from workflows.queries import read_case
+from workflows.report_status import submission_status
 from workflows.service import reroute
 from workflows.supervision import escalate_now, take_over
 from workflows.taxonomy import load as taxonomy
@@ -173,12 +174,15 @@ def board(request: Request) -> Response:
     lang = lang_of(request)
     with UnitOfWork() as uow:
         clocks = clocks_in_view(uow.session, scope=scope, now=utcnow())
+        deadlines = submission_status(uow.session, province=scope.province, commune=scope.commune,
+                                      today=local(utcnow()).date())
     view = _view(scope, asked)
     done = request.query_params.get("da")
     ref = normalise_reference(request.query_params.get("ca") or "")[:16]
     message = board_texts(lang)[DONE[done]].format(ref=ref) if done in DONE and ref else None
     response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=clocks,
                       outline=outline(dict(view["counts"].by_state)), mermaid=mermaid_source(), user=session.user,
+                      deadlines=deadlines,
                       csrf=session.csrf_token, other=("vi" if lang == "en" else "en"), path=request.url.path,
                       stream=f"{BOARD}/su-kien{asked.query(lang)}", message=message,
                       other_query=asked.query("vi" if lang == "en" else "en"))

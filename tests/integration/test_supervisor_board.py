@@ -287,3 +287,15 @@ def test_the_stream_sends_the_board_again_when_a_timer_breaches(clock) -> None:
     assert 'data-status="hour"' in first and 'data-status="breached"' not in first.split('id="rows"')[1]
     row = after.split(f'data-ref="{ref}" data-clock="acknowledge"')[1][:40]
     assert 'data-status="breached"' in row
+
+
+def test_the_board_shows_which_units_of_its_scope_have_not_handed_in_their_report(clock, client) -> None:
+    _signed_in(client, "gs-qt", "province_supervisor", province=QUANG_TRI)
+    page = client.get("/bang-giam-sat")
+    assert page.status_code == 200
+    section = page.text[page.text.index('<section id="not-submitted">'):]
+    section = section[:section.index("</section>")]
+    # 24/11: the communes' 5/11 deadline has passed and nobody in Quảng Trị has handed in
+    assert 'data-level="commune" data-due="2026-11-05"' in section and "quá hạn 19 ngày" in section
+    assert "Cam Lộ" in section and "Đồng Hới" in section and "Tây Hòa" not in section
+    assert 'data-level="province" data-due="2026-11-15"' in section
