@@ -10,8 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
@@ -102,6 +104,14 @@ def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False
     if is_sqlite(session):
         return stmt
     return stmt.with_for_update(skip_locked=skip_locked)
+
+
+def insert_unless_taken(session: Session, table: Table) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING`: a row that would break any unique key is left out (RETURNING
+    then gives nothing) and the transaction goes on, with no savepoint around it. PostgreSQL and SQLite."""
+    if is_sqlite(session):
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return postgresql.insert(table).on_conflict_do_nothing()
 
 
 _factory: tuple[Engine, sessionmaker[Session]] | None = None
