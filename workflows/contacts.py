@@ -36,6 +36,12 @@ def find_contact(uow: UnitOfWork, *, channel: str, external_id: str, lock: bool 
     return s.execute(for_update(s, stmt) if lock else stmt).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class NewContact:
+    id: int
+    reference: str
+
+
 def open_contact(
     uow: UnitOfWork, *, channel: str, external_id: str, caller: str | None, now: datetime, line: str = DEFAULT_LINE,
     **columns: Any,
@@ -50,7 +56,7 @@ def open_contact(
         found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
         assert found is not None  # the unique key said it is there, and contacts are never deleted
         return found, False
-    contact = uow.session.get(IntakeContact, created)
+    contact = uow.session.get(IntakeContact, created.id)
     assert contact is not None
     return contact, True
 
@@ -58,8 +64,8 @@ def open_contact(
 def insert_contact(
     uow: UnitOfWork, *, channel: str, external_id: str, index: str | None, now: datetime, line: str = DEFAULT_LINE,
     **columns: Any,
-) -> int | None:
-    """Insert the contact for (channel, external_id) in one statement: its id, or None when it exists already.
+) -> NewContact | None:
+    """Insert the contact for (channel, external_id) in one statement; None when it exists already.
 
     `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: no SELECT first, no savepoint. A reference already
     taken (1 in 6e9) also inserts nothing; then the same (channel, external_id) is not there, and we go again.
@@ -68,10 +74,10 @@ def insert_contact(
     for _ in range(3):
         values = {"reference": new_reference(prefix="LH"), "line": line, "channel": channel,
                   "external_id": external_id, "caller_index": index, "started_at": now, **columns}
-        stmt = insert_unless_taken(uow.session, table).values(values).returning(table.c.id)
-        created = uow.session.connection().execute(stmt).scalar_one_or_none()
+        stmt = insert_unless_taken(uow.session, table).values(values).returning(table.c.id, table.c.reference)
+        created = uow.session.connection().execute(stmt).first()
         if created is not None:
-            return int(created)
+            return NewContact(id=int(created.id), reference=str(created.reference))
         if uow.session.connection().execute(
                 select(table.c.id).where(table.c.channel == channel, table.c.external_id == external_id)
         ).first() is not None:

@@ -75,9 +75,11 @@ def incoming_call(uow: UnitOfWork, *, call_sid: str, from_phone: str, to_number:
             first = {"state": "voicemail_offered"}
         else:
             first = {}
-        contact_id = insert_contact(uow, channel="voice", external_id=call_sid, index=index, now=now, line=line.code,
-                                    call_status="ringing", **first)
-        if contact_id is None:  # a retried webhook: the caller hears what the first answer said
+        created = insert_contact(uow, channel="voice", external_id=call_sid, index=index, now=now, line=line.code,
+                                 call_status="ringing", **first)
+        if created is not None:
+            contact_id = created.id
+        else:  # a retried webhook: the caller hears what the first answer said
             contact = _call(uow, call_sid)
             contact.call_status = contact.call_status or "ringing"
             contact_id = contact.id
