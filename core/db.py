@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -106,12 +107,17 @@ def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False
     return stmt.with_for_update(skip_locked=skip_locked)
 
 
-def insert_unless_taken(session: Session, table: Table) -> Insert:
-    """`INSERT ... ON CONFLICT DO NOTHING`: a row that would break any unique key is left out (RETURNING
-    then gives nothing) and the transaction goes on, with no savepoint around it. PostgreSQL and SQLite."""
-    if is_sqlite(session):
-        return sqlite.insert(table).on_conflict_do_nothing()
-    return postgresql.insert(table).on_conflict_do_nothing()
+def insert_unless_taken(session: Session, table: Table, returning: tuple[str, ...] = ()) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]`: a row that would break any unique key is left
+    out (RETURNING then gives nothing) and the transaction goes on, with no savepoint around it. PostgreSQL
+    and SQLite. Built once per database kind: execute it with the row's values as parameters."""
+    return _insert_unless_taken(session.get_bind().dialect.name, table, returning)
+
+
+@lru_cache(maxsize=32)
+def _insert_unless_taken(dialect: str, table: Table, returning: tuple[str, ...]) -> Insert:
+    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).on_conflict_do_nothing()
+    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
 
 
 _factory: tuple[Engine, sessionmaker[Session]] | None = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from core.crypto import blind_index
 from core.db import UnitOfWork, for_update, insert_unless_taken
@@ -23,6 +23,8 @@ from workflows.lines import DEFAULT_LINE
 from workflows.models import Case
 
 _CONTACTS = cast(Table, IntakeContact.__table__)  # the same table, for Core statements
+_CONTACT_BY_KEY = select(_CONTACTS.c.id).where(
+    _CONTACTS.c.channel == bindparam("channel"), _CONTACTS.c.external_id == bindparam("external_id"))
 
 
 def caller_index(address: str | None) -> str | None:
@@ -70,17 +72,15 @@ def insert_contact(
     `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: no SELECT first, no savepoint. A reference already
     taken (1 in 6e9) also inserts nothing; then the same (channel, external_id) is not there, and we go again.
     """
-    table = _CONTACTS
+    stmt = insert_unless_taken(uow.session, _CONTACTS, returning=("id", "reference"))
+    connection = uow.session.connection()
     for _ in range(3):
         values = {"reference": new_reference(prefix="LH"), "line": line, "channel": channel,
                   "external_id": external_id, "caller_index": index, "started_at": now, **columns}
-        stmt = insert_unless_taken(uow.session, table).values(values).returning(table.c.id, table.c.reference)
-        created = uow.session.connection().execute(stmt).first()
+        created = connection.execute(stmt, values).first()
         if created is not None:
             return NewContact(id=int(created.id), reference=str(created.reference))
-        if uow.session.connection().execute(
-                select(table.c.id).where(table.c.channel == channel, table.c.external_id == external_id)
-        ).first() is not None:
+        if connection.execute(_CONTACT_BY_KEY, {"channel": channel, "external_id": external_id}).first() is not None:
             return None
     raise RuntimeError("no free contact reference after three tries")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
-from core.db import UnitOfWork, for_update
+from core.db import UnitOfWork, is_sqlite
 from notifier.templates import ascii_fold
 from workflows.contact_models import ContactMessage, IntakeContact
 from workflows.contacts import caller_index, insert_contact
@@ -49,8 +49,7 @@ def receive_public_message(
     Reads first, then writes: a new conversation is one INSERT of its contact, and the message with its
     answer one more (Core statements: nothing is loaded that nobody reads)."""
     c = uow.session.connection()
-    if c.execute(select(_MESSAGES.c.id).where(
-            _MESSAGES.c.provider == provider, _MESSAGES.c.external_id == external_id)).first() is not None:
+    if c.execute(_SEEN, {"provider": provider, "external_id": external_id}).first() is not None:
         return None  # a retried webhook
     index = caller_index(sender)
     word = command_word(text)
@@ -71,15 +70,14 @@ def receive_public_message(
     answer = first
     if word in STOP_WORDS or word in START_WORDS:
         stop = word in STOP_WORDS
-        c.execute(update(_CONTACTS).where(_CONTACTS.c.channel == channel, _CONTACTS.c.caller_index == index)
-                  .values(opted_out=stop))
+        c.execute(_SET_OPTED_OUT, {"of_channel": channel, "of_index": index, "value": stop})
         if contact is not None:
             contact.opted_out = stop
         answer = STOPPED if stop else STARTED
     if answer is not None:
         rows.append({"contact_id": contact_id, "direction": "out", "provider": "system", "external_id": None,
                      "text": answer, "at": now})
-    c.execute(insert(_MESSAGES), rows)
+    c.execute(insert(_MESSAGES).values(rows))  # one statement, whether one row or two
     return answer
 
 
@@ -87,16 +85,28 @@ def _open_conversation(uow: UnitOfWork, *, channel: str, index: str | None, now:
     if index is None:
         return None
     s = uow.session
-    stmt = (select(IntakeContact)
-            .where(IntakeContact.channel == channel, IntakeContact.caller_index == index,
-                   IntakeContact.outcome.is_(None), IntakeContact.last_message_at >= now - WINDOW)
-            .order_by(IntakeContact.last_message_at.desc()).limit(1))
-    return s.execute(for_update(s, stmt)).scalars().first()
+    stmt = _OPEN_CONVERSATION if is_sqlite(s) else _OPEN_CONVERSATION_LOCKED
+    return s.execute(stmt, {"channel": channel, "index": index, "since": now - WINDOW}).scalars().first()
 
 
 def _opted_out(uow: UnitOfWork, *, channel: str, index: str | None) -> bool:
     if index is None:
         return False
-    return uow.session.connection().execute(select(_CONTACTS.c.id).where(
-        _CONTACTS.c.channel == channel, _CONTACTS.c.caller_index == index,
-        _CONTACTS.c.opted_out.is_(True)).limit(1)).first() is not None
+    return uow.session.connection().execute(_OPTED_OUT, {"channel": channel, "index": index}).first() is not None
+
+
+# Built once (SQLAlchemy caches their compiled form by a key it computes for each new statement object).
+_SEEN = select(_MESSAGES.c.id).where(
+    _MESSAGES.c.provider == bindparam("provider"), _MESSAGES.c.external_id == bindparam("external_id"))
+_OPEN_CONVERSATION = (
+    select(IntakeContact)
+    .where(IntakeContact.channel == bindparam("channel"), IntakeContact.caller_index == bindparam("index"),
+           IntakeContact.outcome.is_(None), IntakeContact.last_message_at >= bindparam("since"))
+    .order_by(IntakeContact.last_message_at.desc()).limit(1))
+_OPEN_CONVERSATION_LOCKED = _OPEN_CONVERSATION.with_for_update()
+_OPTED_OUT = select(_CONTACTS.c.id).where(
+    _CONTACTS.c.channel == bindparam("channel"), _CONTACTS.c.caller_index == bindparam("index"),
+    _CONTACTS.c.opted_out.is_(True)).limit(1)
+_SET_OPTED_OUT = update(_CONTACTS).where(  # an UPDATE's parameters may not be named like its columns
+    _CONTACTS.c.channel == bindparam("of_channel"), _CONTACTS.c.caller_index == bindparam("of_index")
+).values(opted_out=bindparam("value"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from core.clock import utcnow
 from core.db import UnitOfWork
@@ -16,11 +16,11 @@ from workflows.effects import reply
 from workflows.lines import line_for_number
 
 _MEMBERS = cast(Table, TeamMember.__table__)
+_MEMBER_BY_PHONE = select(_MEMBERS.c.id).where(_MEMBERS.c.phone == bindparam("phone")).limit(1)
 
 
 def is_team_member(uow: UnitOfWork, phone: str) -> bool:
-    return uow.session.connection().execute(
-        select(_MEMBERS.c.id).where(_MEMBERS.c.phone == phone).limit(1)).first() is not None
+    return uow.session.connection().execute(_MEMBER_BY_PHONE, {"phone": phone}).first() is not None
 
 
 def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from core.db import UnitOfWork
 from core.settings import get_settings
@@ -93,6 +93,7 @@ def incoming_call(uow: UnitOfWork, *, call_sid: str, from_phone: str, to_number:
 
 
 _BLOCKED = cast(Table, BlockedCaller.__table__)
+_BLOCKED_UNTIL = select(_BLOCKED.c.until).where(_BLOCKED.c.caller_index == bindparam("index"))
 
 
 def _is_blocked(uow: UnitOfWork, index: str | None, now: datetime) -> bool:
@@ -100,8 +101,7 @@ def _is_blocked(uow: UnitOfWork, index: str | None, now: datetime) -> bool:
     if index is None:
         return False
     try:  # one indexed SELECT; a database that cannot answer it cannot take the call either (system down)
-        row = uow.session.connection().execute(
-            select(_BLOCKED.c.until).where(_BLOCKED.c.caller_index == index)).first()
+        row = uow.session.connection().execute(_BLOCKED_UNTIL, {"index": index}).first()
     except (LookupError, ValueError):
         log.warning("blocked-caller check failed; letting the call through")
         return False
