@@ -7,11 +7,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
@@ -102,6 +105,19 @@ def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False
     if is_sqlite(session):
         return stmt
     return stmt.with_for_update(skip_locked=skip_locked)
+
+
+def insert_unless_taken(session: Session, table: Table, returning: tuple[str, ...] = ()) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]`: a row that would break any unique key is left
+    out (RETURNING then gives nothing) and the transaction goes on, with no savepoint around it. PostgreSQL
+    and SQLite. Built once per database kind: execute it with the row's values as parameters."""
+    return _insert_unless_taken(session.get_bind().dialect.name, table, returning)
+
+
+@lru_cache(maxsize=32)
+def _insert_unless_taken(dialect: str, table: Table, returning: tuple[str, ...]) -> Insert:
+    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).on_conflict_do_nothing()
+    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
 
 
 _factory: tuple[Engine, sessionmaker[Session]] | None = None

@@ -60,8 +60,9 @@ def bench_board(cases: int = 1_000_000) -> None:
 
 
 @bench_app.command("webhooks")
-def bench_webhooks(rate: int = 100, seconds: int = 20, connections: int = 4) -> None:
+def bench_webhooks(rate: int = 100, seconds: int = 15, rounds: int = 3, connections: int = 32,
+                   workers: int | None = None) -> None:
     """p50/p99 của webhook thoại và tin nhắn khi tải / Voice and message webhook answer times under load (wrk)."""
     from devtools.bench_webhooks import run_webhook_bench
 
-    run_webhook_bench(rate=rate, seconds=seconds, connections=connections)
+    run_webhook_bench(rate=rate, seconds=seconds, rounds=rounds, connections=connections, workers=workers)

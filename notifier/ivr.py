@@ -2,9 +2,14 @@
 
 Speech recognition is only ever an extra: every choice is a keypress (DTMF), and "press 1 if a child
 is in danger now" comes before any menu. Nothing here names a caller, a reporter or a child.
+
+The answers that depend only on a line's settings (the welcome, the refusal, system down) are built
+once per process and kept: the first webhook of every call answers with one of them.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -19,6 +24,7 @@ def _say(target: VoiceResponse | Gather, text: str) -> None:
     target.say(text, **VOICE)
 
 
+@lru_cache(maxsize=64)
 def system_down() -> str:
     """When the service cannot take calls (the database does not answer): where else to turn."""
     r = VoiceResponse()
@@ -28,6 +34,7 @@ def system_down() -> str:
     return str(r)
 
 
+@lru_cache(maxsize=64)
 def blocked() -> str:
     r = VoiceResponse()
     _say(r, "Số máy của bạn tạm thời không thể gọi tới tổng đài này. Nếu trẻ em đang gặp nguy hiểm, xin gọi 113.")
@@ -35,6 +42,7 @@ def blocked() -> str:
     return str(r)
 
 
+@lru_cache(maxsize=64)
 def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
     """The danger question first, then the recording notice and the menu; no answer comes back as empty."""
     r = VoiceResponse()

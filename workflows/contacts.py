@@ -9,18 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, select
 
 from core.crypto import blind_index
-from core.db import UnitOfWork, for_update
+from core.db import UnitOfWork, for_update, insert_unless_taken
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_reference, normalise_reference
 from workflows.contact_models import NON_CASE_OUTCOMES, IntakeContact
 from workflows.effects import record
 from workflows.lines import DEFAULT_LINE
 from workflows.models import Case
+
+_CONTACTS = cast(Table, IntakeContact.__table__)  # the same table, for Core statements
+_CONTACT_BY_KEY = select(_CONTACTS.c.id).where(
+    _CONTACTS.c.channel == bindparam("channel"), _CONTACTS.c.external_id == bindparam("external_id"))
 
 
 def caller_index(address: str | None) -> str | None:
@@ -34,29 +38,50 @@ def find_contact(uow: UnitOfWork, *, channel: str, external_id: str, lock: bool 
     return s.execute(for_update(s, stmt) if lock else stmt).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class NewContact:
+    id: int
+    reference: str
+
+
 def open_contact(
     uow: UnitOfWork, *, channel: str, external_id: str, caller: str | None, now: datetime, line: str = DEFAULT_LINE,
+    **columns: Any,
 ) -> tuple[IntakeContact, bool]:
-    """The contact for (channel, external_id), created once; True when this call created it.
+    """The contact for (channel, external_id), created once (with `columns` set); True when this call created it.
 
-    A retried webhook finds the first one; two at the same moment are told apart by the unique key.
+    A retried webhook finds the first one (locked); two at the same moment are told apart by the unique key.
     """
-    found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
-    if found is not None:
+    created = insert_contact(uow, channel=channel, external_id=external_id, index=caller_index(caller), now=now,
+                             line=line, **columns)
+    if created is None:
+        found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
+        assert found is not None  # the unique key said it is there, and contacts are never deleted
         return found, False
-    for _ in range(3):  # no SELECT for a free reference: a taken one (1 in 6e9) fails the INSERT, and we go again
-        contact = IntakeContact(reference=new_reference(prefix="LH"), line=line, channel=channel,
-                                external_id=external_id, caller_index=caller_index(caller), started_at=now,
-                                messages=[])
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(contact)
-        except IntegrityError:
-            found = find_contact(uow, channel=channel, external_id=external_id, lock=True)
-            if found is not None:
-                return found, False  # the same webhook, retried at the same moment
-            continue
-        return contact, True
+    contact = uow.session.get(IntakeContact, created.id)
+    assert contact is not None
+    return contact, True
+
+
+def insert_contact(
+    uow: UnitOfWork, *, channel: str, external_id: str, index: str | None, now: datetime, line: str = DEFAULT_LINE,
+    **columns: Any,
+) -> NewContact | None:
+    """Insert the contact for (channel, external_id) in one statement; None when it exists already.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: no SELECT first, no savepoint. A reference already
+    taken (1 in 6e9) also inserts nothing; then the same (channel, external_id) is not there, and we go again.
+    """
+    stmt = insert_unless_taken(uow.session, _CONTACTS, returning=("id", "reference"))
+    connection = uow.session.connection()
+    for _ in range(3):
+        values = {"reference": new_reference(prefix="LH"), "line": line, "channel": channel,
+                  "external_id": external_id, "caller_index": index, "started_at": now, **columns}
+        created = connection.execute(stmt, values).first()
+        if created is not None:
+            return NewContact(id=int(created.id), reference=str(created.reference))
+        if connection.execute(_CONTACT_BY_KEY, {"channel": channel, "external_id": external_id}).first() is not None:
+            return None
     raise RuntimeError("no free contact reference after three tries")
 
 

@@ -9,17 +9,20 @@ message id is unique: a retried webhook adds nothing and answers nothing twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 
-from core.db import UnitOfWork, for_update
+from core.db import UnitOfWork, is_sqlite
 from notifier.templates import ascii_fold
 from workflows.contact_models import ContactMessage, IntakeContact
-from workflows.contacts import caller_index, open_contact
+from workflows.contacts import caller_index, insert_contact
 
 WINDOW = timedelta(hours=24)
 STOP_WORDS = frozenset({"STOP", "HUY", "DUNG", "UNSUBSCRIBE"})
 START_WORDS = frozenset({"START", "BAT DAU", "BATDAU"})
+_CONTACTS = cast(Table, IntakeContact.__table__)
+_MESSAGES = cast(Table, ContactMessage.__table__)
 
 
 def first_answer(reference: str) -> str:
@@ -41,63 +44,69 @@ def receive_public_message(
     now: datetime,
 ) -> str | None:
     """Add a message to its sender's conversation (opening one when none is open); the automatic answer,
-    if one is due. Runs inside the caller's unit of work; the caller commits."""
-    s = uow.session
-    seen = s.execute(select(ContactMessage.id).where(
-        ContactMessage.provider == provider, ContactMessage.external_id == external_id)).first()
-    if seen is not None:
-        return None
+    if one is due. Runs inside the caller's unit of work; the caller commits.
+
+    Reads first, then writes: a new conversation is one INSERT of its contact, and the message with its
+    answer one more (Core statements: nothing is loaded that nobody reads)."""
+    c = uow.session.connection()
+    if c.execute(_SEEN, {"provider": provider, "external_id": external_id}).first() is not None:
+        return None  # a retried webhook
     index = caller_index(sender)
-    contact = _open_conversation(uow, channel=channel, index=index, now=now)
-    created = contact is None
-    if contact is None:
-        contact, _ = open_contact(uow, channel=channel, external_id=f"{provider}:{external_id}", caller=sender,
-                                  now=now, line=line)
-        contact.state = "open"
-    contact.last_message_at = now
-    s.add(ContactMessage(contact_id=contact.id, direction="in", provider=provider, external_id=external_id,
-                         text=text, at=now))
     word = command_word(text)
-    if word in STOP_WORDS:
-        _set_opted_out(uow, channel=channel, index=index, value=True)
-        contact.opted_out = True
-        return _answer(uow, contact, STOPPED, now)
-    if word in START_WORDS:
-        _set_opted_out(uow, channel=channel, index=index, value=False)
-        return _answer(uow, contact, STARTED, now)
-    if created and not _opted_out(uow, channel=channel, index=index):
-        return _answer(uow, contact, first_answer(contact.reference), now)
-    return None
-
-
-def _answer(uow: UnitOfWork, contact: IntakeContact, text: str, now: datetime) -> str:
-    uow.session.add(ContactMessage(contact_id=contact.id, direction="out", provider="system", external_id=None,
-                                   text=text, at=now))
-    return text
+    contact = _open_conversation(uow, channel=channel, index=index, now=now)
+    if contact is not None:
+        contact.last_message_at = now
+        contact_id, first = contact.id, None
+    else:
+        command = word in STOP_WORDS or word in START_WORDS  # answered by its own text, whatever came before
+        quiet = not command and _opted_out(uow, channel=channel, index=index)
+        opened = insert_contact(uow, channel=channel, external_id=f"{provider}:{external_id}", index=index, now=now,
+                                line=line, state="open", last_message_at=now)
+        if opened is None:
+            return None  # this very message opened it, in a retry that ran at the same moment
+        contact_id, first = opened.id, None if quiet else first_answer(opened.reference)
+    rows = [{"contact_id": contact_id, "direction": "in", "provider": provider, "external_id": external_id,
+             "text": text, "at": now}]
+    answer = first
+    if word in STOP_WORDS or word in START_WORDS:
+        stop = word in STOP_WORDS
+        c.execute(_SET_OPTED_OUT, {"of_channel": channel, "of_index": index, "value": stop})
+        if contact is not None:
+            contact.opted_out = stop
+        answer = STOPPED if stop else STARTED
+    if answer is not None:
+        rows.append({"contact_id": contact_id, "direction": "out", "provider": "system", "external_id": None,
+                     "text": answer, "at": now})
+    c.execute(insert(_MESSAGES).values(rows))  # one statement, whether one row or two
+    return answer
 
 
 def _open_conversation(uow: UnitOfWork, *, channel: str, index: str | None, now: datetime) -> IntakeContact | None:
     if index is None:
         return None
     s = uow.session
-    stmt = (select(IntakeContact)
-            .where(IntakeContact.channel == channel, IntakeContact.caller_index == index,
-                   IntakeContact.outcome.is_(None), IntakeContact.last_message_at >= now - WINDOW)
-            .order_by(IntakeContact.last_message_at.desc()).limit(1))
-    return s.execute(for_update(s, stmt)).scalars().first()
+    stmt = _OPEN_CONVERSATION if is_sqlite(s) else _OPEN_CONVERSATION_LOCKED
+    return s.execute(stmt, {"channel": channel, "index": index, "since": now - WINDOW}).scalars().first()
 
 
 def _opted_out(uow: UnitOfWork, *, channel: str, index: str | None) -> bool:
     if index is None:
         return False
-    return uow.session.execute(select(IntakeContact.id).where(
-        IntakeContact.channel == channel, IntakeContact.caller_index == index,
-        IntakeContact.opted_out.is_(True))).first() is not None
+    return uow.session.connection().execute(_OPTED_OUT, {"channel": channel, "index": index}).first() is not None
 
 
-def _set_opted_out(uow: UnitOfWork, *, channel: str, index: str | None, value: bool) -> None:
-    if index is None:
-        return
-    for row in uow.session.execute(select(IntakeContact).where(
-            IntakeContact.channel == channel, IntakeContact.caller_index == index)).scalars():
-        row.opted_out = value
+# Built once (SQLAlchemy caches their compiled form by a key it computes for each new statement object).
+_SEEN = select(_MESSAGES.c.id).where(
+    _MESSAGES.c.provider == bindparam("provider"), _MESSAGES.c.external_id == bindparam("external_id"))
+_OPEN_CONVERSATION = (
+    select(IntakeContact)
+    .where(IntakeContact.channel == bindparam("channel"), IntakeContact.caller_index == bindparam("index"),
+           IntakeContact.outcome.is_(None), IntakeContact.last_message_at >= bindparam("since"))
+    .order_by(IntakeContact.last_message_at.desc()).limit(1))
+_OPEN_CONVERSATION_LOCKED = _OPEN_CONVERSATION.with_for_update()
+_OPTED_OUT = select(_CONTACTS.c.id).where(
+    _CONTACTS.c.channel == bindparam("channel"), _CONTACTS.c.caller_index == bindparam("index"),
+    _CONTACTS.c.opted_out.is_(True)).limit(1)
+_SET_OPTED_OUT = update(_CONTACTS).where(  # an UPDATE's parameters may not be named like its columns
+    _CONTACTS.c.channel == bindparam("of_channel"), _CONTACTS.c.caller_index == bindparam("of_index")
+).values(opted_out=bindparam("value"))

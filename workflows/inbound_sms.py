@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 
 from core.clock import utcnow
 from core.db import UnitOfWork
@@ -13,10 +15,12 @@ from workflows.conversations import receive_public_message
 from workflows.effects import reply
 from workflows.lines import line_for_number
 
+_MEMBERS = cast(Table, TeamMember.__table__)
+_MEMBER_BY_PHONE = select(_MEMBERS.c.id).where(_MEMBERS.c.phone == bindparam("phone")).limit(1)
 
-def is_team_member(phone: str) -> bool:
-    with UnitOfWork() as uow:
-        return uow.session.execute(select(TeamMember.id).where(TeamMember.phone == phone).limit(1)).first() is not None
+
+def is_team_member(uow: UnitOfWork, phone: str) -> bool:
+    return uow.session.connection().execute(_MEMBER_BY_PHONE, {"phone": phone}).first() is not None
 
 
 def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
@@ -25,15 +29,15 @@ def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
     With `answer_by_sms` (Jasmin, which cannot answer in its webhook's response) the answer goes out
     through the outbox in the same transaction, so a retried webhook sends nothing twice.
     """
-    if is_team_member(message.from_phone):
-        return handle_command(UnitOfWork(), channel=message.provider, external_id=message.external_id,
-                              from_phone=message.from_phone, text=message.text, answer_by_sms=answer_by_sms)
     now = utcnow()
     with UnitOfWork() as uow:
-        answer = receive_public_message(uow, channel="sms", provider=message.provider,
-                                        external_id=message.external_id, sender=message.from_phone,
-                                        text=message.text, line=line_for_number(message.to).code, now=now)
-        if answer and answer_by_sms:
-            reply(uow, to=message.from_phone, body=answer, now=now)
-        uow.commit()
-        return answer
+        if not is_team_member(uow, message.from_phone):
+            answer = receive_public_message(uow, channel="sms", provider=message.provider,
+                                            external_id=message.external_id, sender=message.from_phone,
+                                            text=message.text, line=line_for_number(message.to).code, now=now)
+            if answer and answer_by_sms:
+                reply(uow, to=message.from_phone, body=answer, now=now)
+            uow.commit()
+            return answer
+    return handle_command(UnitOfWork(), channel=message.provider, external_id=message.external_id,
+                          from_phone=message.from_phone, text=message.text, answer_by_sms=answer_by_sms)

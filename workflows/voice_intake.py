@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 
 from core.db import UnitOfWork
 from core.settings import get_settings
@@ -20,7 +21,7 @@ from notifier import ivr
 from notifier.templates import ascii_fold
 from routing.directory import load_shift_leads
 from workflows.contact_models import BlockedCaller, CallbackTask, DutyOperator, IntakeContact, OperatorRing
-from workflows.contacts import caller_index, find_contact, lock_contact, open_contact
+from workflows.contacts import caller_index, find_contact, insert_contact, lock_contact
 from workflows.effects import send
 from workflows.lines import Line, configured_lines, line_for_number
 
@@ -61,22 +62,38 @@ def urls() -> Urls:
 
 
 def incoming_call(uow: UnitOfWork, *, call_sid: str, from_phone: str, to_number: str, now: datetime) -> str:
-    """The first webhook of a call: open its contact, then welcome, refuse, or (closed) voicemail."""
+    """The first webhook of a call: open its contact, then welcome, refuse, or (closed) voicemail.
+
+    Two statements: the blocked-caller look-up, then one INSERT of the contact as it ends up (a retried
+    webhook inserts nothing and is answered from the contact the first one stored)."""
     line = line_for_number(to_number)
+    index = caller_index(from_phone or None)
     with uow:
-        contact, _ = open_contact(uow, channel="voice", external_id=call_sid, caller=from_phone or None, now=now,
-                                  line=line.code)
-        contact.call_status = contact.call_status or "ringing"
-        if _is_blocked(uow, contact.caller_index, now):
-            contact.outcome, contact.state, contact.ended_at = "blocked", "closed", now
-            uow.commit()
-            return ivr.blocked()
-        if not line.is_open(now):
-            contact.state = "voicemail_offered"
-            uow.commit()
-            return ivr.voicemail(record_url=urls().recorded(contact.id), closed=True)
+        if _is_blocked(uow, index, now):
+            first: dict[str, object] = {"outcome": "blocked", "state": "closed", "ended_at": now}
+        elif not line.is_open(now):
+            first = {"state": "voicemail_offered"}
+        else:
+            first = {}
+        created = insert_contact(uow, channel="voice", external_id=call_sid, index=index, now=now, line=line.code,
+                                 call_status="ringing", **first)
+        if created is not None:
+            contact_id = created.id
+        else:  # a retried webhook: the caller hears what the first answer said
+            contact = _call(uow, call_sid)
+            contact.call_status = contact.call_status or "ringing"
+            contact_id = contact.id
+            first = {"outcome": contact.outcome, "state": contact.state}
         uow.commit()
-        return ivr.welcome(greeting=line.greeting, menu_url=urls().menu())
+    if first.get("outcome") == "blocked":
+        return ivr.blocked()
+    if first.get("state") == "voicemail_offered":
+        return ivr.voicemail(record_url=urls().recorded(contact_id), closed=True)
+    return ivr.welcome(greeting=line.greeting, menu_url=urls().menu())
+
+
+_BLOCKED = cast(Table, BlockedCaller.__table__)
+_BLOCKED_UNTIL = select(_BLOCKED.c.until).where(_BLOCKED.c.caller_index == bindparam("index"))
 
 
 def _is_blocked(uow: UnitOfWork, index: str | None, now: datetime) -> bool:
@@ -84,8 +101,7 @@ def _is_blocked(uow: UnitOfWork, index: str | None, now: datetime) -> bool:
     if index is None:
         return False
     try:  # one indexed SELECT; a database that cannot answer it cannot take the call either (system down)
-        row = uow.session.execute(
-            select(BlockedCaller).where(BlockedCaller.caller_index == index)).scalar_one_or_none()
+        row = uow.session.connection().execute(_BLOCKED_UNTIL, {"index": index}).first()
     except (LookupError, ValueError):
         log.warning("blocked-caller check failed; letting the call through")
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import typer
 
@@ -35,14 +36,31 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8111) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8111,
+    workers: int | None = typer.Option(None, min=1, help="Số tiến trình / worker processes (default: 2 on "
+                                       "PostgreSQL, 1 on SQLite)"),
+    access_log: bool = typer.Option(False, help="Ghi mỗi yêu cầu / a log line per request (the proxy's log "
+                                    "usually has it)"),
+) -> None:
     """Chạy API và các trang web / Run the API, the report form and the webhooks."""
     import uvicorn
 
+    from core.settings import get_settings
     from workflows.context import active_policy
 
     active_policy()  # refuse to start on a broken SLA policy, naming the line
-    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port,
+                workers=workers or default_workers(get_settings().database_url), access_log=access_log)
+
+
+def default_workers(database_url: str) -> int:
+    """Two processes where the database takes concurrent writers (a webhook's Python work then uses both
+    cores of a small server); one on SQLite, which has one writer at a time anyway."""
+    if database_url.startswith("sqlite"):
+        return 1
+    return min(2, os.cpu_count() or 1)
 
 
 @app.command()
