@@ -11,6 +11,7 @@ JavaScript; the stream re-renders only when the change counter moves (or every 3
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -36,7 +37,7 @@ from intake.web.live import POLL_SECONDS, SharedReads, event_stream
 from intake.web.templating import render
 from routing import gazetteer
 from routing.models import Team
-from workflows.access import Principal, may_route, may_transition
+from workflows.access import Place, Principal, may_route, may_transition
 from workflows.access_audit import HiddenCase, record_denial
 from workflows.board import (
     BOARD_ROLES,
@@ -49,6 +50,7 @@ from workflows.board import (
     clocks_in_view,
 )
 from workflows.board_view import board_view
+from workflows.models import Case
 from workflows.queries import read_case
 from workflows.report_status import submission_status
 from workflows.service import reroute
@@ -272,54 +274,49 @@ def _failed(request: Request, session: Session, reference: str, problem: Hotline
     return _case_page(request, session, reference, status=problem.status, message=text)
 
 
+def _act(request: Request, reference: str, csrf_token: str, *, slug: str, action: str,
+         also: Callable[[Principal, Place], bool], run: Callable[[Principal, Callable[[Case], bool]], object],
+         ) -> Response:
+    """One action of the board: a live session and its CSRF token, the access rule checked on the locked case,
+    audited; what the workflow refuses comes back readable on the case's page."""
+    session = _form(request, csrf_token)
+    if session is None:
+        return _expired(request)
+    who = _principal(session)
+    try:
+        with audited(who, action=action, via="ui"):
+            run(who, case_rule(who, also=also))
+    except HotlineError as problem:
+        return _failed(request, session, reference, problem)
+    return _done(request, reference, slug)
+
+
 @router.post(f"{BOARD}/ca/{{reference}}/giao-lai")
 def reassign(request: Request, reference: str, commune_code: Annotated[str, Form(max_length=10)] = "",
              reason: REASON = "", csrf_token: CSRF = "") -> Response:
     """Reassign to another commune team (workflows.service.reroute: the reason is kept, the new team gets
     its own acknowledgement clock; a province supervisor only within their province)."""
-    session = _form(request, csrf_token)
-    if session is None:
-        return _expired(request)
-    who = _principal(session)
-    target = gazetteer.load().commune(commune_code.strip()) if commune_code.strip() else None
+    code = commune_code.strip()
+    target = gazetteer.load().commune(code) if code else None
     to_province = target.province_code if target else None
-    rule = case_rule(who, also=lambda w, place: may_route(w, place, to_province=to_province))
-    try:
-        with audited(who, action="board_reassign", via="ui"):
-            reroute(UnitOfWork(), reference=reference, commune_code=commune_code.strip(), reason=reason,
-                    operator=who.user, via="ui", allowed=rule)
-    except HotlineError as problem:
-        return _failed(request, session, reference, problem)
-    return _done(request, reference, "giao-lai")
+    return _act(request, reference, csrf_token, slug="giao-lai", action="board_reassign",
+                also=lambda w, place: may_route(w, place, to_province=to_province),
+                run=lambda who, rule: reroute(UnitOfWork(), reference=reference, commune_code=code, reason=reason,
+                                              operator=who.user, via="ui", allowed=rule))
 
 
 @router.post(f"{BOARD}/ca/{{reference}}/nhan-xu-ly")
 def take(request: Request, reference: str, reason: REASON = "", csrf_token: CSRF = "") -> Response:
-    session = _form(request, csrf_token)
-    if session is None:
-        return _expired(request)
-    who = _principal(session)
-    rule = case_rule(who, also=lambda w, place: may_transition(w, place, "take_over"))
-    try:
-        with audited(who, action="board_take_over", via="ui"):
-            take_over(UnitOfWork(), reference=reference, actor=who.user, reason=reason, allowed=rule)
-    except HotlineError as problem:
-        return _failed(request, session, reference, problem)
-    return _done(request, reference, "nhan-xu-ly")
+    return _act(request, reference, csrf_token, slug="nhan-xu-ly", action="board_take_over",
+                also=lambda w, place: may_transition(w, place, "take_over"),
+                run=lambda who, rule: take_over(UnitOfWork(), reference=reference, actor=who.user, reason=reason,
+                                                allowed=rule))
 
 
 @router.post(f"{BOARD}/ca/{{reference}}/bao-tiep")
 def escalate(request: Request, reference: str, clock: Annotated[str, Form(max_length=40)] = "",
              reason: REASON = "", csrf_token: CSRF = "") -> Response:
-    session = _form(request, csrf_token)
-    if session is None:
-        return _expired(request)
-    who = _principal(session)
-    rule = case_rule(who, also=lambda w, place: may_transition(w, place, "escalate_now"))
-    try:
-        with audited(who, action="board_escalate", via="ui"):
-            escalate_now(UnitOfWork(), reference=reference, clock=clock.strip(), actor=who.user, reason=reason,
-                         allowed=rule)
-    except HotlineError as problem:
-        return _failed(request, session, reference, problem)
-    return _done(request, reference, "bao-tiep")
+    return _act(request, reference, csrf_token, slug="bao-tiep", action="board_escalate",
+                also=lambda w, place: may_transition(w, place, "escalate_now"),
+                run=lambda who, rule: escalate_now(UnitOfWork(), reference=reference, clock=clock.strip(),
+                                                   actor=who.user, reason=reason, allowed=rule))
