@@ -81,23 +81,23 @@ def seed_demo_operators() -> None:
                 DutyOperator(line="111", name="Tư vấn viên Minh", address="+84900000002", on_duty=True, ring_order=2),
             ])
         uow.commit()
-def demo_operator_password() -> str:
-    """The demo operator signs in with a password made up at each start (no known password anywhere)."""
+def demo_password(username: str, role: str, display_name: str, **scope: str) -> str:
+    """A demo user signs in with a password made up at each start (no known password anywhere)."""
     from core.db import UnitOfWork
     from intake.people.users import add_user, list_users, reset_password
 
-    if any(u.username == "demo-operator" for u in list_users(UnitOfWork())):
-        return reset_password(UnitOfWork(), username="demo-operator")
+    if any(u.username == username for u in list_users(UnitOfWork())):
+        return reset_password(UnitOfWork(), username=username)
     password = secrets.token_urlsafe(12)
-    add_user(UnitOfWork(), username="demo-operator", role="operator", password=password,
-             display_name="Tư vấn viên (chạy thử)")
+    add_user(UnitOfWork(), username=username, role=role, password=password, display_name=display_name, **scope)
     return password
 
 
 def _print_welcome(port: int, twilio_url: str) -> None:
     from intake.people.auth import issue_token
 
-    password = demo_operator_password()
+    password = demo_password("demo-operator", "operator", "Tư vấn viên (chạy thử)")
+    lead = demo_password("demo-supervisor", "shift_lead", "Trưởng ca (chạy thử)", line="111")
     base = f"http://127.0.0.1:{port}"
     print(f"""
 hotline111 đang chạy / is running
@@ -105,6 +105,7 @@ hotline111 đang chạy / is running
   Tin nhắn nhóm xã nhận / SMS sent .. {twilio_url}/
   Gọi 111 như người dân / call 111 .. {twilio_url}/ (form at the top)
   Đăng nhập cán bộ / staff sign-in .. {base}/dang-nhap  (demo-operator / {password})
+  Bảng giám sát / supervisor board .. {base}/bang-giam-sat  (demo-supervisor / {lead})
   Tài liệu API / API docs ........... {base}/docs
   Sơ đồ quy trình / workflow ........ {base}/api/v1/workflow.mmd
   Mã điều phối viên / operator token: {issue_token("demo-operator", "operator")}

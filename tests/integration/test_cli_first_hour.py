@@ -140,3 +140,15 @@ def test_a_flagged_number_shows_under_its_person_and_can_be_cleared(demo_data: P
     assert "bị bỏ qua" not in out
     code, _, err = _run("teams", "unflag", phone)
     assert code == 1 and "không bị gắn cờ" in err
+
+
+def test_the_demo_makes_a_supervisor_for_the_board_with_a_new_password_each_start(demo_data: Path) -> None:
+    from core.db import UnitOfWork
+    from devtools.demo import demo_password
+    from intake.people.users import list_users
+
+    first = demo_password("demo-supervisor", "shift_lead", "Trưởng ca (chạy thử)", line="111")
+    again = demo_password("demo-supervisor", "shift_lead", "Trưởng ca (chạy thử)", line="111")
+    assert first and again and first != again
+    lead = next(u for u in list_users(UnitOfWork()) if u.username == "demo-supervisor")
+    assert (lead.role, lead.line) == ("shift_lead", "111")
