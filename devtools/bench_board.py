@@ -43,15 +43,15 @@ BATCH = 100_000
 
 TICKETS = """
 INSERT INTO tickets (id, reference, channel, received_at, created_at)
-SELECT i, 'TK' || lpad(i::text, 9, '0'), 'phone',
+SELECT i, 'TK' || lpad(i::text, 9, '0'), (CAST(:channels AS text[]))[1 + (i / 50) % 5],
        CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8)),
        CAST(:start AS timestamptz) + make_interval(secs => i * CAST(:step AS float8))
 FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS i"""
 CASES = """
-INSERT INTO cases (id, reference, ticket_id, state, urgency, category, risk_level, immediate_danger,
+INSERT INTO cases (id, reference, ticket_id, channel, state, urgency, category, risk_level, immediate_danger,
                    received_at, line, description, child_age, child_age_band, child_sex, consent_to_contact,
                    province_code, commune_code, commune_name, assignee_order, created_at, updated_at)
-SELECT i, 'TE' || lpad(i::text, 9, '0'), i,
+SELECT i, 'TE' || lpad(i::text, 9, '0'), i, (CAST(:channels AS text[]))[1 + (i / 50) % 5],
        CASE WHEN i % 50 = 0 THEN 'acknowledged' ELSE 'closed' END,
        (ARRAY['emergency','high','normal'])[1 + i % 3],
        (ARRAY['violence','sexual_abuse','neglect','exploitation','trafficking','other'])[1 + i % 6],
@@ -106,7 +106,7 @@ def load(n: int, *, echo: Callable[[str], None] = print) -> float:
     began = time.perf_counter()
     params = {"start": START, "step": SPAN_SECONDS / n, "description": encrypt("bench"),
               "ages": [encrypt(str(age)) for age in range(18)], "bands": [age_band(str(age)) for age in range(18)],
-              "reason": encrypt("acknowledge")}
+              "reason": encrypt("acknowledge"), "channels": ["phone", "sms", "web", "api", "zalo"]}
     engine = get_engine()
     for lo in range(1, n + 1, BATCH):
         hi = min(n, lo + BATCH - 1)

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, literal, null, select, text, tuple_, union_all
+from sqlalchemy import Select, case, func, literal, null, select, text, true, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.clock import VIETNAM, as_utc, local
 from notifier.models import ProviderAlert, RecipientFlag
 from workflows.access import NATIONAL_ROLES, PROVINCE_ROLES, Principal
 from workflows.ladder_models import Ladder
-from workflows.models import Case, CaseHistory, Ticket, Timer
+from workflows.models import Case, CaseHistory, Timer
 
 # Literal, like the partial indexes' predicates (intake/migrations/versions/board_schema.py), so the
 # planner can prove a query matches them whatever the driver does with parameters.
@@ -122,17 +122,8 @@ def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
 
     The clocks (unsatisfied ladders, running deadlines due today) are gathered first and joined once to
     the open cases in scope: each side is an index-only scan of a partial index (intake/migrations/
-    versions/supervisor_board_schema.py, board_schema.py)."""
-    ladder_state = case((Ladder.stop_reason.is_(None), literal("running")), else_=Ladder.stop_reason)
-    breached = select(Ladder.case_id.label("case_id"), Ladder.clock.label("clock"), Ladder.deadline_at.label("due_at"),
-                      literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),
-                      Ladder.next_at.label("next_at")).where(UNSATISFIED)
-    bucket = case((Timer.due_at <= horizon.now, literal("breached")), (Timer.due_at <= horizon.hour, literal("hour")),
-                  else_=literal("today"))
-    running = select(Timer.case_id.label("case_id"), Timer.clock.label("clock"), Timer.due_at.label("due_at"),
-                     bucket.label("status"), null().label("ladder"), null().label("step"), null().label("next_at")) \
-        .where(DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < horizon.day_end)
-    clocks = union_all(breached, running).subquery("clocks")
+    versions/board_channel_schema.py, supervisor_board_schema.py, board_schema.py)."""
+    clocks = union_all(_ladder_clocks(horizon), _deadline_clocks(horizon)).subquery("clocks")
     joined = select(Case.id.label("case_id"), Case.reference, Case.province_code, Case.commune_code,
                     Case.commune_name, Case.state, Case.urgency, Case.category, clocks.c.clock, clocks.c.due_at,
                     clocks.c.status, clocks.c.ladder, clocks.c.step, clocks.c.next_at) \
@@ -143,13 +134,35 @@ def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
 def board_rows(session: Session, *, scope: BoardScope, now: datetime, filters: BoardFilter = BoardFilter(),
                limit: int = 200) -> list[BoardRow]:
     """The board's list, sorted and filtered on the server (the page works without JavaScript)."""
-    rows = clock_rows(scope, Horizon.at(now))
+    horizon = Horizon.at(now)
+    default_order = filters.sort not in SORTS[1:] and not filters.descending
+    whole_line = scope.province is None and scope.commune is None
+    if default_order and whole_line and session.get_bind().dialect.name == "postgresql":  # SQLite: no LATERAL
+        found = _first_due(session, scope=scope, horizon=horizon, filters=filters, limit=limit)
+    else:
+        found = _sorted_rows(session, scope=scope, horizon=horizon, filters=filters, limit=limit)
+    holders = held_by(session, {r["case_id"] for r in found})
+    return [BoardRow(reference=r["reference"], province_code=r["province_code"], commune_code=r["commune_code"],
+                     commune_name=r["commune_name"], state=r["state"], urgency=r["urgency"], category=r["category"],
+                     clock=r["clock"], due_at=as_utc(r["due_at"]), status=r["status"], ladder=r["ladder"],
+                     step=r["step"], next_at=r["next_at"] and as_utc(r["next_at"]), held_by=holders.get(r["case_id"]))
+            for r in found]
+
+
+STATUS_RANK = {"breached": 0, "hour": 1}
+
+
+def _sorted_rows(session: Session, *, scope: BoardScope, horizon: Horizon, filters: BoardFilter,
+                 limit: int) -> list[Any]:
+    """Any order: every clock in scope joined to its case, then sorted (a province's or a commune's clocks
+    are a small part of the line's: joining them first is cheapest)."""
+    rows = clock_rows(scope, horizon)
     stmt = select(rows)
     if filters.status in STATUSES:
         stmt = stmt.where(rows.c.status == filters.status)
     if filters.clock:
         stmt = stmt.where(rows.c.clock == filters.clock)
-    status_rank = case({"breached": 0, "hour": 1}, value=rows.c.status, else_=2)
+    status_rank = case(STATUS_RANK, value=rows.c.status, else_=2)
     urgency_rank = case({"emergency": 0, "high": 1}, value=rows.c.urgency, else_=2)
     keys = {
         "due": (rows.c.due_at,),
@@ -160,13 +173,66 @@ def board_rows(session: Session, *, scope: BoardScope, now: datetime, filters: B
     }[filters.sort if filters.sort in SORTS else "due"]
     order = [k.desc() if filters.descending else k.asc() for k in keys]
     stmt = stmt.order_by(status_rank, *order, rows.c.reference, rows.c.clock).limit(limit)
-    found = session.execute(stmt).mappings().all()
-    holders = held_by(session, {r["case_id"] for r in found})
-    return [BoardRow(reference=r["reference"], province_code=r["province_code"], commune_code=r["commune_code"],
-                     commune_name=r["commune_name"], state=r["state"], urgency=r["urgency"], category=r["category"],
-                     clock=r["clock"], due_at=as_utc(r["due_at"]), status=r["status"], ladder=r["ladder"],
-                     step=r["step"], next_at=r["next_at"] and as_utc(r["next_at"]), held_by=holders.get(r["case_id"]))
-            for r in found]
+    return list(session.execute(stmt).mappings().all())
+
+
+def _first_due(session: Session, *, scope: BoardScope, horizon: Horizon, filters: BoardFilter,
+               limit: int) -> list[Any]:
+    """The default order (breached first, then the soonest due) for a whole line, read in order.
+
+    Nearly every unsatisfied clock of a line is in scope, so each source (the unsatisfied ladders by
+    deadline, the running deadlines by due time: both ordered indexes) is read from its oldest, each row's
+    open case looked up by its key, until `limit` rows are found, instead of joining and sorting them all.
+    The first `limit` of the two sources together are the first `limit` of the board: a source's own
+    order is the board's order restricted to it (a ladder is always breached; a deadline's status follows
+    its due time)."""
+    status = filters.status if filters.status in STATUSES else None
+    found: list[Any] = []
+    if status in (None, "breached"):
+        found += _first_of(session, _ladder_clocks(horizon), scope=scope, clock=filters.clock, limit=limit)
+    found += _first_of(session, _deadline_clocks(horizon, status=status), scope=scope, clock=filters.clock,
+                       limit=limit)
+    found.sort(key=lambda r: (STATUS_RANK.get(r["status"], 2), r["due_at"], r["reference"], r["clock"]))
+    return found[:limit]
+
+
+def _ladder_clocks(horizon: Horizon) -> Select[Any]:
+    ladder_state = case((Ladder.stop_reason.is_(None), literal("running")), else_=Ladder.stop_reason)
+    return select(Ladder.case_id.label("case_id"), Ladder.clock.label("clock"), Ladder.deadline_at.label("due_at"),
+                  literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),
+                  Ladder.next_at.label("next_at")).where(UNSATISFIED)
+
+
+def _deadline_clocks(horizon: Horizon, *, status: str | None = None) -> Select[Any]:
+    bucket = case((Timer.due_at <= horizon.now, literal("breached")), (Timer.due_at <= horizon.hour, literal("hour")),
+                  else_=literal("today"))
+    stmt = select(Timer.case_id.label("case_id"), Timer.clock.label("clock"), Timer.due_at.label("due_at"),
+                  bucket.label("status"), null().label("ladder"), null().label("step"), null().label("next_at")) \
+        .where(DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < horizon.day_end)
+    if status == "breached":
+        stmt = stmt.where(Timer.due_at <= horizon.now)
+    elif status == "hour":
+        stmt = stmt.where(Timer.due_at > horizon.now, Timer.due_at <= horizon.hour)
+    elif status == "today":
+        stmt = stmt.where(Timer.due_at > horizon.hour)
+    return stmt
+
+
+def _first_of(session: Session, clocks: Select[Any], *, scope: BoardScope, clock: str | None,
+              limit: int) -> list[Any]:
+    """A source's first `limit` clocks of open cases in scope, in the board's order. The case is a lateral
+    look-up by its key (OFFSET 0 keeps PostgreSQL from turning it into a join of every clock)."""
+    source = clocks.where(clocks.selected_columns.clock == clock) if clock else clocks
+    src = source.subquery("clocks")
+    cases = _in_scope(select(Case.id, Case.reference, Case.province_code, Case.commune_code, Case.commune_name,
+                             Case.state, Case.urgency, Case.category)
+                      .where(Case.id == src.c.case_id, OPEN_CASE), scope).offset(0).lateral("open_case")
+    stmt = select(src.c.case_id, cases.c.reference, cases.c.province_code, cases.c.commune_code,
+                  cases.c.commune_name, cases.c.state, cases.c.urgency, cases.c.category, src.c.clock, src.c.due_at,
+                  src.c.status, src.c.ladder, src.c.step, src.c.next_at) \
+        .select_from(src.join(cases, true())) \
+        .order_by(src.c.due_at, cases.c.reference, src.c.clock).limit(limit)
+    return list(session.execute(stmt).mappings().all())
 
 
 def held_by(session: Session, case_ids: set[int]) -> dict[int, str]:
@@ -180,36 +246,37 @@ def held_by(session: Session, case_ids: set[int]) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class Summary:
-    """Counts of clocks per place (province or commune) and status, and the totals per status."""
+    """Counts of clocks per place (province or commune) and status, the totals per status, and the clocks
+    that have rows (the filter's choices)."""
 
     by: str  # province | commune
     counts: dict[str, dict[str, int]]  # place code -> status -> count
     names: dict[str, str]
     totals: dict[str, int]
+    clocks: list[str]
 
 
 def board_summary(session: Session, *, scope: BoardScope, now: datetime) -> Summary:
-    """National (or a line's) board: per province; a province's: per commune."""
+    """National (or a line's) board: per province; a province's: per commune. One pass over the clocks
+    in scope, counted by place, status and clock."""
     rows = clock_rows(scope, Horizon.at(now))
     by = "commune" if scope.province or scope.commune else "province"
     place = rows.c.commune_code if by == "commune" else rows.c.province_code
     name = func.max(rows.c.commune_name) if by == "commune" else func.max(rows.c.province_code)
-    stmt = select(place, rows.c.status, func.count(), name).group_by(place, rows.c.status)
+    stmt = select(place, rows.c.status, rows.c.clock, func.count(), name).group_by(place, rows.c.status, rows.c.clock)
     counts: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
     totals = dict.fromkeys(STATUSES, 0)
-    for code, status, n, label in session.execute(stmt):
+    clocks: set[str] = set()
+    for code, status, clock, n, label in session.execute(stmt):
         key = code or "—"
-        counts.setdefault(key, dict.fromkeys(STATUSES, 0))[status] = n
+        place_counts = counts.setdefault(key, dict.fromkeys(STATUSES, 0))
+        place_counts[status] += n
         names[key] = label or key
         totals[status] += n
-    return Summary(by, dict(sorted(counts.items(), key=lambda kv: (-kv[1]["breached"], kv[0]))), names, totals)
-
-
-def clocks_in_view(session: Session, *, scope: BoardScope, now: datetime) -> list[str]:
-    """The clocks that have rows, for the filter's choices."""
-    rows = clock_rows(scope, Horizon.at(now))
-    return sorted(c for (c,) in session.execute(select(rows.c.clock).distinct()))
+        clocks.add(clock)
+    return Summary(by, dict(sorted(counts.items(), key=lambda kv: (-kv[1]["breached"], kv[0]))), names, totals,
+                   sorted(clocks))
 
 
 @dataclass(frozen=True)
@@ -222,17 +289,18 @@ class OpenCounts:
 
 
 def open_counts(session: Session, *, scope: BoardScope, top: int = 15) -> OpenCounts:
-    """Open cases in scope by state, commune, category and channel (the channel the report came in by).
+    """Open cases in scope by state, commune, category and channel (the channel the report came in by,
+    kept on the case).
 
     PostgreSQL counts the four in one pass (GROUPING SETS over one index-only scan); SQLite, the demo,
     runs one GROUP BY each."""
     dims: tuple[tuple[Any, ...], ...] = ((Case.state,), (Case.commune_code, Case.commune_name), (Case.category,),
-                                         (Ticket.channel,))
-    base = _in_scope(select().select_from(Case).join(Ticket, Ticket.id == Case.ticket_id).where(OPEN_CASE), scope)
+                                         (Case.channel,))
+    base = _in_scope(select().select_from(Case).where(OPEN_CASE), scope)
     found: list[list[tuple[Any, ...]]] = [[] for _ in dims]
     if session.get_bind().dialect.name == "postgresql":
         keys = [c for dim in dims for c in dim]
-        which = func.grouping(Case.state, Case.commune_code, Case.category, Ticket.channel)
+        which = func.grouping(Case.state, Case.commune_code, Case.category, Case.channel)
         sets = func.grouping_sets(*(tuple_(*dim) for dim in dims))
         for row in session.execute(base.add_columns(*keys, func.count(), which).group_by(sets)):
             *values, n, mask = row
@@ -247,7 +315,7 @@ def open_counts(session: Session, *, scope: BoardScope, top: int = 15) -> OpenCo
     states = [(str(s), int(n)) for s, n in found[0]]
     communes = [(c or "—", name or "—", int(n)) for c, name, n in found[1]]
     categories = [(c or "—", int(n)) for c, n in found[2]]
-    channels = [(str(c), int(n)) for c, n in found[3]]
+    channels = [(c or "—", int(n)) for c, n in found[3]]
     return OpenCounts(states, communes[:top], categories, channels, sum(n for _s, n in states))
 
 

@@ -213,7 +213,7 @@ def _first_answer(
 def _new_case(ticket: Ticket, report: NewReport, now: datetime) -> Case:
     phone = report.reporter_phone
     return Case(
-        reference=ticket.reference, ticket=ticket, state="received", urgency=report.urgency,
+        reference=ticket.reference, ticket=ticket, channel=ticket.channel, state="received", urgency=report.urgency,
         category=report.category, immediate_danger=report.immediate_danger, received_at=now,  # now: T0
         description=report.description, location_text=report.location, child_name=report.child_name,
         child_age=None if report.child_age is None else str(report.child_age), child_sex=report.child_sex,

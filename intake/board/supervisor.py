@@ -47,7 +47,6 @@ from workflows.board import (
     BoardScope,
     board_scope,
     change_counter,
-    clocks_in_view,
 )
 from workflows.board_view import board_view
 from workflows.models import Case
@@ -175,14 +174,13 @@ def board(request: Request) -> Response:
         return _refused(request, session, "board_view")
     lang = lang_of(request)
     with UnitOfWork() as uow:
-        clocks = clocks_in_view(uow.session, scope=scope, now=utcnow())
         deadlines = submission_status(uow.session, province=scope.province, commune=scope.commune,
                                       today=local(utcnow()).date())
     view = _view(scope, asked)
     done = request.query_params.get("da")
     ref = normalise_reference(request.query_params.get("ca") or "")[:16]
     message = board_texts(lang)[DONE[done]].format(ref=ref) if done in DONE and ref else None
-    response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=clocks,
+    response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=view["summary"].clocks,
                       outline=outline(dict(view["counts"].by_state)), mermaid=mermaid_source(), user=session.user,
                       deadlines=deadlines,
                       csrf=session.csrf_token, other=("vi" if lang == "en" else "en"), path=request.url.path,

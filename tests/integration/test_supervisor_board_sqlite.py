@@ -24,10 +24,11 @@ def test_sqlite_board_rows_summary_and_counts() -> None:
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         for n, state in enumerate(("assigned", "assigned", "closed"), start=1):
-            s.add(Ticket(id=n, reference=f"TK{n}", channel="web" if n == 1 else "voice", received_at=NOW))
-            s.add(Case(id=n, reference=f"TE{n}", ticket_id=n, state=state, urgency="high", received_at=NOW,
-                       description="x", province_code="44", commune_code="19597", commune_name="Xã Cam Lộ",
-                       category="violence", line="111"))
+            channel = "web" if n == 1 else "voice"
+            s.add(Ticket(id=n, reference=f"TK{n}", channel=channel, received_at=NOW))
+            s.add(Case(id=n, reference=f"TE{n}", ticket_id=n, channel=channel, state=state, urgency="high",
+                       received_at=NOW, description="x", province_code="44", commune_code="19597",
+                       commune_name="Xã Cam Lộ", category="violence", line="111"))
         s.add(Timer(case_id=1, clock="acknowledge", kind="deadline", armed_in_state="assigned",
                     due_at=NOW + timedelta(minutes=30)))
         s.add(Ladder(case_id=2, clock="acknowledge", deadline_at=NOW - timedelta(hours=1), step=1, loop=0,
