@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
@@ -105,6 +105,13 @@ def for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False
     if is_sqlite(session):
         return stmt
     return stmt.with_for_update(skip_locked=skip_locked)
+
+
+def one_at_a_time(session: Session, key: str) -> None:
+    """Wait until no other transaction holds `key`, then hold it until this one ends (PostgreSQL's
+    transaction-level advisory lock); SQLite has one writer at a time anyway."""
+    if not is_sqlite(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def insert_unless_taken(session: Session, table: Table, returning: tuple[str, ...] = ()) -> Insert:
