@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.crypto import signing_key
-from core.db import for_update, one_at_a_time
+from core.db import one_at_a_time
 from core.settings import get_settings
 from routing.models import Contact
 from workflows.answer_models import AnswerLink, ReplyCode
@@ -52,10 +52,8 @@ def issue(session: Session, case: Case, *, phone: str, now: datetime) -> AnswerK
 
 def issue_reply_code(session: Session, case: Case, *, phone: str, now: datetime) -> int:
     # Two transactions issuing for one phone at once (the deliverer sending an assignment, a worker an
-    # escalation) would both see the same number free: the second waits for the first to commit. The case
-    # is locked first, as every change of a case locks it, so no two issuers wait for each other.
-    session.flush()
-    session.execute(for_update(session, select(Case.id).where(Case.id == case.id)))
+    # escalation) would both see the same number free: the second waits for the first to commit. No row is
+    # locked for it (a case row lock here would wait on the timers and outbox rows the caller holds).
     one_at_a_time(session, f"reply-code:{phone}")
     held = _held_codes(session, phone=phone, now=now)
     mine = next((row for row in held if row.case_id == case.id), None)
