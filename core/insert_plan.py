@@ -6,41 +6,49 @@ trip each and a RETURNING for every id, and does most of a report's bookkeeping 
 writes the same rows, from the same mapped objects the domain code built, as ONE PostgreSQL statement:
 
     WITH ids AS MATERIALIZED (SELECT nextval('tickets_id_seq') AS i0, nextval('cases_id_seq') AS i1, ...),
-    w0 AS (INSERT INTO tickets (id, reference, ...) VALUES ((SELECT i0 FROM ids), %s, ...)),
-    w1 AS (INSERT INTO cases (id, ticket_id, ...) VALUES ((SELECT i1 FROM ids), (SELECT i0 FROM ids), ...)),
+    p AS (SELECT %s::text[] AS a),
+    w0 AS (INSERT INTO tickets (id, reference, received_at, ...) SELECT i0, a[1], a[2]::timestamptz, ... FROM ids, p),
+    w1 AS (INSERT INTO cases (id, ticket_id, ...) SELECT i1, i0, ... FROM ids, p),
+    w2 AS (INSERT INTO timers (...) SELECT i2, i1, ... FROM ids, p UNION ALL SELECT i3, i1, ... FROM ids, p),
     ...
     SELECT * FROM ids
 
 Every new row's id is drawn from its table's sequence by the statement itself, a child row's foreign key
 is its parent's id by name, and the ids come back as the statement's one row. The foreign keys are
 checked at the end of the statement (PostgreSQL's referential triggers), so the order of the inserts does
-not matter; a unique key that is taken (a reference drawn twice) fails the statement like it failed the
-flush (`IntegrityError`), the transaction is rolled back, nothing of it stays.
+not matter; a unique key that is taken (a reference drawn twice) fails the statement as it failed the
+flush (`IntegrityError`), the transaction is rolled back and nothing of it stays.
 
-What the ORM would have done to each value is done here too: the column's Python default when the object
-has no value (a server default stays the server's: `DEFAULT`), then the column type's bind processing
-(encryption, JSON, UTC datetimes), built once per mapper. The statement's text depends only on the shape
-(which tables, how many rows, which values are the server's), so it is the same for every report of one
-kind and psycopg prepares it on the server after a few runs.
+The values travel as one text array, each cast back to its column's type in the statement: one parameter
+whatever the number of rows, so the driver converts the statement once and keeps it (a statement with a
+hundred `%s` is parsed again at every execution), and PostgreSQL prepares it after a few runs. What the
+ORM would have done to each value is done first: the column's Python default when the object has none,
+then the column type's bind processing (encryption, UTC datetimes), set up once per mapper. The text of
+the statement depends only on the shape (which tables, how many rows), the same for every report of a kind.
 
-Anything else falls back to the ORM's flush (returns False): another database (SQLite, the demo, writes
-row by row anyway), a transaction that also changed or deleted rows, or a mapping this does not know
-(inheritance, many-to-many, SQL expressions as defaults).
+Anything else falls back to the ORM's flush (returns False, nothing done): another database (SQLite, the
+demo, writes row by row anyway), a transaction that also changed or deleted rows, or something this does
+not know (inheritance, many-to-many, SQL or server defaults, a value that is not text, number, bool or time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE
-from sqlalchemy.orm.interfaces import MANYTOMANY, MANYTOONE, ONETOMANY
+from sqlalchemy.orm.interfaces import MANYTOMANY, MANYTOONE
 from sqlalchemy.orm.state import InstanceState
 
-_DEFAULT = object()  # the server's default: DEFAULT in the statement
+_MISSING = object()
+# The types a value is cast back to from text (character types need none).
+_CASTS = {"TIMESTAMP WITH TIME ZONE": "timestamptz", "TIMESTAMP WITHOUT TIME ZONE": "timestamp", "BOOLEAN": "bool",
+          "INTEGER": "int", "BIGINT": "bigint", "SMALLINT": "smallint", "DATE": "date", "FLOAT": "float8",
+          "DOUBLE PRECISION": "float8", "JSON": "json", "JSONB": "jsonb"}
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,10 @@ class _Shape:
     """How one mapper's objects become rows: per column, the attribute, the default and the bind processing."""
 
     table: Table
+    name: str  # the table's name as the statement writes it
     sequence_key: str | None  # the attribute of an id drawn from the table's sequence, if the table has one
-    columns: list[tuple[str, Callable[[], Any] | None, bool, Callable[[Any], Any] | None]]
-    # per column of the table, in order: (attribute, python default, has server default, bind processor)
+    columns: list[tuple[str, str, Callable[[], Any] | None, bool, Callable[[Any], Any] | None, str]]
+    # per column of the table: (name, attribute, python default, has server default, bind processing, cast)
     many_to_one: list[tuple[str, list[tuple[str, str]]]]  # relationship, [(local attribute, remote attribute)]
     one_to_many: list[tuple[str, list[tuple[str, str]]]]  # relationship, [(parent attribute, child attribute)]
 
@@ -79,19 +88,19 @@ def write_new(session: Session) -> bool:
     bind = session.get_bind()
     if bind.dialect.name != "postgresql" or not session.new or session.deleted or session.dirty:
         return False
-    pending: list[InstanceState[Any]] = sorted((inspect(obj) for obj in session.new), key=lambda s: s.insert_order)
+    pending: list[InstanceState[Any]] = sorted((inspect(obj) for obj in session.new), key=lambda s: s.insert_order or 0)
     # One INSERT per table: a table's rows side by side, in the order they were added (their ids' order).
-    first = {}
+    first: dict[Mapper[Any], int] = {}
     for state in pending:
         first.setdefault(state.mapper, len(first))
     states = sorted(pending, key=lambda s: first[s.mapper])
     try:
         shapes = [_shape(session, state.mapper) for state in states]
         rows = _rows(states, shapes)
+        statement, texts, kept = _statement(bind.dialect, shapes, rows)
     except _Unknown:
         return False
-    statement, params, kept = _statement(bind.dialect, shapes, rows)
-    drawn = session.connection().exec_driver_sql(statement, tuple(params)).one()
+    drawn = session.connection().exec_driver_sql(statement, (texts,)).one()
     ids = dict(zip((n for n, shape in enumerate(shapes) if shape.sequence_key is not None), drawn, strict=True))
     for state, values in zip(states, kept, strict=True):
         for key, value in values.items():
@@ -107,7 +116,7 @@ def _rows(states: Sequence[InstanceState[Any]], shapes: Sequence[_Shape]) -> lis
     """Each object's values by attribute, its id and its new parents' ids as slots of the statement."""
     index = {id(state): n for n, state in enumerate(states)}
     rows: list[dict[str, Any]] = [dict(state.dict) for state in states]
-    for n, (state, shape) in enumerate(zip(states, shapes, strict=True)):
+    for n, shape in enumerate(shapes):
         if shape.sequence_key is not None:
             rows[n][shape.sequence_key] = _Slot(n)
     for state, shape, row in zip(states, shapes, rows, strict=True):
@@ -137,52 +146,66 @@ def _rows(states: Sequence[InstanceState[Any]], shapes: Sequence[_Shape]) -> lis
 
 def _statement(
     dialect: Any, shapes: Sequence[_Shape], rows: Sequence[dict[str, Any]]
-) -> tuple[str, list[Any], list[dict[str, Any]]]:
-    """The statement for these rows (cached by shape), its parameters, and per row the values to set back."""
-    params: list[Any] = []
+) -> tuple[str, list[str | None], list[dict[str, Any]]]:
+    """The statement for these rows (cached by shape), its text array, and per row the values to set back."""
+    texts: list[str | None] = []
     kept: list[dict[str, Any]] = []
-    layout: list[tuple[str, bool, tuple[Any, ...]]] = []
+    layout: list[tuple[str, bool, tuple[int | None, ...]]] = []
     for shape, row in zip(shapes, rows, strict=True):
         values: dict[str, Any] = {}
-        cells: list[Any] = []
-        for key, default, server_default, process in shape.columns:
-            value = row.get(key, _DEFAULT)
-            if value is _DEFAULT:
-                if default is not None:
-                    value = default()
-                elif not server_default:
-                    value = None
+        cells: list[int | None] = []
+        for _name, key, default, server_default, process, _cast in shape.columns:
+            value = row.get(key, _MISSING)
+            if value is _MISSING:
+                if default is None and server_default:
+                    raise _Unknown(key)  # the server's own default: the ORM leaves it out
+                value = default() if default is not None else None
+            values[key] = value
             if isinstance(value, _Slot):
                 cells.append(value.index)
-                values[key] = value
-            elif value is _DEFAULT:
-                cells.append(None)
             else:
-                values[key] = value
-                params.append(process(value) if process is not None and value is not None else value)
-                cells.append(True)
+                texts.append(_as_text(process(value) if process is not None and value is not None else value))
+                cells.append(None)
         kept.append(values)
         layout.append((shape.table.name, shape.sequence_key is not None, tuple(cells)))
-    key = (dialect.name, tuple(layout))
-    text = _statements.get(key)
+    shape_key = (dialect.name, tuple(layout))
+    text = _statements.get(shape_key)
     if text is None:
-        text = _statements[key] = _compose(shapes, layout)
-    return text, params, kept
+        text = _statements[shape_key] = _compose(shapes, layout)
+    return text, texts, kept
 
 
-def _compose(shapes: Sequence[_Shape], layout: Sequence[tuple[str, bool, tuple[Any, ...]]]) -> str:
+def _as_text(value: Any) -> str | None:
+    """A value as PostgreSQL reads it back from text (its column's cast in the statement)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise _Unknown(type(value).__name__)
+
+
+def _compose(shapes: Sequence[_Shape], layout: Sequence[tuple[str, bool, tuple[int | None, ...]]]) -> str:
     draws = [f"nextval('{_sequences[shape.table.name]}') AS i{n}"
              for n, (shape, (_, drawn, _)) in enumerate(zip(shapes, layout, strict=True)) if drawn]
-    parts = ["WITH ids AS MATERIALIZED (SELECT " + ", ".join(draws) + ")"]
-    by_table: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    parts = ["WITH ids AS MATERIALIZED (SELECT " + ", ".join(draws) + ")", "p AS (SELECT %s::text[] AS a)"]
+    by_table: dict[str, tuple[_Shape, list[str]]] = {}
+    position = 0
     for shape, (_, _, cells) in zip(shapes, layout, strict=True):
-        names = tuple(column.name for column in shape.table.columns)
-        values = ["DEFAULT" if cell is None else "%s" if cell is True else f"(SELECT i{cell} FROM ids)"
-                  for cell in cells]
-        by_table.setdefault((shape.table.name, names), []).append("(" + ", ".join(values) + ")")
-    for n, ((table, names), tuples) in enumerate(by_table.items()):
-        columns = ", ".join(f'"{name}"' for name in names)
-        parts.append(f'w{n} AS (INSERT INTO "{table}" ({columns}) VALUES {", ".join(tuples)})')
+        values = []
+        for (_name, _key, _default, _server, _process, cast), cell in zip(shape.columns, cells, strict=True):
+            if cell is None:
+                position += 1
+                values.append(f"a[{position}]{cast}")
+            else:
+                values.append(f"i{cell}")
+        by_table.setdefault(shape.table.name, (shape, []))[1].append("SELECT " + ", ".join(values) + " FROM ids, p")
+    for n, (shape, selects) in enumerate(by_table.values()):
+        columns = ", ".join(name for name, *_ in shape.columns)
+        parts.append(f'w{n} AS (INSERT INTO {shape.name} ({columns}) {" UNION ALL ".join(selects)})')
     return ",\n".join(parts) + "\nSELECT * FROM ids"
 
 
@@ -207,8 +230,11 @@ def _make_shape(session: Session, dialect: Any, mapper: Mapper[Any]) -> _Shape |
         if default is False:
             return None
         processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append((mapper.get_property_by_column(column).key, default or None,
-                        column.server_default is not None, processor))
+        kind = str(column.type.compile(dialect=dialect))
+        cast = "" if kind == "TEXT" or kind.startswith("VARCHAR") else "::" + _CASTS.get(kind, kind)
+        key = mapper.get_property_by_column(column).key
+        columns.append((dialect.identifier_preparer.quote(column.name), key, default if callable(default) else None,
+                        column.server_default is not None, processor, cast))
     sequence_key = None
     pk = list(table.primary_key.columns)
     if len(pk) == 1 and not pk[0].foreign_keys and pk[0].autoincrement in (True, "auto"):
@@ -218,7 +244,8 @@ def _make_shape(session: Session, dialect: Any, mapper: Mapper[Any]) -> _Shape |
         if _sequences[table.name] is None:
             return None
         sequence_key = mapper.get_property_by_column(pk[0]).key
-    many_to_one, one_to_many = [], []
+    many_to_one: list[tuple[str, list[tuple[str, str]]]] = []
+    one_to_many: list[tuple[str, list[tuple[str, str]]]] = []
     for rel in mapper.relationships:
         if rel.viewonly:
             continue
@@ -227,10 +254,11 @@ def _make_shape(session: Session, dialect: Any, mapper: Mapper[Any]) -> _Shape |
         pairs = [(mapper.get_property_by_column(local).key, rel.mapper.get_property_by_column(remote).key)
                  for local, remote in rel.local_remote_pairs]
         (many_to_one if rel.direction is MANYTOONE else one_to_many).append((rel.key, pairs))
-    return _Shape(table, sequence_key, columns, many_to_one, one_to_many)
+    name = dialect.identifier_preparer.format_table(table)
+    return _Shape(table, name, sequence_key, columns, many_to_one, one_to_many)
 
 
-def _python_default(column: Column[Any]) -> Callable[[], Any] | None | bool:
+def _python_default(column: Column[Any]) -> Callable[[], Any] | bool | None:
     """The column's Python-side default as a function of nothing; None if it has none; False if it is SQL."""
     default = column.default
     if default is None or getattr(default, "is_sequence", False) or getattr(default, "is_identity", False):
