@@ -6,8 +6,9 @@ trip each and a RETURNING for every id, and does most of a report's bookkeeping 
 writes the same rows, from the same mapped objects the domain code built, as ONE PostgreSQL statement:
 
     WITH ids AS MATERIALIZED (SELECT nextval('tickets_id_seq') AS i0, nextval('cases_id_seq') AS i1, ...),
-    p AS (SELECT %s::text[] AS a),
-    w0 AS (INSERT INTO tickets (id, reference, received_at, ...) SELECT i0, a[1], a[2]::timestamptz, ... FROM ids, p),
+    p AS (SELECT %s::jsonb AS a),
+    w0 AS (INSERT INTO tickets (id, reference, received_at, ...) SELECT i0, a->>0, (a->>1)::timestamptz, ...
+           FROM ids, p),
     w1 AS (INSERT INTO cases (id, ticket_id, ...) SELECT i1, i0, ... FROM ids, p),
     w2 AS (INSERT INTO timers (...) SELECT i2, i1, ... FROM ids, p UNION ALL SELECT i3, i1, ... FROM ids, p),
     ...
@@ -19,9 +20,10 @@ checked at the end of the statement (PostgreSQL's referential triggers), so the 
 not matter; a unique key that is taken (a reference drawn twice) fails the statement as it failed the
 flush (`IntegrityError`), the transaction is rolled back and nothing of it stays.
 
-The values travel as one text array, each cast back to its column's type in the statement: one parameter
-whatever the number of rows, so the driver converts the statement once and keeps it (a statement with a
-hundred `%s` is parsed again at every execution), and PostgreSQL prepares it after a few runs. What the
+The values travel as one JSON array of texts, each cast back to its column's type in the statement: one
+parameter whatever the number of rows (a statement with a hundred `%s` makes the driver parse it again and
+dump a hundred values at every execution; `json.dumps` is one C call), and PostgreSQL prepares it after a
+few runs. What the
 ORM would have done to each value is done first: the column's Python default when the object has none,
 then the column type's bind processing (encryption, UTC datetimes), set up once per mapper. The text of
 the statement depends only on the shape (which tables, how many rows), the same for every report of a kind.
@@ -33,6 +35,7 @@ not know (inheritance, many-to-many, SQL or server defaults, a value that is not
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -100,7 +103,7 @@ def write_new(session: Session) -> bool:
         statement, texts, kept = _statement(bind.dialect, shapes, rows)
     except _Unknown:
         return False
-    drawn = session.connection().exec_driver_sql(statement, (texts,)).one()
+    drawn = session.connection().exec_driver_sql(statement, (json.dumps(texts, ensure_ascii=False),)).one()
     ids = dict(zip((n for n, shape in enumerate(shapes) if shape.sequence_key is not None), drawn, strict=True))
     for state, values in zip(states, kept, strict=True):
         for key, value in values.items():
@@ -191,15 +194,15 @@ def _as_text(value: Any) -> str | None:
 def _compose(shapes: Sequence[_Shape], layout: Sequence[tuple[str, bool, tuple[int | None, ...]]]) -> str:
     draws = [f"nextval('{_sequences[shape.table.name]}') AS i{n}"
              for n, (shape, (_, drawn, _)) in enumerate(zip(shapes, layout, strict=True)) if drawn]
-    parts = ["WITH ids AS MATERIALIZED (SELECT " + ", ".join(draws) + ")", "p AS (SELECT %s::text[] AS a)"]
+    parts = ["WITH ids AS MATERIALIZED (SELECT " + ", ".join(draws) + ")", "p AS (SELECT %s::jsonb AS a)"]
     by_table: dict[str, tuple[_Shape, list[str]]] = {}
     position = 0
     for shape, (_, _, cells) in zip(shapes, layout, strict=True):
         values = []
         for (_name, _key, _default, _server, _process, cast), cell in zip(shape.columns, cells, strict=True):
             if cell is None:
+                values.append(f"(a->>{position}){cast}" if cast else f"a->>{position}")
                 position += 1
-                values.append(f"a[{position}]{cast}")
             else:
                 values.append(f"i{cell}")
         by_table.setdefault(shape.table.name, (shape, []))[1].append("SELECT " + ", ".join(values) + " FROM ids, p")
