@@ -121,6 +121,8 @@ def _rows(states: Sequence[InstanceState[Any]], shapes: Sequence[_Shape]) -> lis
     rows: list[dict[str, Any]] = [dict(state.dict) for state in states]
     for n, shape in enumerate(shapes):
         if shape.sequence_key is not None:
+            if rows[n].get(shape.sequence_key) is not None:
+                raise _Unknown(shape.sequence_key)  # an id given by the caller: the ORM inserts it as given
             rows[n][shape.sequence_key] = _Slot(n)
     for state, shape, row in zip(states, shapes, rows, strict=True):
         for key, pairs in shape.many_to_one:
