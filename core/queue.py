@@ -4,6 +4,11 @@ A change's wake-ups (deliver this message now, fire that timer at its due time) 
 pipeline after the commit (`wake_all`): one round trip per report instead of one or more per job.
 A scheduled wake-up keeps RQ 3's `enqueue_at(unique=True)`: RQ's own Lua script checks the job id
 and saves the job atomically, so scheduling the same id twice is a no-op.
+
+The jobs are written as RQ 3 writes them (the same hash, registry, queue and queue-set entries; the worker
+cannot tell), without building an RQ `Job` per wake-up: a job's hash is RQ's own `to_dict()` of a first job
+of that function and queue, made once per process, with what differs from one wake-up to the next put in
+(its arguments, their description, its times). `tests/integration/test_wake_ups.py` checks it against RQ.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import calendar
 import logging
 import os
-from collections.abc import Sequence
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from uuid import uuid4
 
 from redis import Redis
 from redis.client import Pipeline
@@ -22,8 +29,9 @@ from rq import Queue
 from rq.defaults import RQ_KEY_PREFIX
 from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
-from rq.scripts import UNIQUE_SCHEDULE_SCRIPT, _build_hset_args
+from rq.scripts import UNIQUE_SCHEDULE_SCRIPT
 from rq.serializers import JSONSerializer
+from rq.utils import get_call_string, now, utcformat
 
 from core.settings import get_settings
 
@@ -85,34 +93,68 @@ def wake_all(wake_ups: Sequence[WakeUp]) -> None:
         return
     try:
         redis = get_redis()
-        queues = {messages: get_queue(redis, messages=messages) for messages in {w.messages for w in wake_ups}}
+        stamp = utcformat(now())
         with redis.pipeline() as pipe:
-            pipe.multi()  # RQ's enqueue_job expects a pipeline in MULTI mode
+            pipe.multi()
             for wake_up in wake_ups:
-                _add(pipe, queues[wake_up.messages], wake_up)
+                _add(pipe, _queue(redis, messages=wake_up.messages), wake_up, stamp)
             pipe.execute(raise_on_error=True)
     except Exception as exc:  # a lost wake-up is recovered by the sweeper
         names = ", ".join(sorted({w.func for w in wake_ups}))
         log.warning("enqueue of %s failed (%s); the sweeper will pick it up", names, type(exc).__name__)
 
 
-def _add(pipe: Pipeline, queue: Queue, wake_up: WakeUp) -> None:
+_queues: dict[tuple[int, str, bool], tuple[Queue, str]] = {}
+Fields = dict[str, bytes | str | int | float]
+_templates: dict[tuple[str, str, bool], Fields] = {}
+
+
+def _queue(redis: Redis, *, messages: bool) -> tuple[Queue, str]:
+    """The queue and its scheduled registry's key, made once per client (a Queue is slow to make)."""
+    key = (id(redis), get_settings().queue_name, messages)
+    known = _queues.get(key)
+    if known is None or known[0].connection is not redis:
+        queue = get_queue(redis, messages=messages)
+        known = _queues[key] = (queue, ScheduledJobRegistry(queue=queue).key)
+    return known
+
+
+def _add(pipe: Pipeline, known: tuple[Queue, str], wake_up: WakeUp, stamp: str) -> None:
+    """What RQ 3 sends for `enqueue_job(create_job(...), pipeline)` (a wake-up now) or for its unique
+    `schedule_job` (a wake-up later, RQ's own Lua script: a job id that exists already is a no-op)."""
+    queue, registry = known
+    job_id = wake_up.job_id or str(uuid4())
+    job_key = queue.job_class.key_for(job_id)
+    fields = job_fields(queue, wake_up, stamp)
     if wake_up.at is None:
-        job = queue.create_job(wake_up.func, args=wake_up.args, job_id=wake_up.job_id,
-                               result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
-        queue.enqueue_job(job, pipeline=pipe)
+        pipe.sadd(RQ_KEY_PREFIX + ":queues", queue.key)
+        pipe.hset(job_key, mapping=cast("Mapping[Any, Any]", fields))
+        pipe.rpush(queue.key, job_id)
         return
-    job = queue.create_job(wake_up.func, args=wake_up.args, job_id=wake_up.job_id, status=JobStatus.SCHEDULED,
-                           result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
-    _schedule_unique(pipe, queue, job, wake_up.at)
+    when = wake_up.at if wake_up.at.tzinfo else wake_up.at.astimezone()
+    flat = [item for name, value in fields.items()
+            for item in (name, value if isinstance(value, (bytes, str)) else str(value))]
+    pipe.eval(UNIQUE_SCHEDULE_SCRIPT, 3, job_key, registry, RQ_KEY_PREFIX + ":queues",
+              job_id, -1, calendar.timegm(when.utctimetuple()), queue.key, *flat)
 
 
-def _schedule_unique(pipe: Pipeline, queue: Queue, job: Any, when: datetime) -> None:
-    """RQ 3's `schedule_unique_job` queued on a pipeline: the same Lua script, so the same atomic check
-    (a job id that exists already makes it a no-op, returning 0), save and ZADD into the registry."""
-    registry = ScheduledJobRegistry(queue=queue)
-    ttl = job.ttl if job.ttl is not None else -1
-    timestamp = calendar.timegm((when if when.tzinfo else when.astimezone()).utctimetuple())
-    keys = [job.key, registry.key, RQ_KEY_PREFIX + ":queues"]
-    args = [job.id, ttl, timestamp, queue.key, *_build_hset_args(job)]
-    pipe.eval(UNIQUE_SCHEDULE_SCRIPT, len(keys), *keys, *args)
+def job_fields(queue: Queue, wake_up: WakeUp, stamp: str) -> Fields:
+    """The job's hash as RQ's `Job.to_dict()` gives it once created (and, for a wake-up now, enqueued)."""
+    later = wake_up.at is not None
+    key = (queue.key, wake_up.func, later)
+    template = _templates.get(key)
+    if template is None:
+        job = queue.create_job(wake_up.func, args=wake_up.args, job_id="template", result_ttl=RESULT_TTL,
+                               failure_ttl=FAILURE_TTL, status=JobStatus.SCHEDULED if later else JobStatus.QUEUED)
+        if not later:  # what `enqueue_job` sets before it saves the job
+            job.origin, job.enqueued_at = queue.name, now()
+        template = _templates[key] = {name: value for name, value in job.to_dict().items() if value is not None}
+    fields = dict(template)
+    fields["created_at"] = stamp
+    if "enqueued_at" in fields:
+        fields["enqueued_at"] = stamp
+    fields["data"] = zlib.compress(queue.serializer.dumps((wake_up.func, None, wake_up.args, {})))
+    description = get_call_string(wake_up.func, wake_up.args, {}, max_length=75)
+    if description is not None:
+        fields["description"] = description
+    return fields

@@ -15,6 +15,7 @@ from core.crypto import blind_index
 from core.db import UnitOfWork, for_update
 from core.errors import Conflict, InvalidInput
 from core.ids import new_reference, normalise_reference
+from core.insert_plan import write_new
 from notifier.templates import informed_sms
 from workflows import assignment
 from workflows.access_audit import HiddenCase, missing_case
@@ -61,6 +62,7 @@ def open_ticket(
             try:
                 opened = _open_new(uow, report=report, channel=channel, external_id=external_id, actor=actor,
                                    via=via, request_hash=request_hash, contact=contact)
+                write_new(uow.session)  # every new row in one statement (PostgreSQL), not the ORM's flush
                 uow.commit()
                 return opened
             except IntegrityError:
