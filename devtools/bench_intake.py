@@ -1,7 +1,8 @@
-"""`hotline bench intake`: what a report costs, measured with wrk against one app process.
+"""`hotline bench intake`: what a report costs, measured with wrk against the app.
 
-One uvicorn process runs the app as `hotline serve` does (devtools.bench_app adds one bench-only
-endpoint) on a throwaway PostgreSQL database and a private Redis, with the demo roster imported so
+uvicorn runs the app as `hotline serve` does: its worker processes (`--workers`, by default as many as
+`hotline serve` runs: 2 on PostgreSQL), httptools and uvloop, no access log (devtools.bench_app adds one
+bench-only endpoint) on a throwaway PostgreSQL database and a private Redis, with the demo roster imported so
 that every report is routed and gets its outbox SMS, timers and wake-up jobs. wrk (Debian's) loads,
 in the same run and one after the other:
 
@@ -18,7 +19,6 @@ endpoints take turns for several rounds and the ratio is the median of the round
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -89,8 +89,10 @@ end
 
 
 def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2,
-                     warmup_seconds: int = 3) -> dict[str, Any]:
-    from devtools.bench_env import bench_environment
+                     workers: int | None = None, warmup_seconds: int = 3) -> dict[str, Any]:
+    """`workers`: the app's processes, by default as many as `hotline serve` runs (2 on PostgreSQL)."""
+    from devtools.bench_env import bench_environment, tree_cpu_seconds
+    from intake.cli import default_workers
 
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -103,9 +105,10 @@ def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16
         script = workdir / "intake.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         port = free_port()
+        processes = workers or default_workers(env["HOTLINE_DATABASE_URL"])
         server = subprocess.Popen(  # noqa: S603 (our own argument list)
-            [sys.executable, "-m", "uvicorn", "devtools.bench_app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", "devtools.bench_app:create_app", "--factory", "--no-access-log",
+             "--workers", str(processes), "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
@@ -116,16 +119,16 @@ def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16
                      threads=threads)
             for _ in range(rounds):
                 for name, method, path in ENDPOINTS:
-                    cpu_before = process_cpu_seconds(server.pid)
+                    cpu_before = tree_cpu_seconds(server.pid)
                     run = _wrk(wrk, script, base + path, method, seconds=seconds, connections=connections,
                                threads=threads)
-                    run["cpu_ms"] = 1000 * (process_cpu_seconds(server.pid) - cpu_before) / max(run["requests"], 1)
+                    run["cpu_ms"] = 1000 * (tree_cpu_seconds(server.pid) - cpu_before) / max(run["requests"], 1)
                     runs[name].append(run)
         finally:
             server.terminate()
             server.wait(10)
     results = summarise(runs)
-    print(format_table(results, seconds=seconds, rounds=rounds, connections=connections))
+    print(format_table(results, seconds=seconds, rounds=rounds, connections=connections, workers=processes))
     return results
 
 
@@ -147,13 +150,6 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     out["ratios"] = [r["rps"] / o["rps"] for o, r in zip(one_row, report, strict=True)]
     out["ratio"] = statistics.median(out["ratios"])
     return out
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process, all its threads (Linux /proc): what one request costs the
-    app whatever else the shared machine runs, unlike requests a second."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _create_bench_table() -> None:
@@ -185,8 +181,9 @@ def _wrk(wrk: str, script: Path, url: str, method: str, *, seconds: int, connect
     }
 
 
-def format_table(results: dict[str, Any], *, seconds: int, rounds: int, connections: int) -> str:
-    lines = [f"wrk, {connections} connections, {rounds} rounds of {seconds} s per endpoint, one app process",
+def format_table(results: dict[str, Any], *, seconds: int, rounds: int, connections: int, workers: int = 1) -> str:
+    served = "one app process" if workers == 1 else f"{workers} app processes"
+    lines = [f"wrk, {connections} connections, {rounds} rounds of {seconds} s per endpoint, {served}",
              "", "| endpoint | req/s | p50 | p99 | app CPU / request | errors |", "|---|---|---|---|---|---|"]
     for name, _, _ in ENDPOINTS:
         r = results[name]

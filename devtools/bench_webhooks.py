@@ -17,7 +17,6 @@ machine that moves far less than wall time.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import statistics
@@ -28,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from devtools.bench_env import process_cpu, process_tree
 from devtools.bench_intake import _wait_ready
 from devtools.embedded_redis import free_port
 from notifier.twilio_adapter import sign
@@ -125,33 +125,6 @@ def _phone() -> str:
     return "+8498" + "".join(secrets.choice("0123456789") for _ in range(7))
 
 
-# --- CPU time from /proc --------------------------------------------------------------------------
-
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _process_cpu(pid: int) -> float:
-    """User + system CPU seconds of one process (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                todo.extend(int(child) for child in task.read_text().split())
-            except OSError:
-                continue
-    return found
-
-
 class CpuMeter:
     """CPU seconds of the server's process tree and of the PostgreSQL backends of the bench database."""
 
@@ -170,8 +143,8 @@ class CpuMeter:
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
 
     def sample(self) -> dict[str, dict[int, float]]:
-        return {"app": {pid: _process_cpu(pid) for pid in _descendants(self._server)},
-                "db": {pid: _process_cpu(pid) for pid in self._backends()}}
+        return {"app": {pid: process_cpu(pid) for pid in process_tree(self._server)},
+                "db": {pid: process_cpu(pid) for pid in self._backends()}}
 
     @staticmethod
     def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:

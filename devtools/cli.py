@@ -25,11 +25,13 @@ bench_app = typer.Typer(help="Đo hiệu năng / Benchmarks (results go into the
 
 
 @bench_app.command("intake")
-def bench_intake(seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2) -> None:
+def bench_intake(seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2,
+                 workers: int | None = typer.Option(None, min=1, help="Số tiến trình / app processes (default: "
+                                                    "as `hotline serve`, 2 on PostgreSQL)")) -> None:
     """Báo cáo/giây, p50/p99 với wrk: ping, một dòng, báo cáo / Reports per second against a one-row insert (wrk)."""
     from devtools.bench_intake import run_intake_bench
 
-    run_intake_bench(seconds=seconds, rounds=rounds, connections=connections, threads=threads)
+    run_intake_bench(seconds=seconds, rounds=rounds, connections=connections, threads=threads, workers=workers)
 
 
 @bench_app.command("routing")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from core.db import without_parallel_workers
 from workflows.board import (
     BoardFilter,
     BoardRow,
@@ -36,6 +37,7 @@ class BoardView:
 def board_view(
     session: Session, *, scope: BoardScope, now: datetime, filters: BoardFilter = BoardFilter()
 ) -> BoardView:
+    without_parallel_workers(session)  # every read below is at most a few tens of thousands of rows
     return BoardView(now=now, rows=board_rows(session, scope=scope, now=now, filters=filters),
                      summary=board_summary(session, scope=scope, now=now), counts=open_counts(session, scope=scope),
                      waiting=waiting_for_approval(session, scope=scope),

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench_webhooks import LUA, CpuMeter, _process_cpu, _wrk, format_table
+from devtools.bench_env import process_cpu
+from devtools.bench_webhooks import LUA, CpuMeter, _wrk, format_table
 from intake.cli import default_workers
 
 
@@ -27,8 +28,8 @@ def test_cpu_is_counted_per_process_and_a_new_one_from_zero():
     before = {"app": {100: 1.0}, "db": {200: 2.0}}
     after = {"app": {100: 1.5, 101: 0.25}, "db": {200: 2.0}}
     assert CpuMeter.spent(before, after) == {"app": 0.75, "db": 0.0}
-    assert _process_cpu(os.getpid()) > 0
-    assert _process_cpu(2**22 + 12345) == 0.0  # gone (or never was)
+    assert process_cpu(os.getpid()) > 0
+    assert process_cpu(2**22 + 12345) == 0.0  # gone (or never was)
 
 
 def test_the_table_shows_the_achieved_rate_and_the_late_slots():
