@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from devtools.bench_env import process_cpu
+from devtools.bench_env import process_cpu, process_tree, tree_cpu_seconds
 from devtools.bench_webhooks import LUA, CpuMeter, _wrk, format_table
 from intake.cli import default_workers
 
@@ -30,6 +33,20 @@ def test_cpu_is_counted_per_process_and_a_new_one_from_zero():
     assert CpuMeter.spent(before, after) == {"app": 0.75, "db": 0.0}
     assert process_cpu(os.getpid()) > 0
     assert process_cpu(2**22 + 12345) == 0.0  # gone (or never was)
+
+
+def test_a_servers_cpu_counts_its_worker_processes():
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", busy])
+    try:
+        deadline = time.monotonic() + 20
+        while process_cpu(child.pid) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert child.pid in process_tree(os.getpid())
+        assert tree_cpu_seconds(os.getpid()) >= process_cpu(os.getpid()) + 0.29  # the worker's 0.3 s too
+    finally:
+        child.kill()
+        child.wait(10)
 
 
 def test_the_table_shows_the_achieved_rate_and_the_late_slots():
