@@ -72,6 +72,7 @@ class _Shape:
     # per column of the table: (name, attribute, python default, has server default, bind processing, cast)
     many_to_one: list[tuple[str, list[tuple[str, str]]]]  # relationship, [(local attribute, remote attribute)]
     one_to_many: list[tuple[str, list[tuple[str, str]]]]  # relationship, [(parent attribute, child attribute)]
+    evaluates_none: frozenset[str]  # attributes whose type writes None as a value of its own (JSON's null)
 
 
 _shapes: dict[tuple[str, Mapper[Any]], _Shape | None] = {}
@@ -161,6 +162,10 @@ def _statement(
         cells: list[int | None] = []
         for _name, key, default, server_default, process, _cast in shape.columns:
             value = row.get(key, _MISSING)
+            if value is None:  # the ORM leaves a None out of its INSERT, so the column's default fires
+                if key in shape.evaluates_none:
+                    raise _Unknown(key)
+                value = _MISSING
             if value is _MISSING:
                 if default is None and server_default:
                     raise _Unknown(key)  # the server's own default: the ORM leaves it out
@@ -230,7 +235,10 @@ def _make_shape(session: Session, dialect: Any, mapper: Mapper[Any]) -> _Shape |
     if len(mapper.tables) != 1 or mapper.inherits is not None or not isinstance(table, Table):
         return None
     columns = []
+    evaluates_none: set[str] = set()
     for column in table.columns:
+        if column.type.should_evaluate_none:
+            evaluates_none.add(mapper.get_property_by_column(column).key)
         default = _python_default(column)
         if default is False:
             return None
@@ -260,7 +268,7 @@ def _make_shape(session: Session, dialect: Any, mapper: Mapper[Any]) -> _Shape |
                  for local, remote in rel.local_remote_pairs]
         (many_to_one if rel.direction is MANYTOONE else one_to_many).append((rel.key, pairs))
     name = dialect.identifier_preparer.format_table(table)
-    return _Shape(table, name, sequence_key, columns, many_to_one, one_to_many)
+    return _Shape(table, name, sequence_key, columns, many_to_one, one_to_many, frozenset(evaluates_none))
 
 
 def _python_default(column: Column[Any]) -> Callable[[], Any] | bool | None:

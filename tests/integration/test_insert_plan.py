@@ -82,3 +82,22 @@ def test_a_transaction_that_also_changes_a_row_is_left_to_the_orm(db: str) -> No
     with unit_of_work() as uow:
         case = uow.session.execute(select(Case).where(Case.reference == "TE4444445")).scalar_one()
         assert case.state == "assigned" and len(case.history) == 2
+
+
+def test_a_value_set_to_none_gets_the_columns_default_as_through_the_flush(db: str) -> None:
+    # The ORM leaves a None out of its INSERT, so the column's default fires (child_sex is NOT NULL,
+    # default "unknown"; immediate_danger defaults to False).
+    written = {}
+    for reference, plan in (("TE2222231", True), ("TE2222232", False)):
+        with unit_of_work() as uow:
+            _ticket, case = _new_case(reference)
+            case.child_sex = None  # type: ignore[assignment]
+            case.immediate_danger = None  # type: ignore[assignment]
+            uow.session.add(case)
+            if plan:
+                assert write_new(uow.session) is True
+            uow.commit()  # without the plan: the ORM's flush
+        with unit_of_work() as uow:
+            stored = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+            written[plan] = (stored.child_sex, stored.immediate_danger)
+    assert written[True] == written[False] == ("unknown", False)
