@@ -115,11 +115,13 @@ def without_parallel_workers(session: Session) -> None:
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
-def one_at_a_time(session: Session, key: str) -> None:
-    """Wait until no other transaction holds `key`, then hold it until this one ends (PostgreSQL's
-    transaction-level advisory lock); SQLite has one writer at a time anyway."""
-    if not is_sqlite(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+def try_hold(session: Session, key: str) -> bool:
+    """Hold `key` until this transaction ends, unless another transaction holds it (then False, at once:
+    never waits, so never deadlocks). PostgreSQL's transaction-level advisory lock; SQLite has one writer
+    at a time anyway (always True)."""
+    if is_sqlite(session):
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), {"key": key}).scalar())
 
 
 def insert_unless_taken(session: Session, table: Table, returning: tuple[str, ...] = ()) -> Insert:

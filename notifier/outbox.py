@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db import for_update, is_sqlite
+from core.db import for_update, try_hold
 from core.settings import Settings, get_settings
 from notifier.folding import fold_before_send
 from notifier.models import OutboxMessage
@@ -145,7 +145,8 @@ def claim_next(
             msg.status = "attempting"
             return _attempt(msg, "flagged")
         if msg.channel == "sms" and policy.min_interval:
-            if not _phone_lock(session, msg.to_phone):
+            # One decider per phone at a time (until commit), so two workers cannot both pass the throttle.
+            if not try_hold(session, msg.to_phone):
                 continue  # another worker is deciding for this phone right now
             last = _last_attempt_to(session, msg)
             if last is not None and last + policy.min_interval > now:
@@ -164,13 +165,6 @@ def claim_next(
 def _attempt(msg: OutboxMessage, action: str) -> Attempt:
     return Attempt(outbox_id=msg.id, number=msg.attempts, channel=msg.channel, to=msg.to_phone, body=msg.body,
                    started_at=msg.attempt_started_at or msg.created_at, action=action)
-
-
-def _phone_lock(session: Session, phone: str) -> bool:
-    """One decider per phone at a time (until commit), so two workers cannot both pass the throttle."""
-    if is_sqlite(session):
-        return True  # one writer at a time anyway
-    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:p))"), {"p": phone}).scalar())
 
 
 def _last_attempt_to(session: Session, msg: OutboxMessage) -> datetime | None:

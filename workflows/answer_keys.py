@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.crypto import signing_key
-from core.db import one_at_a_time
+from core.db import try_hold
 from core.settings import get_settings
 from routing.models import Contact
 from workflows.answer_models import AnswerLink, ReplyCode
@@ -41,8 +41,12 @@ class AnswerKeys:
     link: str
 
 
-def issue(session: Session, case: Case, *, phone: str, now: datetime) -> AnswerKeys:
+def issue(session: Session, case: Case, *, phone: str, now: datetime) -> AnswerKeys | None:
+    """The case's reply code and link for this phone; None when another transaction is issuing codes for
+    this phone at this very moment: the SMS then names the case by its reference, which answers as well."""
     code = issue_reply_code(session, case, phone=phone, now=now)
+    if code is None:
+        return None
     link = issue_link(session, case, phone=phone, now=now)
     return AnswerKeys(reply_code=code, link=link_url(link.id))
 
@@ -50,11 +54,13 @@ def issue(session: Session, case: Case, *, phone: str, now: datetime) -> AnswerK
 # --- reply codes -------------------------------------------------------------------------------
 
 
-def issue_reply_code(session: Session, case: Case, *, phone: str, now: datetime) -> int:
+def issue_reply_code(session: Session, case: Case, *, phone: str, now: datetime) -> int | None:
     # Two transactions issuing for one phone at once (the deliverer sending an assignment, a worker an
-    # escalation) would both see the same number free: the second waits for the first to commit. No row is
-    # locked for it (a case row lock here would wait on the timers and outbox rows the caller holds).
-    one_at_a_time(session, f"reply-code:{phone}")
+    # escalation) would both see the same number free and give two cases one code. One at a time: the
+    # second gets None at once (its SMS goes by reference) rather than waiting, since it may hold rows the
+    # first needs (the sweeper holds its whole batch's timers): waiting could deadlock.
+    if not try_hold(session, f"reply-code:{phone}"):
+        return None
     held = _held_codes(session, phone=phone, now=now)
     mine = next((row for row in held if row.case_id == case.id), None)
     if mine is not None:

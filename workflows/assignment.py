@@ -78,6 +78,8 @@ def keys_when_sent(session: Session, msg: OutboxMessage, now: datetime) -> None:
     if person is None or str(person["phone"]) != msg.to_phone or deadline is None:
         return
     keys = answer_keys.issue(session, case, phone=msg.to_phone, now=now)
+    if keys is None:  # another transaction is issuing for this phone right now: the SMS stays by reference
+        return
     msg.body = assignment_sms(Assignment(
         reference=case.reference, commune=case.commune_name or "", urgency=case.urgency,
         respond_by=deadline.due_at, reply_code=keys.reply_code, link=keys.link,

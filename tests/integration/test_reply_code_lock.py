@@ -1,16 +1,16 @@
 """Two transactions issuing reply codes for one phone at the same moment (the deliverer sending one case's
-assignment, a worker another case's escalation) must not hand out the same number: the second waits for
-the first to commit, then sees its code taken. Real PostgreSQL, two connections."""
+assignment, a worker another case's escalation) must not hand out the same number. The second one does
+not wait for the first (it may hold rows the first needs: a wait could deadlock): it gets no code, and its
+SMS names the case by reference, which answers as well. Real PostgreSQL, two connections."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
-from workflows.answer_keys import issue_reply_code
+from workflows.answer_keys import issue, issue_reply_code
 from workflows.models import Case
 from workflows.reports import NewReport
 from workflows.service import open_ticket
@@ -23,24 +23,41 @@ def _case(session, reference: str) -> Case:
     return session.execute(select(Case).where(Case.reference == reference)).scalar_one()
 
 
-def test_two_transactions_issuing_for_one_phone_get_different_codes(db, redis_conn, roster) -> None:
+def test_a_second_transaction_issuing_for_the_same_phone_gets_no_code_rather_than_the_same(
+        db, redis_conn, roster) -> None:
     first_ref, second_ref = (open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh",
                                                                         location="xã Cam Lộ, Quảng Trị"),
                                          channel="api").reference for _ in range(2))
-    second: dict[str, int] = {}
+    with unit_of_work() as first:
+        assert issue_reply_code(first.session, _case(first.session, first_ref), phone=PHONE, now=NOW) == 1
+        with unit_of_work() as second:  # another connection, while the first has not committed
+            assert issue(second.session, _case(second.session, second_ref), phone=PHONE, now=NOW) is None
+            assert issue_reply_code(second.session, _case(second.session, second_ref), phone="+84900000999",
+                                    now=NOW) == 1  # another phone is not held up
+            second.commit()
+        first.commit()
+    with unit_of_work() as later:  # once the first has committed, the next code is free for the second case
+        keys = issue(later.session, _case(later.session, second_ref), phone=PHONE, now=NOW)
+        later.commit()
+    assert keys is not None and keys.reply_code == 2
 
-    def other_transaction() -> None:
-        with unit_of_work() as uow:
-            second["code"] = issue_reply_code(uow.session, _case(uow.session, second_ref), phone=PHONE, now=NOW)
-            uow.commit()
 
-    with unit_of_work() as uow:
-        first = issue_reply_code(uow.session, _case(uow.session, first_ref), phone=PHONE, now=NOW)
-        racer = threading.Thread(target=other_transaction)
-        racer.start()
-        racer.join(1.0)
-        assert racer.is_alive(), "the second transaction did not wait for the first"
-        uow.commit()
-    racer.join(10)
-    assert not racer.is_alive()
-    assert (first, second["code"]) == (1, 2)
+def test_an_sms_completed_while_another_transaction_issues_for_its_phone_stays_by_reference(
+        db, redis_conn, roster) -> None:
+    from notifier.models import OutboxMessage
+    from workflows.assignment import keys_when_sent
+
+    first_ref, second_ref = (open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh",
+                                                                        location="xã Cam Lộ, Quảng Trị"),
+                                         channel="api").reference for _ in range(2))
+    with unit_of_work() as first:
+        with unit_of_work() as second:
+            case = _case(second.session, second_ref)
+            msg = second.session.execute(select(OutboxMessage).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.keys_at_send.is_(True))).scalar_one()
+            by_reference = msg.body
+            assert issue_reply_code(first.session, _case(first.session, first_ref), phone=msg.to_phone,
+                                    now=NOW) == 1
+            keys_when_sent(second.session, msg, NOW)
+            assert msg.body == by_reference and second_ref in msg.body  # "NHAN TE...": no code, no link
+        first.commit()
