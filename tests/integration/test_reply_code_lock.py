@@ -19,15 +19,21 @@ PHONE = "+84900000123"  # holds no code yet
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
+def _two_cases() -> tuple[str, str]:
+    """Two cases of one commune: their SMS go to the same officer."""
+    first, second = (open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh",
+                                                                location="xã Cam Lộ, Quảng Trị"),
+                                 channel="api").reference for _ in range(2))
+    return first, second
+
+
 def _case(session, reference: str) -> Case:
     return session.execute(select(Case).where(Case.reference == reference)).scalar_one()
 
 
 def test_a_second_transaction_issuing_for_the_same_phone_gets_no_code_rather_than_the_same(
         db, redis_conn, roster) -> None:
-    first_ref, second_ref = (open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh",
-                                                                        location="xã Cam Lộ, Quảng Trị"),
-                                         channel="api").reference for _ in range(2))
+    first_ref, second_ref = _two_cases()
     with unit_of_work() as first:
         assert issue_reply_code(first.session, _case(first.session, first_ref), phone=PHONE, now=NOW) == 1
         with unit_of_work() as second:  # another connection, while the first has not committed
@@ -47,9 +53,7 @@ def test_an_sms_completed_while_another_transaction_issues_for_its_phone_stays_b
     from notifier.models import OutboxMessage
     from workflows.assignment import keys_when_sent
 
-    first_ref, second_ref = (open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh",
-                                                                        location="xã Cam Lộ, Quảng Trị"),
-                                         channel="api").reference for _ in range(2))
+    first_ref, second_ref = _two_cases()
     with unit_of_work() as first:
         with unit_of_work() as second:
             case = _case(second.session, second_ref)
