@@ -13,6 +13,10 @@ class HotlineError(Exception):
         self.en = en or vi
         self.field = field
 
+    def text(self, lang: str) -> str:
+        """What a person reads: English on request, Vietnamese otherwise."""
+        return self.en if lang == "en" else self.vi
+
 
 class NotFound(HotlineError):
     status = 404

@@ -123,7 +123,7 @@ def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
     The clocks (unsatisfied ladders, running deadlines due today) are gathered first and joined once to
     the open cases in scope: each side is an index-only scan of a partial index (intake/migrations/
     versions/board_channel_schema.py, supervisor_board_schema.py, board_schema.py)."""
-    clocks = union_all(_ladder_clocks(horizon), _deadline_clocks(horizon)).subquery("clocks")
+    clocks = union_all(_ladder_clocks(), _deadline_clocks(horizon)).subquery("clocks")
     joined = select(Case.id.label("case_id"), Case.reference, Case.province_code, Case.commune_code,
                     Case.commune_name, Case.state, Case.urgency, Case.category, clocks.c.clock, clocks.c.due_at,
                     clocks.c.status, clocks.c.ladder, clocks.c.step, clocks.c.next_at) \
@@ -135,7 +135,7 @@ def board_rows(session: Session, *, scope: BoardScope, now: datetime, filters: B
                limit: int = 200) -> list[BoardRow]:
     """The board's list, sorted and filtered on the server (the page works without JavaScript)."""
     horizon = Horizon.at(now)
-    default_order = filters.sort not in SORTS[1:] and not filters.descending
+    default_order = (filters.sort if filters.sort in SORTS else "due") == "due" and not filters.descending
     whole_line = scope.province is None and scope.commune is None
     if default_order and whole_line and session.get_bind().dialect.name == "postgresql":  # SQLite: no LATERAL
         found = _first_due(session, scope=scope, horizon=horizon, filters=filters, limit=limit)
@@ -189,14 +189,14 @@ def _first_due(session: Session, *, scope: BoardScope, horizon: Horizon, filters
     status = filters.status if filters.status in STATUSES else None
     found: list[Any] = []
     if status in (None, "breached"):
-        found += _first_of(session, _ladder_clocks(horizon), scope=scope, clock=filters.clock, limit=limit)
+        found += _first_of(session, _ladder_clocks(), scope=scope, clock=filters.clock, limit=limit)
     found += _first_of(session, _deadline_clocks(horizon, status=status), scope=scope, clock=filters.clock,
                        limit=limit)
     found.sort(key=lambda r: (STATUS_RANK.get(r["status"], 2), r["due_at"], r["reference"], r["clock"]))
     return found[:limit]
 
 
-def _ladder_clocks(horizon: Horizon) -> Select[Any]:
+def _ladder_clocks() -> Select[Any]:
     ladder_state = case((Ladder.stop_reason.is_(None), literal("running")), else_=Ladder.stop_reason)
     return select(Ladder.case_id.label("case_id"), Ladder.clock.label("clock"), Ladder.deadline_at.label("due_at"),
                   literal("breached").label("status"), ladder_state.label("ladder"), Ladder.step.label("step"),

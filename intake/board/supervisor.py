@@ -28,9 +28,9 @@ from core.errors import HotlineError
 from core.ids import normalise_reference
 from intake.board.board_texts import board_texts, clock_name
 from intake.board.workflow_outline import mermaid_source, outline
-from intake.console.common import at_local, lang_of, not_found, suffix, to_sign_in
+from intake.console.common import at_local, failed_page, lang_of, not_found, suffix, to_sign_in
 from intake.console.texts import state_names
-from intake.people.guard import Refused, audited, case_rule
+from intake.people.guard import audited, case_rule
 from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.live import POLL_SECONDS, SharedReads, event_stream
@@ -38,7 +38,7 @@ from intake.web.templating import render
 from routing import gazetteer
 from routing.models import Team
 from workflows.access import Place, Principal, may_route, may_transition
-from workflows.access_audit import HiddenCase, record_denial
+from workflows.access_audit import record_denial
 from workflows.board import (
     BOARD_ROLES,
     SORTS,
@@ -266,10 +266,8 @@ def _done(request: Request, reference: str, action: str) -> Response:
 
 
 def _failed(request: Request, session: Session, reference: str, problem: HotlineError) -> Response:
-    if isinstance(problem, (HiddenCase, Refused)) or problem.status == 404:
-        return not_found(request, session)
-    text = problem.en if lang_of(request) == "en" and problem.en else problem.vi
-    return _case_page(request, session, reference, status=problem.status, message=text)
+    return failed_page(request, session, problem, lambda status, message: _case_page(
+        request, session, reference, status=status, message=message))
 
 
 def _act(request: Request, reference: str, csrf_token: str, *, slug: str, action: str,

@@ -183,8 +183,8 @@ async def record_form(request: Request, reference: str, trigger: str) -> Respons
     except HotlineError as problem:
         if problem.status == 404:
             return _not_found(request, session)
-        text = problem.en if _lang(request) == "en" and problem.en else problem.vi
-        errors = {problem.field: (problem.vi, problem.en or problem.vi)} if problem.field else {}
+        text = problem.text(_lang(request))
+        errors = {problem.field: (problem.vi, problem.en)} if problem.field else {}
         return _case_page(request, session, reference, status=problem.status, open_form=trigger, values=values,
                           errors=errors, message=text)
     lang = _lang(request)

@@ -17,6 +17,7 @@ from core.errors import HotlineError
 from intake.console.common import (
     at_local,
     expired,
+    failed_page,
     form_session,
     lang_of,
     not_found,
@@ -113,10 +114,8 @@ def _done(request: Request, reference: str) -> Response:
 
 
 def _failed(request: Request, session: Session, reference: str, problem: HotlineError) -> Response:
-    if isinstance(problem, (HiddenCase, Refused)) or problem.status == 404:
-        return not_found(request, session)
-    text = problem.en if lang_of(request) == "en" and problem.en else problem.vi
-    return _case_page(request, session, reference, status=problem.status, message=text)
+    return failed_page(request, session, problem, lambda status, message: _case_page(
+        request, session, reference, status=status, message=message))
 
 
 @router.post("/ca/{reference}/chuyen")

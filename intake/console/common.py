@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.clock import local
 from core.db import UnitOfWork
+from core.errors import HotlineError
 from intake.console.texts import console_texts, state_names
+from intake.people.guard import Refused
 from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from workflows.access import LINE_ROLES, Principal
-from workflows.access_audit import record_denial
+from workflows.access_audit import HiddenCase, record_denial
 from workflows.taxonomy import load as taxonomy
 
 SIGN_IN = "/dang-nhap"
@@ -70,6 +73,15 @@ def not_found(request: Request, session: Session | None) -> HTMLResponse:
                       csrf=session.csrf_token if session else "", path=request.url.path)
     response.headers.update(NO_STORE)
     return response
+
+
+def failed_page(request: Request, session: Session, problem: HotlineError,
+                page: Callable[[int, str], Response]) -> Response:
+    """What the workflow refused, readable on the page the action came from (`page(status, message)`);
+    what the asker may not see, or what is not there, the one 404."""
+    if isinstance(problem, (HiddenCase, Refused)) or problem.status == 404:
+        return not_found(request, session)
+    return page(problem.status, problem.text(lang_of(request)))
 
 
 def refused(request: Request, session: Session, *, kind: str, object_id: int | None, action: str) -> HTMLResponse:

@@ -123,7 +123,7 @@ def take(request: Request, reference: str, csrf_token: CSRF = "") -> Response:
 
 
 def _say(request: Request, problem: HotlineError) -> str:
-    return problem.en if lang_of(request) == "en" and problem.en else problem.vi
+    return problem.text(lang_of(request))
 
 
 def _guard(request: Request, session: Session, reference: str, action: str) -> IntakeContact | Response:
