@@ -171,6 +171,13 @@ def signing_key() -> bytes:
     return _derive(b"signing")
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """A token, code or signature as sent against the one expected, in constant time. As bytes: `hmac.compare_digest`
+    raises on a `str` with a letter outside ASCII, and what a caller sends (a form, a header, a path) may hold
+    any letter, even a lone surrogate."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def read_stored(stored: str, *, plaintext_ok: bool) -> str:
     """A stored value in clear; tolerant: what cannot be decrypted comes back as `Unreadable`.
 

@@ -8,7 +8,8 @@ and saves the job atomically, so scheduling the same id twice is a no-op.
 The jobs are written as RQ 3 writes them (the same hash, registry, queue and queue-set entries; the worker
 cannot tell), without building an RQ `Job` per wake-up: a job's hash is RQ's own `to_dict()` of a first job
 of that function and queue, made once per process, with what differs from one wake-up to the next put in
-(its arguments, their description, its times). `tests/integration/test_wake_ups.py` checks it against RQ.
+(its arguments, their description, its times) and the fields RQ leaves empty left out (RQ reads an empty
+field as a missing one). `tests/integration/test_wake_ups.py` checks it against RQ.
 """
 
 from __future__ import annotations
@@ -148,7 +149,10 @@ def job_fields(queue: Queue, wake_up: WakeUp, stamp: str) -> Fields:
                                failure_ttl=FAILURE_TTL, status=JobStatus.SCHEDULED if later else JobStatus.QUEUED)
         if not later:  # what `enqueue_job` sets before it saves the job
             job.origin, job.enqueued_at = queue.name, now()
-        template = _templates[key] = {name: value for name, value in job.to_dict().items() if value is not None}
+        # RQ writes eight fields empty (callbacks, worker, times not reached yet) and reads an empty field as a
+        # missing one (`if obj.get(...)`): they are left out, a third of the arguments packed for each wake-up.
+        template = _templates[key] = {name: value for name, value in job.to_dict().items()
+                                      if value is not None and value != ""}
     fields = dict(template)
     fields["created_at"] = stamp
     if "enqueued_at" in fields:

@@ -86,7 +86,41 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its descendants, all their threads: what the requests
-    cost the server whatever else the shared machine runs, unlike requests a second."""
-    return sum(process_cpu(p) for p in process_tree(pid))
+class CpuMeter:
+    """CPU seconds of the server's process tree, of the PostgreSQL backends of the bench database and, given
+    its URL, of the Redis server (its pid from `INFO server`)."""
+
+    def __init__(self, server_pid: int, database_url: str, redis_url: str | None = None) -> None:
+        from redis import Redis
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self._server = server_pid
+        self._engine = create_engine(database_url, poolclass=NullPool)
+        self._redis = None
+        if redis_url is not None:
+            with Redis.from_url(redis_url) as client:
+                self._redis = int(client.info("server")["process_id"])
+
+    def _backends(self) -> list[int]:
+        from sqlalchemy import text
+
+        with self._engine.connect() as conn:
+            return [int(pid) for (pid,) in conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        parts = {"app": {pid: process_cpu(pid) for pid in process_tree(self._server)},
+                 "db": {pid: process_cpu(pid) for pid in self._backends()}}
+        if self._redis is not None:
+            parts["redis"] = {self._redis: process_cpu(self._redis)}
+        return parts
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Seconds spent between two samples (a process that appeared in between counts from zero)."""
+        return {part: sum(max(0.0, cpu - before[part].get(pid, 0.0)) for pid, cpu in after[part].items())
+                for part in after}
+
+    def close(self) -> None:
+        self._engine.dispose()

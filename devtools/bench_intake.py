@@ -8,11 +8,13 @@ in the same run and one after the other:
 
 - `GET /api/v1/ping`: the bare endpoint (the framework and the server, nothing else);
 - `POST /bench/one-row`: validate a small JSON body, one INSERT, commit (the price of any durable write);
+- `POST /bench/report-checks`: the report endpoint with that one-row insert in place of `open_ticket` (the
+  report's body validated, both intake limits, the same answer): the HTTP path around a report;
 - `POST /api/v1/reports`: the full report path.
 
 A Lua script makes every POST body different (description, location, child's name). The figure that
 matters is `POST /api/v1/reports` against `POST /bench/one-row`: what the report path costs beyond
-writing at all. The machine is shared (wrk, PostgreSQL and the app on the same cores), so the three
+writing at all. The machine is shared (wrk, PostgreSQL and the app on the same cores), so the
 endpoints take turns for several rounds and the ratio is the median of the rounds' ratios.
 """
 
@@ -35,6 +37,7 @@ from devtools.embedded_redis import free_port
 ENDPOINTS = (
     ("bare `GET /api/v1/ping`", "GET", "/api/v1/ping"),
     ("one-row insert `POST /bench/one-row`", "POST", "/bench/one-row"),
+    ("report's checks, then a one-row insert `POST /bench/report-checks`", "POST", "/bench/report-checks"),
     ("report `POST /api/v1/reports`", "POST", "/api/v1/reports"),
 )
 
@@ -91,7 +94,7 @@ end
 def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16, threads: int = 2,
                      workers: int | None = None, warmup_seconds: int = 3) -> dict[str, Any]:
     """`workers`: the app's processes, by default as many as `hotline serve` runs (2 on PostgreSQL)."""
-    from devtools.bench_env import bench_environment, tree_cpu_seconds
+    from devtools.bench_env import CpuMeter, bench_environment
     from intake.cli import default_workers
 
     wrk = shutil.which("wrk")
@@ -111,6 +114,7 @@ def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16
              "--workers", str(processes), "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        meter = CpuMeter(server.pid, env["HOTLINE_DATABASE_URL"], env["HOTLINE_REDIS_URL"])
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base)
@@ -119,12 +123,15 @@ def run_intake_bench(*, seconds: int = 5, rounds: int = 3, connections: int = 16
                      threads=threads)
             for _ in range(rounds):
                 for name, method, path in ENDPOINTS:
-                    cpu_before = tree_cpu_seconds(server.pid)
+                    before = meter.sample()
                     run = _wrk(wrk, script, base + path, method, seconds=seconds, connections=connections,
                                threads=threads)
-                    run["cpu_ms"] = 1000 * (tree_cpu_seconds(server.pid) - cpu_before) / max(run["requests"], 1)
+                    spent = CpuMeter.spent(before, meter.sample())
+                    for part, seconds_spent in spent.items():  # app, db, redis
+                        run[f"{part}_cpu_ms"] = 1000 * seconds_spent / max(run["requests"], 1)
                     runs[name].append(run)
         finally:
+            meter.close()
             server.terminate()
             server.wait(10)
     results = summarise(runs)
@@ -144,11 +151,13 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "p50_ms": statistics.median(r["p50_ms"] for r in rs),
             "p99_ms": statistics.median(r["p99_ms"] for r in rs),
             "errors": sum(r["errors"] for r in rs),
-            "cpu_ms": statistics.median(r["cpu_ms"] for r in rs) if all("cpu_ms" in r for r in rs) else None,
+            **{f"{part}_cpu_ms": statistics.median(r[f"{part}_cpu_ms"] for r in rs) if all(
+                f"{part}_cpu_ms" in r for r in rs) else None for part in ("app", "db", "redis")},
         }
-    one_row, report = runs[names[1]], runs[names[2]]
+    one_row, checks, report = runs[names[1]], runs[names[2]], runs[names[3]]
     out["ratios"] = [r["rps"] / o["rps"] for o, r in zip(one_row, report, strict=True)]
     out["ratio"] = statistics.median(out["ratios"])
+    out["checks_ratio"] = statistics.median(c["rps"] / o["rps"] for o, c in zip(one_row, checks, strict=True))
     return out
 
 
@@ -184,14 +193,17 @@ def _wrk(wrk: str, script: Path, url: str, method: str, *, seconds: int, connect
 def format_table(results: dict[str, Any], *, seconds: int, rounds: int, connections: int, workers: int = 1) -> str:
     served = "one app process" if workers == 1 else f"{workers} app processes"
     lines = [f"wrk, {connections} connections, {rounds} rounds of {seconds} s per endpoint, {served}",
-             "", "| endpoint | req/s | p50 | p99 | app CPU / request | errors |", "|---|---|---|---|---|---|"]
+             "", "| endpoint | req/s | p50 | p99 | CPU / request: app, PostgreSQL, Redis | errors |",
+             "|---|---|---|---|---|---|"]
     for name, _, _ in ENDPOINTS:
         r = results[name]
-        cpu = f"{r['cpu_ms']:.2f} ms" if r.get("cpu_ms") is not None else "-"
-        lines.append(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {cpu} "
+        cpu = ", ".join(f"{r[key]:.2f}" if r.get(key) is not None else "-"
+                        for key in ("app_cpu_ms", "db_cpu_ms", "redis_cpu_ms"))
+        lines.append(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {cpu} ms "
                      f"| {r['errors']} |")
     each = ", ".join(f"{x:.2f}" for x in results["ratios"])
-    lines += ["", f"report / one-row insert: {results['ratio']:.2f}× (median of the rounds: {each})"]
+    lines += ["", f"report / one-row insert: {results['ratio']:.2f}× (median of the rounds: {each})",
+              f"the report's checks, then a one-row insert / one-row insert: {results['checks_ratio']:.2f}×"]
     return "\n".join(lines) + "\n"
 
 

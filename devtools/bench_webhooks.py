@@ -27,7 +27,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from devtools.bench_env import process_cpu, process_tree
+from devtools.bench_env import CpuMeter
 from devtools.bench_intake import _wait_ready
 from devtools.embedded_redis import free_port
 from notifier.twilio_adapter import sign
@@ -123,37 +123,6 @@ def _requests(base: str, kind: str, count: int) -> list[str]:
 
 def _phone() -> str:
     return "+8498" + "".join(secrets.choice("0123456789") for _ in range(7))
-
-
-class CpuMeter:
-    """CPU seconds of the server's process tree and of the PostgreSQL backends of the bench database."""
-
-    def __init__(self, server_pid: int, database_url: str) -> None:
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
-
-        self._server = server_pid
-        self._engine = create_engine(database_url, poolclass=NullPool)
-
-    def _backends(self) -> list[int]:
-        from sqlalchemy import text
-
-        with self._engine.connect() as conn:
-            return [int(pid) for (pid,) in conn.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
-
-    def sample(self) -> dict[str, dict[int, float]]:
-        return {"app": {pid: process_cpu(pid) for pid in process_tree(self._server)},
-                "db": {pid: process_cpu(pid) for pid in self._backends()}}
-
-    @staticmethod
-    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
-        """Seconds spent between two samples (a process that appeared in between counts from zero)."""
-        return {part: sum(max(0.0, cpu - before[part].get(pid, 0.0)) for pid, cpu in after[part].items())
-                for part in after}
-
-    def close(self) -> None:
-        self._engine.dispose()
 
 
 # --- the run --------------------------------------------------------------------------------------

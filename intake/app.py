@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.crypto import key_ring
@@ -61,7 +62,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(HotlineError, on_hotline_error)
     app.add_exception_handler(RateLimited, on_rate_limited)  # 429 with Retry-After
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    for down in (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
+    for down in (OperationalError, InterfaceError, PoolTimeout, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(down, on_database_down)
     app.add_middleware(InputGuard)
     for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from core.crypto import signing_key
+from core.crypto import same_secret, signing_key
 from core.settings import get_settings
 
 
@@ -25,10 +25,10 @@ def receipt_signature(outbox_id: int) -> str:
 
 
 def receipt_signature_is_valid(outbox_id: int, signature: str) -> bool:
-    return hmac.compare_digest(receipt_signature(outbox_id).encode(), signature.encode("utf-8", "replace"))
+    return same_secret(signature, receipt_signature(outbox_id))
 
 
 def inbound_key_is_valid(key: str) -> bool:
     """The secret in the URL Jasmin posts mobile-originated SMS to (its HTTP connector cannot sign)."""
     expected = get_settings().jasmin_inbound_key.get_secret_value()
-    return bool(expected) and hmac.compare_digest(expected.encode(), key.encode())
+    return bool(expected) and same_secret(key, expected)

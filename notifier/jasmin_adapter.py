@@ -103,7 +103,7 @@ def parse_receipt(outbox_id: int, form: Mapping[str, str]) -> DeliveryReceipt:
 
 def _coding(raw: str) -> int:
     """Jasmin posts the SMPP data_coding as its raw byte; a proxy or a test may send the number."""
-    if raw.isdigit():
+    if raw.isdecimal():  # not isdigit: "²" is a digit int() cannot read
         return int(raw)
     return ord(raw) if len(raw) == 1 else 0
 

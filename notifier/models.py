@@ -25,7 +25,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | voice
-    purpose: Mapped[str] = mapped_column(String(32))  # assignment | escalation | reminder | supervisor | ops_alert
+    purpose: Mapped[str] = mapped_column(String(32))  # assignment | escalation | ladder | reminder | ops_alert ...
     # A staff phone, or (answers to the public) a number or "zalo:<user id>" that wrote to the line first.
     to_phone: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Text)

@@ -8,7 +8,6 @@ tokens are single-use, so the current pair lives in the database and a refresh l
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ import httpx
 from sqlalchemy import select
 
 from core.clock import utcnow
+from core.crypto import same_secret
 from core.db import unit_of_work
 from core.settings import Settings, get_settings
 from notifier.ports import InboundSms, PermanentDeliveryError, Sent, TransientDeliveryError
@@ -44,7 +44,7 @@ def signature_is_valid(body: bytes, header: str, settings: Settings | None = Non
         return False
     expected = webhook_signature(app_id=s.zalo_app_id, body=body, timestamp=timestamp, oa_secret=secret)
     given = header.strip().removeprefix("mac=")
-    return hmac.compare_digest(expected, given)
+    return same_secret(given, expected)
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def _check_row(
     if phone is None:
         problems.append((f"số điện thoại không hợp lệ «{cell.get('phone', '')}»", "invalid phone number"))
     order_text = cell.get("order", "")
-    if order_text and not order_text.isdigit():
+    if order_text and not order_text.isdecimal():  # not isdigit: "²" is a digit int() cannot read
         problems.append((f"thứ tự phải là số «{order_text}»", "order must be a whole number"))
     if problems or place is None or role is None or phone is None:
         return None, RosterError(line, "; ".join(p[0] for p in problems), "; ".join(p[1] for p in problems))

@@ -28,8 +28,8 @@ def key(text: str) -> str:
 
 
 def _norm_token(token: str) -> str:
-    # "01" and "1" are the same ward number.
-    return str(int(token)) if token.isdigit() and len(token) < 6 else token
+    # "01" and "1" are the same ward number. isdecimal, not isdigit: "²" is a digit int() cannot read.
+    return str(int(token)) if token.isdecimal() and len(token) < 6 else token
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ BAND_NAMES: tuple[str, ...] = (*(name for name, _lo, _hi in AGE_BANDS), UNKNOWN)
 
 def age_band(age: str | None) -> str:
     """The band of a stored age ("7", "7 tuổi", "khoảng 12"); anything unreadable is unknown."""
-    digits = "".join(ch if ch.isdigit() else " " for ch in (age or "")).split()
+    digits = "".join(ch if ch.isdecimal() else " " for ch in (age or "")).split()  # "²" is no age int() reads
     if not digits:
         return UNKNOWN
     years = int(digits[0])

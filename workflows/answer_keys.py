@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.crypto import signing_key
+from core.crypto import same_secret, signing_key
 from core.db import try_hold
 from core.settings import get_settings
 from routing.models import Contact
@@ -126,7 +126,7 @@ def read_link_token(token: str) -> int | None:
     mac, digits = token[:_MAC_CHARS], token[_MAC_CHARS:]
     if not digits or len(digits) > 12 or any(c not in _B36 for c in digits):
         return None
-    if not hmac.compare_digest(mac, _mac(digits)):
+    if not same_secret(mac, _mac(digits)):
         return None
     return int(digits, 36)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from core.db import UnitOfWork
+from core.db import UnitOfWork, for_update
 from notifier.folding import FoldInfo, folded_with
 from notifier.models import OutboxMessage
 from notifier.templates import Assignment, assignment_sms, chain_exhausted_sms
@@ -141,10 +142,17 @@ def fail_over(uow: UnitOfWork, msg: OutboxMessage) -> None:
         _fail_over_one(uow, carried)
 
 
+def lock_case_row(session: Session, case_id: int) -> Case | None:
+    """The case by id, its row locked and read again (workflows.service.lock_case by reference): a
+    receipt or a failed send looks at the state only once an answer in flight has committed or waited."""
+    stmt = select(Case).where(Case.id == case_id)
+    return session.execute(for_update(session, stmt).execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def _fail_over_one(uow: UnitOfWork, msg: OutboxMessage) -> None:
     if msg.case_id is None or msg.purpose not in {"assignment", "escalation"} or msg.channel != "sms":
         return
-    case = uow.session.get(Case, msg.case_id)
+    case = lock_case_row(uow.session, msg.case_id)
     if case is None or case.state != "assigned":
         return
     chain = recipients(case)

@@ -13,7 +13,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from core.db import UnitOfWork, is_sqlite
+from core.db import UnitOfWork, hold, is_sqlite
 from notifier.templates import ascii_fold
 from workflows.contact_models import ContactMessage, IntakeContact
 from workflows.contacts import caller_index, insert_contact
@@ -49,9 +49,13 @@ def receive_public_message(
     Reads first, then writes: a new conversation is one INSERT of its contact, and the message with its
     answer one more (Core statements: nothing is loaded that nobody reads)."""
     c = uow.session.connection()
+    index = caller_index(sender)
+    if index is not None:
+        # One message of a sender at a time, until commit: two at the same moment (or a retry racing its
+        # first delivery) would each find no conversation and open one, each with its first answer.
+        hold(uow.session, f"conversation:{channel}:{index}")
     if c.execute(_SEEN, {"provider": provider, "external_id": external_id}).first() is not None:
         return None  # a retried webhook
-    index = caller_index(sender)
     word = command_word(text)
     contact = _open_conversation(uow, channel=channel, index=index, now=now)
     if contact is not None:

@@ -53,6 +53,8 @@ def parse_local_time(raw: str) -> datetime:
             return as_utc(datetime.strptime(raw.strip(), fmt).replace(tzinfo=VIETNAM))
         except ValueError:
             continue
+        except OverflowError:  # 01/01/0001 00:00 in Vietnam is before the first day UTC can hold
+            break
     raise ValueError(raw)
 
 
@@ -93,7 +95,7 @@ def read_form01(
                                        "Birth date as dd/mm/yyyy, not in the future")
     age: int | None = age_on(birth, today) if birth else None
     if raw := _text(values, "child_age"):
-        if raw.isdigit() and 0 <= int(raw) <= 17:
+        if raw.isdecimal() and 0 <= int(raw) <= 17:  # not isdigit: "²" is a digit int() cannot read
             age = int(raw) if age is None else age
         else:
             err["child_age"] = ("Tuổi từ 0 đến 17", "Age 0 to 17")

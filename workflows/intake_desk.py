@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.clock import as_utc
-from core.db import UnitOfWork
+from core.db import UnitOfWork, for_update
 from core.errors import Conflict, NotFound
 from core.ids import normalise_reference
 from workflows.access import Place, Principal, may_view_case, may_view_contact
@@ -139,11 +139,18 @@ def merge_report_case(
     if normalise_reference(reference) == normalise_reference(into):
         raise Conflict("Không gộp một ca vào chính nó", "A case cannot be merged into itself")
     with uow:
+        # Both cases' rows, in the order of their ids, before either is read: two operators merging two
+        # reports into each other at the same moment each held one and waited for the other (a deadlock).
+        s = uow.session
+        both = select(Case.id).where(Case.reference.in_({normalise_reference(reference), normalise_reference(into)}))
+        s.execute(for_update(s, both.order_by(Case.id))).all()
         duplicate = lock_case(uow, reference, allowed=lambda c: may_view_case(who, place_of(c)))
         target = uow.session.execute(select(Case).where(Case.reference == normalise_reference(into))) \
             .scalar_one_or_none()
         if target is None or not may_view_case(who, place_of(target)):
             raise NotFound(f"Không tìm thấy ca {into}", f"No case {into}", field="case")
+        if target.state == "merged":  # merged into another meanwhile: never a pair merged into each other
+            raise Conflict(f"Ca {target.reference} đã được gộp vào ca khác", f"Case {target.reference} was merged")
         why = reason.strip() or f"trùng với ca {target.reference}"
         transition(uow, duplicate, "merge_duplicate", actor=who.user, via="ui", now=now, reason=why,
                    facts={"into": target.reference})

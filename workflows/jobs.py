@@ -13,6 +13,7 @@ from core.db import UnitOfWork, unit_of_work
 from core.ids import job_id
 from core.queue import get_queue
 from notifier.outbox import due_for_delivery
+from workflows.assignment import lock_case_row
 from workflows.delivery import deliver_next
 from workflows.effects import DELIVER_JOB
 from workflows.escalation import on_timer
@@ -31,10 +32,17 @@ def fire_timer(timer_id: int) -> str:
 
 
 def fire_timer_in(uow: UnitOfWork, timer_id: int) -> str:
-    timer = lock_due(uow.session, timer_id, now=utcnow())
+    # The case's row first, then the timer's: the order an answer takes (it locks the case, then cancels its
+    # timers). Timer first, an acknowledgement at the same moment deadlocked with the firing; now one waits
+    # for the other, and the timer fires (or finds itself cancelled) on the case as the answer left it.
+    s = uow.session
+    case_id = s.execute(select(Timer.case_id).where(Timer.id == timer_id)).scalar_one_or_none()
+    case = None if case_id is None else lock_case_row(s, case_id)
+    if case is None:
+        return "noop"
+    timer = lock_due(s, timer_id, now=utcnow())
     if timer is None:
         return "noop"
-    case = uow.session.execute(select(Case).where(Case.id == timer.case_id)).scalar_one()
     return on_timer(uow, case, timer, now=utcnow())
 
 
@@ -57,7 +65,8 @@ def use_delivery_waker(wake: Callable[[], None] | None) -> None:
 
 
 def _cases_of(uow: UnitOfWork, timers: list[Timer]) -> dict[int, Case]:
-    """A batch's cases in one query (a query per timer capped the sweeper at a few hundred a second)."""
+    """A batch's cases in one query (a query per timer capped the sweeper at a few hundred a second); their
+    rows are already locked (`lock_overdue`)."""
     ids = {timer.case_id for timer in timers}
     if not ids:
         return {}

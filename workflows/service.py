@@ -135,7 +135,10 @@ def apply(
 def lock_case(uow: UnitOfWork, reference: str, *, allowed: Callable[[Case], bool] | None = None) -> Case:
     s = uow.session
     stmt = select(Case).where(Case.reference == normalise_reference(reference))
-    case = s.execute(for_update(s, stmt)).scalar_one_or_none()
+    # populate_existing: a case this transaction read before the lock (an SMS reply's code, a link's row)
+    # is refreshed from the locked row; without it, the state read before another answer committed is
+    # what the trigger would fire from (two acknowledgements, a reply undoing a hand-over).
+    case = s.execute(for_update(s, stmt).execution_options(populate_existing=True)).scalar_one_or_none()
     if case is None:
         raise missing_case(reference)
     if allowed is not None and not allowed(case):

@@ -90,13 +90,17 @@ def lock_due(session: Session, timer_id: int, *, now: datetime) -> Timer | None:
 
 
 def lock_overdue(session: Session, *, now: datetime, limit: int = 500) -> list[Timer]:
-    """Up to `limit` overdue timers, locked and marked fired in one query; rows another firer holds are skipped.
+    """Up to `limit` overdue timers, locked with their cases and marked fired in one query; a timer another
+    firer holds, or whose case another transaction holds (an answer, a supervisor), is skipped this round.
 
     The sweeper's batch form of `lock_due`: a row it returns was locked with the conditions re-checked on
-    its latest version, so no other firer can have fired or cancelled it.
+    its latest version, so no other firer can have fired or cancelled it. The case is locked too, never
+    waited for: an answer holding the case and cancelling this timer would deadlock with a batch that
+    fires it on the case as it was before the answer.
     """
     stmt = (
         select(Timer)
+        .join(Case, Case.id == Timer.case_id)  # FOR UPDATE without OF: the case's row is locked as well
         .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now)
         .order_by(Timer.due_at)
         .limit(limit)

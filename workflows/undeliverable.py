@@ -6,8 +6,7 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.models import OutboxMessage
 from workflows import ladders
-from workflows.assignment import fail_over
-from workflows.models import Case
+from workflows.assignment import fail_over, lock_case_row
 from workflows.voice_intake import ring_failed
 
 
@@ -16,8 +15,8 @@ def next_after_failure(uow: UnitOfWork, msg: OutboxMessage) -> None:
     a waiting caller's ring goes to the next operator."""
     if msg.purpose == "operator_ring":
         ring_failed(uow, outbox_id=msg.id, now=utcnow())
-    elif msg.channel == "voice" and msg.purpose == "escalation" and msg.case_id is not None:
-        case = uow.session.get(Case, msg.case_id)
+    elif msg.channel == "voice" and msg.purpose == "ladder" and msg.case_id is not None:  # a ladder's call
+        case = lock_case_row(uow.session, msg.case_id)
         if case is not None:
             ladders.call_unanswered(uow, case, now=utcnow())
     else:

@@ -283,7 +283,7 @@ def call_status(uow: UnitOfWork, *, call_sid: str, status: str, duration: str, n
             contact.answered_at = now
         if status in ("completed", "busy", "failed", "no-answer", "canceled"):
             contact.ended_at = contact.ended_at or now
-            if duration.isdigit():
+            if duration.isdecimal():
                 contact.duration_seconds = int(duration)
             if contact.state in ("open", "queued"):
                 contact.state = "missed"

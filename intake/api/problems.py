@@ -157,7 +157,8 @@ _WHY: dict[int, str] = {
     413: "Nội dung quá lớn / payload too large",
     429: "Quá nhiều báo cáo từ địa chỉ hoặc số điện thoại này; xem Retry-After / too many reports; see Retry-After",
     422: "Dữ liệu không hợp lệ, mỗi mục một thông báo (vi, en) / invalid input, one message per field",
-    503: "Cơ sở dữ liệu hoặc Redis không trả lời / the database or Redis does not answer",
+    503: "Cơ sở dữ liệu hoặc Redis không trả lời, hoặc quá tải / the database or Redis does not answer, or is "
+         "saturated",
 }
 
 

@@ -78,6 +78,8 @@ class ReportIn(BaseModel):
 
 def visible(text: str) -> str:
     """Drop format characters (Unicode Cf: zero-width space and joiners, BOM, soft hyphen, bidi marks)."""
+    if text.isprintable():  # no Cf character in it (nor a line break): nothing to look at letter by letter
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 

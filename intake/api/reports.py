@@ -14,6 +14,7 @@ from core.db import UnitOfWork
 from intake.api.problems import MESSAGES, field_errors, problem_responses
 from intake.api.ratelimit import RateLimited, check_intake
 from intake.api.report_input import ReportAccepted, ReportIn
+from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
 from workflows.service import open_ticket
@@ -57,9 +58,8 @@ def report_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/bao-cao", response_class=HTMLResponse, include_in_schema=False)
-async def report_form_submit(request: Request) -> HTMLResponse:
+def report_form_submit(request: Request, form: PostedForm) -> HTMLResponse:
     lang = pick_language(request)
-    form = await request.form()
     uploads = [k for k, v in form.multi_items() if isinstance(v, UploadFile)]
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     if uploads:  # the form has no file box: a file part is refused, never stored as text

@@ -59,7 +59,9 @@ def _asked(request: Request, start: date | None, end: date | None, province: str
         raise HTTPException(status_code=404)
     fallback = default_period(local(utcnow()).date())
     period = Period(start or fallback.start, end or fallback.end)
-    if period.end < period.start or (period.end - period.start).days > 3660:
+    # The first and the last day a date can hold have no Vietnam midnight in UTC (Period.bounds).
+    if (period.end < period.start or (period.end - period.start).days > 3660 or period.start == date.min
+            or period.end == date.max):
         raise HTTPException(status_code=400, detail="Khoảng thời gian không hợp lệ / Invalid period")
     return who, period, scope
 

@@ -15,10 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from core.clock import local
-from core.crypto import signing_key
+from core.crypto import same_secret, signing_key
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.commune.texts import PAGE
+from intake.web.forms import PostedForm
 from intake.web.templating import render
 from notifier.answer_texts import STATE_TEXTS
 from workflows.answer_links import LinkNotFound, LinkPage, show_link, use_link
@@ -65,8 +66,8 @@ def answer_page(token: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/x/{token}", response_class=HTMLResponse)
-async def answer_action(token: str, request: Request) -> HTMLResponse:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def answer_action(token: str, request: Request, posted: PostedForm) -> HTMLResponse:
+    form = {k: str(v) for k, v in posted.items()}
     t = PAGE[_lang(request)]
     nonce = request.cookies.get(COOKIE, "")
     try:
@@ -74,7 +75,7 @@ async def answer_action(token: str, request: Request) -> HTMLResponse:
     except LinkNotFound:
         return _render(request, token, page=None, nonce=nonce or secrets.token_urlsafe(16), message=t["not_found"],
                        status=404)
-    if not nonce or not hmac.compare_digest(form.get("csrf", ""), _csrf(current.link_id, nonce)):
+    if not nonce or not same_secret(form.get("csrf", ""), _csrf(current.link_id, nonce)):
         return _render(request, token, page=None, nonce=nonce or secrets.token_urlsafe(16), message=t["stale_form"],
                        status=403)
     if form.get("action") == "decline" and not form.get("reason", "").strip():

@@ -8,7 +8,6 @@ commune page) or the commune's cases.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from typing import Annotated
@@ -16,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core.crypto import same_secret
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.commune.officer_texts import officer_texts
@@ -63,7 +63,7 @@ def _page(lang: str, *, step: str, status: int = 200, message: str | None = None
 
 def _csrf_ok(request: Request, sent: str) -> bool:
     expected = request.cookies.get(CSRF_COOKIE, "")
-    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+    return bool(expected) and same_secret(sent, expected)
 
 
 @router.get(SIGN_IN)

@@ -98,7 +98,7 @@ class _Reader:
             value = value.removesuffix(suffix)
         if not value:
             return None
-        if not value.isdigit() or len(value) > 12:
+        if not value.isdecimal() or len(value) > 12:  # not isdigit: "²" is a digit int() cannot read
             self.errors[name] = BAD_MONEY
             return None
         return int(value)

@@ -30,6 +30,7 @@ from intake.people.guard import Refused, audited, case_rule
 from intake.people.sessions import Session
 from intake.people.users import display_names
 from intake.people.web import NO_STORE, current_session
+from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from routing import gazetteer
@@ -160,8 +161,8 @@ def case_page(request: Request, reference: str) -> Response:
 
 
 @router.post("/xa/ca/{reference}/{trigger}")
-async def record_form(request: Request, reference: str, trigger: str) -> Response:
-    values = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
+def record_form(request: Request, reference: str, trigger: str, form: PostedForm) -> Response:
+    values = {k: str(v)[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
     session = officer_session(request)
     if session is None or not session.csrf_ok(values.get("csrf_token")):
         return _expired(request, reference)

@@ -28,6 +28,7 @@ from intake.console.common import (
 from intake.console.texts import console_texts
 from intake.people.sessions import Session
 from intake.people.web import current_session
+from intake.web.forms import PostedForm
 from workflows.access import may_view_case
 from workflows.access_audit import place_of
 from workflows.contact_models import CallbackTask, IntakeContact
@@ -137,8 +138,7 @@ def _guard(request: Request, session: Session, reference: str, action: str) -> I
 
 
 @router.post("/lien-he/{reference}/mo-ca")
-async def open_case(request: Request, reference: str) -> Response:
-    form = await request.form()
+def open_case(request: Request, reference: str, form: PostedForm) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "special"}
     special = [v for v in form.getlist("special") if isinstance(v, str)]
     session = form_session(request, values.get("csrf_token", ""))

@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from core.clock import as_utc, utcnow
-from core.crypto import blind_index, signing_key
+from core.crypto import blind_index, same_secret, signing_key
 from core.db import UnitOfWork, for_update
 from core.settings import get_settings
 from intake.people.roster_members import member_for_phone, user_for_member
@@ -102,7 +102,7 @@ def verify_code(uow: UnitOfWork, *, phone: str, code: str, client: str) -> CodeA
             SignInCode.expires_at > now, SignInCode.failures < settings.signin_code_tries,
         ).order_by(SignInCode.id.desc()).limit(1)
         row = s.execute(for_update(s, row_query)).scalar_one_or_none()
-        ok = row is not None and len(given) == DIGITS and hmac.compare_digest(row.code_hash or "", _hash(index, given))
+        ok = row is not None and len(given) == DIGITS and same_secret(_hash(index, given), row.code_hash or "")
         user = None
         if ok and row is not None:
             member = member_for_phone(s, number)

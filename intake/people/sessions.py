@@ -4,7 +4,6 @@ database, an idle and an absolute expiry, a CSRF token per session. Signing out 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.clock import as_utc, utcnow
+from core.crypto import same_secret
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.people.users import UserView, view
@@ -30,7 +30,7 @@ class Session:
     expires_at: datetime  # whichever comes first: idle or absolute end
 
     def csrf_ok(self, sent: str | None) -> bool:
-        return bool(sent) and hmac.compare_digest(self.csrf_token, str(sent))
+        return bool(sent) and same_secret(str(sent), self.csrf_token)
 
 
 def _digest(cookie: str) -> str:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.clock import as_utc, utcnow
-from core.crypto import token_signing_key
+from core.crypto import same_secret, token_signing_key
 from core.db import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.settings import get_settings
@@ -110,7 +110,7 @@ def verify(uow: UnitOfWork, token: str) -> Principal | None:
     kid, token_id, expiry = found.group(1), int(found.group(2)), int(found.group(3))
     key = token_signing_key()
     claims = token.rsplit(".", 1)[0]
-    if kid != key_id(key) or not hmac.compare_digest(found.group(5), _signature(key, claims)):
+    if kid != key_id(key) or not same_secret(found.group(5), _signature(key, claims)):
         return None
     now = utcnow()
     if expiry <= now.timestamp():
@@ -118,7 +118,7 @@ def verify(uow: UnitOfWork, token: str) -> Principal | None:
     with uow:
         row = uow.session.get(ApiToken, token_id)
         if (row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or row.key_id != kid
-                or not hmac.compare_digest(row.digest, _digest(token))):
+                or not same_secret(_digest(token), row.digest)):
             return None
         user = uow.session.get(User, row.user_id)
         if user is None or user.disabled_at is not None:

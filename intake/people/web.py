@@ -6,7 +6,6 @@ cookie (there is no session yet), every form after that the session's own token.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.clock import local
+from core.crypto import same_secret
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.people import sessions
@@ -82,7 +82,7 @@ def signin_submit(
     language = _lang(request, lang)
     t = people_texts(language)
     expected = request.cookies.get(SIGNIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+    if not expected or not same_secret(csrf_token, expected):
         return _signin_page(language, status=400, message=t["expired_form"], username=username[:64])
     client = request.client.host if request.client else "?"
     result = sign_in(UnitOfWork(), username=username, password=password, client=client)

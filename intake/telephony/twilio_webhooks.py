@@ -62,8 +62,9 @@ def delivery_status(form: Form, outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX
         status = "no-answer"  # a voicemail took the call: nobody heard it, the chain moves on
     sid = form.get("MessageSid") or form.get("CallSid")
     code = form.get("ErrorCode")
+    error_code = int(code) if code and code.isdecimal() else None  # not isdigit: "²" is a digit int() cannot read
     record_delivery(UnitOfWork(), outbox_id=outbox, status=status, provider_sid=sid,
-                    recipient_reason=recipient_reason(code), error_code=int(code) if code and code.isdigit() else None)
+                    recipient_reason=recipient_reason(code), error_code=error_code)
     return Response(status_code=204)
 
 

@@ -9,12 +9,12 @@ never an answer: the ladder's timer moves on.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from core.crypto import same_secret
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from intake.api.problems import problem_responses
@@ -35,7 +35,7 @@ def _xml(body: str) -> Response:
 def voice_answer(
     form: Form, case: Annotated[str, Query(max_length=20)], sig: Annotated[str, Query(max_length=64)]
 ) -> Response:
-    if not hmac.compare_digest(sig, voice_answer_sig(case)):
+    if not same_secret(sig, voice_answer_sig(case)):
         raise Forbidden("Liên kết cuộc gọi không hợp lệ", "Invalid call answer URL")
     call_sid, digits = form.get("CallSid", ""), form.get("Digits", "")
     if not call_sid:

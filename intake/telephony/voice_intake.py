@@ -58,8 +58,8 @@ def menu(form: Form) -> Response:
 def wait(form: Form, contact: ContactId) -> Response:
     seconds = form.get("QueueTime", "0")
     position = form.get("QueuePosition", "0")
-    return _twiml(voice.hold(UnitOfWork(), contact_id=contact, queue_seconds=int(seconds) if seconds.isdigit() else 0,
-                             position=int(position) if position.isdigit() else 0))
+    return _twiml(voice.hold(UnitOfWork(), contact_id=contact, queue_seconds=int(seconds) if seconds.isdecimal() else 0,
+                             position=int(position) if position.isdecimal() else 0))
 
 
 @router.post("/wait-key", responses=WEBHOOK_ERRORS, summary="Phím bấm khi chờ / A key pressed while waiting")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
 from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
+from intake.web.forms import PostedBody
 from notifier.zalo_adapter import parse_event, signature_is_valid
 from workflows.conversations import receive_public_message
 from workflows.effects import reply
@@ -21,10 +22,9 @@ MAX_BODY = 64 * 1024
 
 
 @router.post("/webhook", responses=WEBHOOK_ERRORS, summary="Tin nhắn Zalo OA / A message to the Zalo OA")
-async def zalo_webhook(
-    request: Request, x_zevent_signature: Annotated[str, Header(max_length=200)] = "",
+def zalo_webhook(
+    body: PostedBody, x_zevent_signature: Annotated[str, Header(max_length=200)] = "",
 ) -> JSONResponse:
-    body = await request.body()
     if len(body) > MAX_BODY or b"\x00" in body:
         raise InvalidInput("Nội dung không hợp lệ", "The body is too large or invalid", field="body")
     if not signature_is_valid(body, x_zevent_signature):

@@ -88,3 +88,6 @@ def test_unsigned_or_wrongly_signed_zalo_webhooks_are_refused(client, zalo):
     body = b'{"event_name": "user_send_text", "timestamp": "1", "sender": {"id": "1"}, "message": {"msg_id": "x"}}'
     assert client.post("/zalo/webhook", content=body).status_code == 403
     assert client.post("/zalo/webhook", content=body, headers={"X-ZEvent-Signature": "mac=00"}).status_code == 403
+    # a header is bytes: a letter outside ASCII in it is a wrong signature too, not a 500
+    assert client.post("/zalo/webhook", content=body,
+                       headers={"X-ZEvent-Signature": "mac=\u00e9".encode("latin-1")}).status_code == 403

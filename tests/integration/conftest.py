@@ -9,6 +9,20 @@ from fastapi.testclient import TestClient
 
 
 @pytest.fixture
+def clock(db: str, redis_conn: object, roster: None, gateway: object) -> Iterator[object]:
+    """A clock that starts at the real now (so RQ's scheduled times line up) and moves on command; a test
+    file that needs another start defines its own `clock`."""
+    from datetime import UTC, datetime
+
+    from core.clock import FrozenClock, set_clock
+
+    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    previous = set_clock(frozen)
+    yield frozen
+    set_clock(previous)
+
+
+@pytest.fixture
 def roster(db: str) -> None:
     from devtools.demo import import_demo_roster
 

@@ -389,7 +389,7 @@ def test_a_voicemail_is_not_an_answer_the_ladder_moves_on(client, clock) -> None
     _breach_acknowledgement(ref, clock)
     with unit_of_work() as uow:
         case = uow.session.execute(select(Case).where(Case.reference == ref)).scalar_one()
-        call = OutboxMessage(case_id=case.id, channel="voice", purpose="escalation", to_phone=OFFICER, body="<x/>",
+        call = OutboxMessage(case_id=case.id, channel="voice", purpose="ladder", to_phone=OFFICER, body="<x/>",
                              status="queued", provider_sid="CA" + "5" * 32)
         uow.session.add(call)
         uow.commit()
@@ -401,3 +401,41 @@ def test_a_voicemail_is_not_an_answer_the_ladder_moves_on(client, clock) -> None
     case = _case(ref)  # nobody heard the call: the acknowledgement ladder climbs at once, not at its next rung
     assert case.state == "assigned"
     assert [h.event for h in case.history].count("call_unanswered") == 1
+
+
+def test_the_ladder_s_own_unanswered_call_moves_the_ladder_on(client, clock) -> None:
+    """The call the ladder places itself (not a row made by hand): nobody answers, the ladder climbs at once."""
+    from workflows.jobs import sweep
+    from workflows.ladder_models import Ladder
+
+    ref = _report(client)
+    _breach_acknowledgement(ref, clock)
+    call = None
+    for _ in range(8):  # the chain's contacts one after another, until the rung that calls
+        with unit_of_work() as uow:
+            case = uow.session.execute(select(Case).where(Case.reference == ref)).scalar_one()
+            call = uow.session.execute(select(OutboxMessage).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.channel == "voice")).scalars().first()
+            ladder = uow.session.execute(select(Ladder).where(
+                Ladder.case_id == case.id, Ladder.clock == "acknowledge")).scalar_one()
+            if call is not None or ladder.next_at is None:
+                break
+            clock.set(ladder.next_at + timedelta(seconds=1))
+        sweep()
+    assert call is not None, "the acknowledgement ladder placed no call"
+    with unit_of_work() as uow:
+        row = uow.session.get(OutboxMessage, call.id)
+        assert row is not None
+        row.status, row.provider_sid = "queued", "CA" + "6" * 32
+        uow.commit()
+        step_before = uow.session.execute(select(Ladder.step).join(Case).where(
+            Case.reference == ref, Ladder.clock == "acknowledge")).scalar_one()
+    path = f"/twilio/status?outbox={call.id}"
+    params = {"CallSid": "CA" + "6" * 32, "CallStatus": "no-answer"}
+    signature = sign(get_settings().public_base_url + path, params)
+    assert client.post(path, data=params, headers={"X-Twilio-Signature": signature}).status_code == 204
+    assert [h.event for h in _case(ref).history].count("call_unanswered") == 1
+    with unit_of_work() as uow:
+        step_after = uow.session.execute(select(Ladder.step).join(Case).where(
+            Case.reference == ref, Ladder.clock == "acknowledge")).scalar_one()
+    assert step_after > step_before  # climbed now, not at the rung's time

@@ -203,6 +203,28 @@ def database_down(pg_url: str):
 
 
 @pytest.fixture
+def pool_taken(client, monkeypatch):
+    """A pool of one connection, held by someone else: every request waits for it, then gives up."""
+    import core.db as core_db
+
+    monkeypatch.setattr(core_db, "POOL", core_db.PoolSize(size=1, overflow=0, timeout=0.2))
+    core_db.reset_engine()
+    held = core_db.get_engine().connect()
+    held.exec_driver_sql("SELECT 1")
+    yield
+    held.close()
+    monkeypatch.undo()
+    core_db.reset_engine()
+
+
+def test_a_full_connection_pool_is_a_503_problem_not_a_500(pool_taken, client) -> None:
+    body = _is_problem(client.post("/api/v1/reports", json=GOOD), 503)
+    assert "111" in body["detail"]
+    page = client.post("/bao-cao", data=GOOD)
+    assert page.status_code == 503 and page.headers["retry-after"] and "Traceback" not in page.text
+
+
+@pytest.fixture
 def operator(client) -> dict[str, str]:
     return _operator()  # made while the database still answers
 

@@ -314,7 +314,7 @@ def test_a_call_of_unknown_outcome_is_found_in_the_calls_list(twilio, clock) -> 
     twilio.delay = 1.5
     with unit_of_work() as uow:
         queue_message(uow.session, case_id=None, channel="voice", to_phone=CHAIR, body="<Response/>",
-                      purpose="escalation", now=clock.now())
+                      purpose="ladder", now=clock.now())
         uow.commit()
     assert deliver_next() == "attempting"
     clock.advance(timedelta(seconds=6))

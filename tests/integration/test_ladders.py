@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock, local, set_clock
@@ -25,14 +23,6 @@ from workflows.service import apply, open_ticket, reroute
 OFFICER, CHAIR, POLICE = "+84912345678", "+84913456789", "+84914567890"
 SUPERVISOR, SHIFT_LEAD = "+842333852111", "+842433111111"
 CAM_LO = "xã Cam Lộ, Quảng Trị"
-
-
-@pytest.fixture
-def clock(db, redis_conn, roster, gateway) -> Iterator[FrozenClock]:
-    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
 
 
 def _open(*, danger: bool = False, location: str = CAM_LO) -> str:

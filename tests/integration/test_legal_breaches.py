@@ -8,12 +8,11 @@ are told. How the escalation gets there (one step or a ladder) is left to the es
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from core.clock import FrozenClock, set_clock
+from core.clock import FrozenClock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from workflows.facts import parse_facts
@@ -24,14 +23,6 @@ from workflows.service import apply, open_ticket
 
 CHAIR = "+84913456789"  # Xã Cam Lộ's commune chair (deploy/demo/roster.csv)
 SUPERVISOR = "+842333852111"  # Quảng Trị's province supervisor
-
-
-@pytest.fixture
-def clock(db, redis_conn, roster, gateway):
-    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
 
 
 def _emergency_case() -> str:

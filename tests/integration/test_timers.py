@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from core.queue import get_queue
 from notifier.models import OutboxMessage
@@ -21,15 +19,6 @@ from workflows.models import Case, CaseHistory, Timer
 from workflows.reports import NewReport
 from workflows.service import apply, open_ticket
 from workflows.timers import timer_job_id
-
-
-@pytest.fixture
-def clock(db, redis_conn, roster, gateway):
-    """A clock that starts at the real now (so RQ's scheduled times line up) and moves on command."""
-    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
 
 
 def _open(location: str = "xã Cam Lộ, Quảng Trị", danger: bool = False) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench_env import process_cpu, process_tree, tree_cpu_seconds
-from devtools.bench_webhooks import LUA, CpuMeter, _wrk, format_table
+from devtools.bench_env import CpuMeter, process_cpu, process_tree
+from devtools.bench_webhooks import LUA, _wrk, format_table
 from intake.cli import default_workers
 
 
@@ -43,7 +43,8 @@ def test_a_servers_cpu_counts_its_worker_processes():
         while process_cpu(child.pid) < 0.3 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert child.pid in process_tree(os.getpid())
-        assert tree_cpu_seconds(os.getpid()) >= process_cpu(os.getpid()) + 0.29  # the worker's 0.3 s too
+        tree = sum(process_cpu(pid) for pid in process_tree(os.getpid()))
+        assert tree >= process_cpu(os.getpid()) + 0.29  # the worker's 0.3 s too
     finally:
         child.kill()
         child.wait(10)
@@ -87,3 +88,21 @@ def test_the_lua_script_offers_a_constant_rate_with_idle_connections(tmp_path: P
     # 40 a second for 2 s: 8 connections mostly idle, each waiting for its slot (a free-running wrk would send
     # thousands); the first slots go out at once, so a few more than 80 may fit
     assert 70 <= result["requests"] <= 90 and result["late"] == 0 and result["errors"] == 0
+
+
+def test_the_intake_table_gives_each_part_of_a_request_s_cpu_and_the_median_ratio():
+    from devtools.bench_intake import ENDPOINTS, format_table, summarise
+
+    def run(rps: float, app: float, db: float) -> dict[str, float]:
+        return {"requests": int(rps * 5), "seconds": 5.0, "rps": rps, "p50_ms": 3.0, "p99_ms": 9.0, "errors": 0,
+                "app_cpu_ms": app, "db_cpu_ms": db, "redis_cpu_ms": 0.1}
+
+    runs = {ENDPOINTS[0][0]: [run(4000, 0.4, 0.0)] * 3, ENDPOINTS[1][0]: [run(1000, 1.0, 0.25)] * 3,
+            ENDPOINTS[2][0]: [run(800, 1.2, 0.25)] * 3,
+            ENDPOINTS[3][0]: [run(200, 5.0, 1.2), run(300, 4.0, 1.1), run(250, 4.5, 1.3)]}
+    results = summarise(runs)
+    assert results["ratios"] == [0.2, 0.3, 0.25] and results["ratio"] == 0.25
+    table = format_table(results, seconds=5, rounds=3, connections=16, workers=2)
+    assert "| report `POST /api/v1/reports` | 250.0 | 3.0 ms | 9.0 ms | 4.50, 1.20, 0.10 ms | 0 |" in table
+    assert "report / one-row insert: 0.25× (median of the rounds: 0.20, 0.30, 0.25)" in table
+    assert "the report's checks, then a one-row insert / one-row insert: 0.80×" in table

@@ -61,6 +61,12 @@ def test_english_headers(tmp_path: Path) -> None:
     assert parsed.ok and parsed.rows[0].role == "commune_chair"
 
 
+def test_an_order_that_is_no_whole_number_is_a_listed_problem(tmp_path: Path) -> None:
+    text = "commune,province,name,village,phone,role,order,note\nCam Lộ,Quảng Trị,X,,0912345678,chair,²,\n"
+    parsed = parse_roster(write(tmp_path, text))
+    assert not parsed.ok and "order must be a whole number" in parsed.errors[0].en
+
+
 def test_bad_rows_have_line_numbers_and_reasons(tmp_path: Path) -> None:
     text = (
         "Xã,Tỉnh,Họ và tên,Thôn,Số điện thoại,Vai trò\n"

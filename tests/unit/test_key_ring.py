@@ -96,3 +96,14 @@ def test_keys_can_come_from_a_file(data_keys, tmp_path, monkeypatch: pytest.Monk
     finally:
         monkeypatch.delenv("HOTLINE_DATA_KEYS_FILE")
         reset_settings()
+
+
+def test_a_secret_sent_with_any_letter_is_compared_not_a_crash() -> None:
+    from core.crypto import same_secret
+
+    assert same_secret("abc123", "abc123")
+    assert not same_secret("abc124", "abc123")
+    # a form, a header or a path may carry letters outside ASCII, even a lone surrogate: a mismatch, never a TypeError
+    assert not same_secret("tökén", "abc123") and not same_secret("mac=\u00e9", "abc")
+    assert not same_secret("\ud800", "x")
+    assert same_secret("tökén", "tökén")

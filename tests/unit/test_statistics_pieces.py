@@ -20,6 +20,7 @@ def test_percentile_interpolates_like_percentile_cont() -> None:
 def test_age_bands_read_what_operators_type() -> None:
     assert [age_band(a) for a in ("0", "5", "6 tuổi", "khoảng 10", "11", "15", "16", "17", "18", "", None, "?")] == [
         "0-5", "0-5", "6-10", "6-10", "11-15", "11-15", "16-17", "16-17", "unknown", "unknown", "unknown", "unknown"]
+    assert age_band("khoảng ²") == "unknown"  # a superscript is a digit, not an age int() can read
 
 
 def test_a_period_is_vietnam_dates() -> None:
