@@ -19,6 +19,10 @@ from workflows.reports import NewReport
 from workflows.service import open_ticket
 
 PASSWORD = "mat-khau-du-dai-1"
+# 08:00 in Vietnam, whenever the test runs: a normal case's 4-hour acknowledgement falls due today (from the
+# real now, after 20:00 it fell due tomorrow and left the board's "today"), an emergency's 15 minutes within
+# the hour. Nothing here waits on RQ's real-time scheduler: the sweeper is called by hand.
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 SECOND_TEAM = "Xã,Tỉnh,Họ và tên,Thôn,Số điện thoại,Vai trò,Thứ tự,Ghi chú\n" \
               "Phường Đồng Hới,Quảng Trị,Ngô Thị Hạnh,,0916 000 001,Cán bộ bảo vệ trẻ em,1,\n"
 
@@ -35,7 +39,7 @@ def clock(page, tmp_path: Path) -> Iterator[FrozenClock]:
     with unit_of_work() as uow:
         import_roster(uow.session, parse_roster(extra))
         uow.commit()
-    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    frozen = FrozenClock(START)
     previous = set_clock(frozen)  # the app runs in this process: its clock moves with the test's
     yield frozen
     set_clock(previous)
