@@ -244,13 +244,25 @@ def view(row: Ladder) -> dict[str, Any]:
     }
 
 
-def call_unanswered(uow: UnitOfWork, case: Case, *, now: datetime) -> str | None:
-    """An escalation call nobody answered (no answer, busy, a voicemail): the ladder moves on now,
-    without waiting for its next rung's time (the rung's timer then finds itself stale)."""
-    if case.state != "assigned":
-        return None
-    row = ladder_of(uow, case, "acknowledge")
-    if row is None or row.stopped_at is not None or row.next_at is None:
+def call_unanswered(uow: UnitOfWork, case: Case, *, phone: str, placed_at: datetime, now: datetime) -> str | None:
+    """A call a ladder placed that nobody answered (no answer, busy, a voicemail): that ladder moves on now,
+    without waiting for its next rung's time (the rung's timer then finds itself stale). Each clock has its
+    own ladder: the one that called is the one whose last rung told this phone by call at the call's time;
+    a call from a rung the ladder has since left moves nothing."""
+    row = _ladder_that_called(uow, case, phone=phone, placed_at=placed_at)
+    if row is None or (row.clock == "acknowledge" and case.state != "assigned"):
         return None
     record(case, event="call_unanswered", actor="system", via="system", now=now, reason=row.clock)
     return climb(uow, case, row, now=now)
+
+
+def _ladder_that_called(uow: UnitOfWork, case: Case, *, phone: str, placed_at: datetime) -> Ladder | None:
+    at = as_utc(placed_at)
+    for row in ladders_of(uow, case):
+        if row.stopped_at is not None or row.next_at is None:
+            continue
+        if any(entry.get("phone") == phone and entry.get("channel") in ("call", "both")
+               and entry.get("step") == row.step - 1 and as_utc(datetime.fromisoformat(entry["at"])) == at
+               for entry in row.told or []):
+            return row
+    return None

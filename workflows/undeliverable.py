@@ -11,13 +11,13 @@ from workflows.voice_intake import ring_failed
 
 
 def next_after_failure(uow: UnitOfWork, msg: OutboxMessage) -> None:
-    """An assignment goes to the team's next contact; an unanswered escalation call moves its ladder on;
-    a waiting caller's ring goes to the next operator."""
+    """An assignment goes to the team's next contact; an unanswered ladder call moves the ladder that
+    placed it on; a waiting caller's ring goes to the next operator."""
     if msg.purpose == "operator_ring":
         ring_failed(uow, outbox_id=msg.id, now=utcnow())
     elif msg.channel == "voice" and msg.purpose == "ladder" and msg.case_id is not None:  # a ladder's call
         case = lock_case_row(uow.session, msg.case_id)
         if case is not None:
-            ladders.call_unanswered(uow, case, now=utcnow())
+            ladders.call_unanswered(uow, case, phone=msg.to_phone, placed_at=msg.created_at, now=utcnow())
     else:
         fail_over(uow, msg)
