@@ -20,7 +20,7 @@ from core.ids import new_reference, normalise_reference
 from workflows.contact_models import NON_CASE_OUTCOMES, IntakeContact
 from workflows.effects import record
 from workflows.lines import DEFAULT_LINE
-from workflows.models import Case
+from workflows.models import Case, CaseHistory
 
 _CONTACTS = cast(Table, IntakeContact.__table__)  # the same table, for Core statements
 _CONTACT_BY_KEY = select(_CONTACTS.c.id).where(
@@ -124,11 +124,40 @@ def merge_into_case(
             select(Case).where(Case.reference == normalise_reference(case_reference))).scalar_one_or_none()
         if case is None or (allowed is not None and not allowed(case)):
             raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
+        asked, case = case.reference, surviving_case(uow, case)
+        if allowed is not None and not allowed(case):
+            raise Conflict(f"Ca {asked} đã được gộp vào một ca ngoài phạm vi của bạn",
+                           f"Case {asked} was merged into a case outside your scope", field="case")
         row.outcome, row.case_id, row.state, row.closed_by = "merged", case.id, "closed", actor
         row.ended_at = row.ended_at or now
-        record(case, event="contact_joined", actor=actor, via="ui", now=now, facts={"contact": row.reference})
+        facts = {"contact": row.reference} | ({"asked": asked} if asked != case.reference else {})
+        record(case, event="contact_joined", actor=actor, via="ui", now=now, facts=facts)
         uow.commit()
         return case
+
+
+MERGE_HOPS = 10  # a duplicate merged into a case that was itself merged later, and so on
+
+
+def surviving_case(uow: UnitOfWork, case: Case) -> Case:
+    """The case a duplicate lives on in: a case merged into another is followed there (its `merge_duplicate`
+    move names the target), so what joins it is not left on a closed duplicate."""
+    for _ in range(MERGE_HOPS):
+        if case.state != "merged":
+            return case
+        facts = uow.session.execute(
+            select(CaseHistory.facts).where(CaseHistory.case_id == case.id, CaseHistory.event == "merge_duplicate")
+            .order_by(CaseHistory.id.desc()).limit(1)).scalar_one_or_none()
+        into = (facts or {}).get("into")
+        target = uow.session.execute(select(Case).where(Case.reference == into)).scalar_one_or_none() \
+            if isinstance(into, str) else None
+        if target is None:
+            break
+        case = target
+    if case.state == "merged":
+        raise Conflict(f"Ca {case.reference} đã được gộp vào ca khác", f"Case {case.reference} was merged",
+                       field="case")
+    return case
 
 
 def attach_case(row: IntakeContact, case: Case, *, actor: str, now: datetime) -> None:

@@ -229,6 +229,26 @@ def test_a_web_report_that_needs_routing_merges_into_the_case_it_duplicates(clie
     assert sorted(c.outcome or "" for c in web_contacts) == ["case", "merged"]
 
 
+def test_a_contact_joined_to_a_merged_case_lands_on_the_case_it_was_merged_into(client) -> None:
+    """The caller gives the reference they were told, which an operator has since merged as a duplicate:
+    the contact joins the surviving case, never the closed duplicate."""
+    csrf = _signed_in(client)
+    first = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"), channel="web")
+    dup = open_ticket(UnitOfWork(), report=NewReport(description="x", location="gần chợ"), channel="web")
+    assert client.post(f"/ca/{dup.reference}/gop", follow_redirects=False, data={
+        "csrf_token": csrf, "case_reference": first.reference, "reason": "cùng một trẻ"}).status_code == 303
+    call = _contact("voice", "CA-9", state="in_progress")
+    joined = client.post(f"/lien-he/{call.reference}/gop", follow_redirects=False,
+                         data={"csrf_token": csrf, "case_reference": dup.reference.lower()})
+    assert joined.status_code == 303 and joined.headers["location"].startswith(f"/ca/{first.reference}")
+    with UnitOfWork() as uow:
+        survivor = uow.session.execute(select(Case).where(Case.reference == first.reference)).scalar_one()
+        row = uow.session.execute(select(IntakeContact).where(IntakeContact.external_id == "CA-9")).scalar_one()
+        assert (row.outcome, row.case_id) == ("merged", survivor.id)
+        assert survivor.history[-1].event == "contact_joined"
+        assert survivor.history[-1].facts == {"contact": call.reference, "asked": dup.reference}
+
+
 def test_an_urgency_change_needs_a_reason_and_rearms_the_clocks(db, roster, redis_conn) -> None:
     opened = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"),
                          channel="web")
