@@ -6,10 +6,11 @@ import logging
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from core.errors import HotlineError
 
@@ -52,6 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "json_invalid": ("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."),
     "model_attributes_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
     "dict_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
+    "date_parsing": ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).",
+                     "Must be a date (year-month-day, e.g. 2026-11-24)."),
+    "date_from_datetime_parsing": ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).",
+                                   "Must be a date (year-month-day, e.g. 2026-11-24)."),
 }
 
 
@@ -95,9 +100,32 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+def for_a_person(request: Request) -> bool:
+    """A page's route (one the OpenAPI leaves out: the console, the boards, the forms, the answer link),
+    not the JSON API, a provider's webhook or the health checks: a refusal there is a page to read."""
+    route = request.scope.get("route")
+    return route is not None and not getattr(route, "include_in_schema", True)
+
+
+def refused_page(request: Request, status: int, messages: Sequence[tuple[str, str]]) -> Response:
+    """Bad input on a page: what was wrong, in the reader's language, and the way back (nothing changed)."""
+    from intake.web.i18n import pick_language, texts
+    from intake.web.templating import render
+
+    lang = pick_language(request)
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = (referer.path + (f"?{referer.query}" if referer.query else "")
+            if referer.netloc == request.url.netloc and referer.path.startswith("/") else "/")
+    return render("refused.html", status=status, lang=lang, t=texts(lang), back=back,
+                  messages=[en if lang == "en" else vi for vi, en in messages])
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors(exc.errors())
+    if for_a_person(request):
+        return refused_page(request, 422, [(f"{e['field']}: {e['message']}", f"{e['field']}: {e['message_en']}")
+                                           for e in errors])
     return problem(422, "Dữ liệu không hợp lệ / Invalid input",
                    "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
@@ -113,8 +141,10 @@ TITLES: dict[int, str] = {
 }
 
 
-async def on_hotline_error(request: Request, exc: Exception) -> JSONResponse:
+async def on_hotline_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HotlineError)
+    if exc.status in (400, 422) and for_a_person(request):
+        return refused_page(request, exc.status, [(exc.vi, exc.en)])
     errors = [{"field": exc.field, "message": exc.vi, "message_en": exc.en}] if exc.field else []
     return problem(exc.status, TITLES.get(exc.status, exc.title), f"{exc.vi} / {exc.en}", errors=errors)
 

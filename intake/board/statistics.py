@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.clock import local, utcnow
 from core.db import UnitOfWork, unit_of_work
+from core.errors import HotlineError, InvalidInput
 from intake.board.charts import bar_chart
 from intake.people.web import current_session, session_for_form
 from intake.web.templating import render
@@ -28,6 +29,8 @@ from workflows.report_status import DeadlineStatus, owed_deadlines, submission_s
 from workflows.statistics import STEPS, Period, Scope, Statistics, statistics
 
 router = APIRouter(include_in_schema=False)
+
+
 NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 CODE = r"^[0-9]*$"
 
@@ -62,7 +65,10 @@ def _asked(request: Request, start: date | None, end: date | None, province: str
     # The first and the last day a date can hold have no Vietnam midnight in UTC (Period.bounds).
     if (period.end < period.start or (period.end - period.start).days > 3660 or period.start == date.min
             or period.end == date.max):
-        raise HTTPException(status_code=400, detail="Khoảng thời gian không hợp lệ / Invalid period")
+        raise InvalidInput("Khoảng thời gian không hợp lệ: ngày bắt đầu không được sau ngày kết thúc, và cả khoảng "
+                           "không quá 10 năm.",
+                           "Invalid period: the start may not be after the end, and the whole period is at most 10 "
+                           "years.", field="tu")
     return who, period, scope
 
 
@@ -181,7 +187,8 @@ def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_lengt
     (the one missed first, or the next one)."""
     session = session_for_form(request, csrf_token)
     if session is None:
-        raise HTTPException(status_code=400, detail="Biểu mẫu đã hết hạn / The form has expired")
+        raise HotlineError("Biểu mẫu đã hết hạn; xin tải lại trang rồi làm lại.",
+                         "The form has expired; please reload the page and do it again.")
     who = session.user.principal()
     unit = _own_unit(who)
     if unit is None:
@@ -189,8 +196,7 @@ def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_lengt
     owed = _owed(unit)
     chosen = next((due for due in owed if due.isoformat() == deadline), None)
     if chosen is None:
-        raise HTTPException(status_code=400, detail="Kỳ báo cáo này không còn chờ nộp / "
-                                                    "This report is not awaited any more")
+        raise HotlineError("Kỳ báo cáo này không còn chờ nộp.", "This report is not awaited any more.")
     mark_submitted(UnitOfWork(), level=unit[0], unit_code=unit[1], by=who.user, now=utcnow(), deadline=chosen)
     return RedirectResponse("/thong-ke", status_code=303)
 

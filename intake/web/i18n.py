@@ -28,6 +28,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable_title": "Hệ thống tạm thời gián đoạn",
         "unavailable_text": "Chúng tôi chưa lưu được báo cáo của bạn. Xin quay lại trang trước và gửi lại sau ít phút.",
         "unavailable_call": "Nếu trẻ đang gặp nguy hiểm, hãy gọi ngay 111 (miễn phí, 24/7).",
+        "refused_title": "Chưa thực hiện được",
+        "refused_text": "Thông tin gửi lên chưa đúng, nên chưa có gì thay đổi. Xin quay lại, sửa rồi gửi lại:",
+        "refused_back": "Quay lại",
     },
     "en": {
         "title": "Report a child who needs protection",
@@ -52,6 +55,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable_title": "The service is briefly unavailable",
         "unavailable_text": "Your report could not be stored yet. Please go back and send it again in a few minutes.",
         "unavailable_call": "If a child is in danger now, call 111 (free, 24/7).",
+        "refused_title": "This could not be done",
+        "refused_text": "Something sent was not right, so nothing has changed. Please go back, correct it and "
+                        "send it again:",
+        "refused_back": "Go back",
     },
 }
 

@@ -103,3 +103,25 @@ def test_a_supervisor_reads_the_figures_and_downloads_the_xlsx(page, tmp_path) -
                if key[0] == "total" or key[0] in {t for t, _k in expected}}
     assert counted == expected  # every total and every count of these tables, and nothing else in them
     assert sum(v for (t, _k), v in cells.items() if t == "cases_by_age_band") == cells[("total", "cases")]
+
+
+def test_a_period_typed_backwards_is_a_page_that_says_so_and_leads_back(page) -> None:
+    """The supervisor swaps the two dates: a page in Vietnamese says what is wrong, and its link goes back to
+    the figures they were reading."""
+    users.add_user(UnitOfWork(), username="giamsat", role="province_supervisor", password=PASSWORD, province="01")
+    page.goto("/dang-nhap")
+    page.fill("#username", "giamsat")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/thong-ke" + PERIOD)
+    page.fill("#tu", "2026-06-30")
+    page.fill("#den", "2026-01-01")
+    page.click("form[action='/thong-ke'] button[type=submit]")
+    page.wait_for_url("**/thong-ke?tu=2026-06-30*")
+    assert "ngày bắt đầu không được sau ngày kết thúc" in page.locator("#refused").inner_text()
+    assert fits_the_phone(page)
+    shoot(page, "statistics-period-refused")
+    page.click("#back")
+    page.wait_for_url("**/thong-ke" + PERIOD)
+    assert page.locator("#cases-total").is_visible()

@@ -126,6 +126,23 @@ def test_another_province_or_commune_is_a_404(client, dataset: None) -> None:
     assert client.get("/thong-ke?tinh=01&xa=00004").status_code == 200
 
 
+def test_a_mistyped_period_is_a_page_that_says_what_is_wrong_and_the_way_back(client, dataset: None) -> None:
+    """A supervisor at the deadline types a date wrong: a page in their language, never raw JSON."""
+    _sign_in(client, "giamsat", role="province_supervisor", province="01")
+    came_from = {"referer": "http://testserver/thong-ke?tu=2026-01-01&den=2026-06-30"}
+    typo = client.get("/thong-ke?tu=2026-13-01&den=2026-06-30", headers=came_from)
+    assert typo.status_code == 422 and typo.headers["content-type"].startswith("text/html")
+    assert "Phải là một ngày (năm-tháng-ngày" in typo.text and "Quay lại" in typo.text
+    assert 'id="back" href="/thong-ke?tu=2026-01-01&amp;den=2026-06-30"' in typo.text
+    english = client.get("/thong-ke.csv?tu=01/02/2026&lang=en", headers={"referer": "https://elsewhere.example/x"})
+    assert english.status_code == 422 and "Must be a date (year-month-day" in english.text
+    assert 'id="back" href="/"' in english.text  # never back to another site
+    backwards = client.get("/thong-ke?tu=2026-06-30&den=2026-01-01")
+    assert backwards.status_code == 422 and "ngày bắt đầu không được sau ngày kết thúc" in backwards.text
+    api = client.get("/api/v1/cases?state=x%00")  # the JSON API keeps its problem+json
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
 def test_a_commune_officer_sees_their_commune_and_an_operator_nothing(client, dataset: None) -> None:
     _sign_in(client, "canbo", role="commune_officer", commune="00004")
     page = client.get("/thong-ke?tu=2026-01-01&den=2026-06-30")
