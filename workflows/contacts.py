@@ -120,8 +120,10 @@ def merge_into_case(
     with uow:
         row = lock_contact(uow, contact)
         _still_open(row)
-        case = uow.session.execute(
-            select(Case).where(Case.reference == normalise_reference(case_reference))).scalar_one_or_none()
+        # Locked: a merge of this case into another, at the same moment, commits first or waits for this join.
+        s = uow.session
+        asked_for = select(Case).where(Case.reference == normalise_reference(case_reference))
+        case = s.execute(for_update(s, asked_for).execution_options(populate_existing=True)).scalar_one_or_none()
         if case is None or (allowed is not None and not allowed(case)):
             raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
         asked, case = case.reference, surviving_case(uow, case)

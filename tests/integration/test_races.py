@@ -381,6 +381,36 @@ def test_two_duplicates_merged_into_each_other_at_once(clock, monkeypatch) -> No
     assert sorted([_case(first).state, _case(second).state]) == ["merged", "needs_routing"]
 
 
+def test_a_contact_joined_to_a_case_as_it_is_merged_lands_on_the_kept_case(clock, monkeypatch) -> None:
+    """An operator joins a caller's contact to a report's case while another merges that case into the one it
+    duplicates: the join waits for the merge and lands on the kept case, never on the closed duplicate."""
+    import workflows.contacts as contacts
+    import workflows.intake_desk as intake_desk
+    from workflows.access import Principal
+    from workflows.contact_models import IntakeContact
+
+    kept, duplicate = (open_ticket(UnitOfWork(), report=NewReport(description="x", location="gần chợ"),
+                                   channel="web").reference for _ in range(2))
+    with UnitOfWork() as uow:
+        call, _ = contacts.open_contact(uow, channel="voice", external_id="CA-join", caller="+84987650003",
+                                        now=clock.now(), line="111", state="in_progress")
+        call_id = call.id
+        uow.commit()
+    # The merge, holding both cases, waits until the join has read the case (and records on it), if it can.
+    locked = _in_turn(monkeypatch, (intake_desk, "transition"), (contacts, "record"))
+    merged, joined = _together(
+        lambda: intake_desk.merge_report_case(UnitOfWork(), reference=duplicate, into=kept, reason="cung mot tre",
+                                              who=Principal(user="lan", role="operator", line="111"),
+                                              now=clock.now()),
+        _once(locked, lambda: contacts.merge_into_case(UnitOfWork(), contact=call_id, case_reference=duplicate,
+                                                       actor="minh", now=clock.now())))
+    assert isinstance(merged, Case) and isinstance(joined, Case), (merged, joined)
+    assert joined.reference == kept and _case(duplicate).state == "merged"
+    with unit_of_work() as uow:
+        row = uow.session.get(IntakeContact, call_id)
+        assert row is not None and (row.outcome, row.case_id) == ("merged", _case(kept).id)
+
+
 # --- two operators take the same contact at the intake desk (already handled: kept as a cheap guard) ----
 
 
