@@ -29,8 +29,6 @@ from workflows.report_status import DeadlineStatus, owed_deadlines, submission_s
 from workflows.statistics import STEPS, Period, Scope, Statistics, statistics
 
 router = APIRouter(include_in_schema=False)
-
-
 NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 CODE = r"^[0-9]*$"
 
@@ -188,7 +186,7 @@ def report_submitted(request: Request, csrf_token: Annotated[str, Form(max_lengt
     session = session_for_form(request, csrf_token)
     if session is None:
         raise HotlineError("Biểu mẫu đã hết hạn; xin tải lại trang rồi làm lại.",
-                         "The form has expired; please reload the page and do it again.")
+                           "The form has expired; please reload the page and do it again.")
     who = session.user.principal()
     unit = _own_unit(who)
     if unit is None:
