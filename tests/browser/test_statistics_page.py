@@ -74,14 +74,19 @@ def _database_counts() -> dict[tuple[str, str], int]:
     return out
 
 
-def test_a_supervisor_reads_the_figures_and_downloads_the_xlsx(page, tmp_path) -> None:
-    _dataset()
+def _sign_in(page) -> None:
+    """The province 01 supervisor, signed in on the staff page."""
     users.add_user(UnitOfWork(), username="giamsat", role="province_supervisor", password=PASSWORD, province="01")
     page.goto("/dang-nhap")
     page.fill("#username", "giamsat")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+def test_a_supervisor_reads_the_figures_and_downloads_the_xlsx(page, tmp_path) -> None:
+    _dataset()
+    _sign_in(page)
     page.goto("/thong-ke" + PERIOD)
     expected = _database_counts()
     assert expected[("total", "cases")] == 6 and expected[("cases_by_age_band", "unknown")] == 2
@@ -108,12 +113,7 @@ def test_a_supervisor_reads_the_figures_and_downloads_the_xlsx(page, tmp_path) -
 def test_a_period_typed_backwards_is_a_page_that_says_so_and_leads_back(page) -> None:
     """The supervisor swaps the two dates: a page in Vietnamese says what is wrong, and its link goes back to
     the figures they were reading."""
-    users.add_user(UnitOfWork(), username="giamsat", role="province_supervisor", password=PASSWORD, province="01")
-    page.goto("/dang-nhap")
-    page.fill("#username", "giamsat")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    _sign_in(page)
     page.goto("/thong-ke" + PERIOD)
     page.fill("#tu", "2026-06-30")
     page.fill("#den", "2026-01-01")
