@@ -126,10 +126,7 @@ def merge_into_case(
         case = s.execute(for_update(s, asked_for).execution_options(populate_existing=True)).scalar_one_or_none()
         if case is None or (allowed is not None and not allowed(case)):
             raise NotFound(f"Không tìm thấy ca {case_reference}", f"No case {case_reference}", field="case")
-        asked, case = case.reference, surviving_case(uow, case)
-        if allowed is not None and not allowed(case):
-            raise Conflict(f"Ca {asked} đã được gộp vào một ca ngoài phạm vi của bạn",
-                           f"Case {asked} was merged into a case outside your scope", field="case")
+        asked, case = case.reference, surviving_case(uow, case, allowed=allowed)
         row.outcome, row.case_id, row.state, row.closed_by = "merged", case.id, "closed", actor
         row.ended_at = row.ended_at or now
         facts = {"contact": row.reference} | ({"asked": asked} if asked != case.reference else {})
@@ -141,9 +138,11 @@ def merge_into_case(
 MERGE_HOPS = 10  # a duplicate merged into a case that was itself merged later, and so on
 
 
-def surviving_case(uow: UnitOfWork, case: Case) -> Case:
+def surviving_case(uow: UnitOfWork, case: Case, *, allowed: Callable[[Case], bool] | None = None) -> Case:
     """The case a duplicate lives on in: a case merged into another is followed there (its `merge_duplicate`
-    move names the target), so what joins it is not left on a closed duplicate."""
+    move names the target), so what joins it is not left on a closed duplicate. One the asker may not see
+    (`allowed`) is refused, without naming it."""
+    asked = case.reference
     for _ in range(MERGE_HOPS):
         if case.state != "merged":
             return case
@@ -159,6 +158,9 @@ def surviving_case(uow: UnitOfWork, case: Case) -> Case:
     if case.state == "merged":
         raise Conflict(f"Ca {case.reference} đã được gộp vào ca khác", f"Case {case.reference} was merged",
                        field="case")
+    if allowed is not None and not allowed(case):
+        raise Conflict(f"Ca {asked} đã được gộp vào một ca ngoài phạm vi của bạn",
+                       f"Case {asked} was merged into a case outside your scope", field="case")
     return case
 
 

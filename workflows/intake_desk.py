@@ -22,7 +22,7 @@ from core.ids import normalise_reference
 from workflows.access import Place, Principal, may_view_case, may_view_contact
 from workflows.access_audit import place_of
 from workflows.contact_models import CallbackTask, IntakeContact
-from workflows.contacts import lock_contact
+from workflows.contacts import lock_contact, surviving_case
 from workflows.effects import record
 from workflows.models import Case
 from workflows.service import lock_case, transition
@@ -138,19 +138,25 @@ def merge_report_case(
     report's contact now points at that case."""
     if normalise_reference(reference) == normalise_reference(into):
         raise Conflict("Không gộp một ca vào chính nó", "A case cannot be merged into itself")
+    def sees(case: Case) -> bool:
+        return may_view_case(who, place_of(case))
+
     with uow:
         # Both cases' rows, in the order of their ids, before either is read: two operators merging two
         # reports into each other at the same moment each held one and waited for the other (a deadlock).
         s = uow.session
         both = select(Case.id).where(Case.reference.in_({normalise_reference(reference), normalise_reference(into)}))
         s.execute(for_update(s, both.order_by(Case.id))).all()
-        duplicate = lock_case(uow, reference, allowed=lambda c: may_view_case(who, place_of(c)))
+        duplicate = lock_case(uow, reference, allowed=sees)
         target = uow.session.execute(select(Case).where(Case.reference == normalise_reference(into))) \
             .scalar_one_or_none()
-        if target is None or not may_view_case(who, place_of(target)):
+        if target is None or not sees(target):
             raise NotFound(f"Không tìm thấy ca {into}", f"No case {into}", field="case")
-        if target.state == "merged":  # merged into another meanwhile: never a pair merged into each other
-            raise Conflict(f"Ca {target.reference} đã được gộp vào ca khác", f"Case {target.reference} was merged")
+        # A merged target: the case it lives on in; the pair merged the other way meanwhile is refused.
+        asked, target = target.reference, surviving_case(uow, target, allowed=sees)
+        if target.id == duplicate.id:
+            raise Conflict(f"Ca {asked} đã được gộp vào chính ca {duplicate.reference}",
+                           f"Case {asked} was merged into {duplicate.reference} itself")
         why = reason.strip() or f"trùng với ca {target.reference}"
         transition(uow, duplicate, "merge_duplicate", actor=who.user, via="ui", now=now, reason=why,
                    facts={"into": target.reference})

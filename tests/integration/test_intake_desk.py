@@ -249,6 +249,22 @@ def test_a_contact_joined_to_a_merged_case_lands_on_the_case_it_was_merged_into(
         assert survivor.history[-1].facts == {"contact": call.reference, "asked": dup.reference}
 
 
+def test_a_report_merged_into_a_case_that_was_itself_merged_lands_on_the_kept_case(client) -> None:
+    csrf = _signed_in(client)
+    kept = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"), channel="web")
+    first, second = (open_ticket(UnitOfWork(), report=NewReport(description="x", location="gần chợ"),
+                                 channel="web") for _ in range(2))
+    for dup, into in ((first, kept), (second, first)):
+        answer = client.post(f"/ca/{dup.reference}/gop", follow_redirects=False,
+                             data={"csrf_token": csrf, "case_reference": into.reference, "reason": "cùng một trẻ"})
+        assert answer.status_code == 303 and answer.headers["location"].startswith(f"/ca/{kept.reference}")
+    with UnitOfWork() as uow:
+        merged = uow.session.execute(select(Case).where(Case.reference == second.reference)).scalar_one()
+        assert merged.state == "merged" and merged.history[-1].facts == {"into": kept.reference}
+    back = client.post(f"/ca/{kept.reference}/gop", data={"csrf_token": csrf, "case_reference": first.reference})
+    assert back.status_code == 409 and "đã được gộp vào chính ca" in back.text  # into one merged into it
+
+
 def test_an_urgency_change_needs_a_reason_and_rearms_the_clocks(db, roster, redis_conn) -> None:
     opened = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"),
                          channel="web")
