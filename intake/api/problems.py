@@ -25,6 +25,7 @@ LABELS: dict[str, str] = {
     "high": "cao", "medium": "trung bình", "low": "thấp",
 }
 
+_A_DATE = ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).", "Must be a date (year-month-day, e.g. 2026-11-24).")
 # pydantic error type -> (vi, en); {limit} is filled from the error's context.
 MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("Bắt buộc phải có.", "This field is required."),
@@ -53,10 +54,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "json_invalid": ("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."),
     "model_attributes_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
     "dict_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
-    "date_parsing": ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).",
-                     "Must be a date (year-month-day, e.g. 2026-11-24)."),
-    "date_from_datetime_parsing": ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).",
-                                   "Must be a date (year-month-day, e.g. 2026-11-24)."),
+    "date_parsing": _A_DATE,
+    "date_from_datetime_parsing": _A_DATE,
 }
 
 

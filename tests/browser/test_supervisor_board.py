@@ -5,7 +5,7 @@ live without a reload, and the supervisor reassigns the case to another commune 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,17 +14,15 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from intake.people import users
 from tests.browser.conftest import fits_the_phone, shoot
+from tests.integration.test_supervisor_board import SECOND_TEAM, START
 from workflows.jobs import sweep
 from workflows.reports import NewReport
 from workflows.service import open_ticket
 
 PASSWORD = "mat-khau-du-dai-1"
-# 08:00 in Vietnam, whenever the test runs: a normal case's 4-hour acknowledgement falls due today (from the
-# real now, after 20:00 it fell due tomorrow and left the board's "today"), an emergency's 15 minutes within
-# the hour. Nothing here waits on RQ's real-time scheduler: the sweeper is called by hand.
-START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-SECOND_TEAM = "Xã,Tỉnh,Họ và tên,Thôn,Số điện thoại,Vai trò,Thứ tự,Ghi chú\n" \
-              "Phường Đồng Hới,Quảng Trị,Ngô Thị Hạnh,,0916 000 001,Cán bộ bảo vệ trẻ em,1,\n"
+# The clock starts at the integration test's START, 08:00 in Vietnam whenever the test runs (from the real
+# now, after 20:00 a normal case's 4-hour acknowledgement fell due tomorrow and left the board's "today").
+# Nothing here waits on RQ's real-time scheduler: the sweeper is called by hand.
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from notifier.models import OutboxMessage
 from notifier.ports import Sent
 from notifier.templates import voice_answer_sig
 from notifier.twilio_adapter import sign
+from tests.integration.ladder_calls import breach, climb_to_call, ladder
 from workflows.answer_models import AnswerLink, ReplyCode
 from workflows.commands import handle_command
 from workflows.context import reset_gateways, use_gateways
 from workflows.delivery import deliver_next
 from workflows.facts import parse_facts
-from workflows.ladder_models import Ladder
 from workflows.models import Case, CaseHistory
 from workflows.service import apply
 
@@ -370,51 +370,6 @@ def test_keypress_replay_wrong_key_machine_and_forgery(client, clock) -> None:
     assert [h.reason for h in _case(ref).history if h.event == "decline"] == ["từ chối qua điện thoại"]
 
 
-def _breach(ref: str, clock: FrozenClock, name: str = "acknowledge") -> None:
-    """Past the clock's deadline, the sweeper starts its ladder (the acknowledgement's: the chain's next contact)."""
-    from workflows.jobs import sweep
-    from workflows.models import Timer
-
-    with unit_of_work() as uow:
-        due = uow.session.execute(select(Timer.due_at).join(Case).where(
-            Case.reference == ref, Timer.clock == name, Timer.kind == "deadline")).scalars().first()
-    assert due is not None
-    clock.set(due + timedelta(seconds=1))
-    sweep()
-
-
-def _ladder_call(ref: str, clock: FrozenClock, name: str) -> tuple[int, str]:
-    """Climb the clock's ladder rung by rung, as its step timers would, until a rung calls; the call is put
-    through to Twilio (queued, with its CallSid)."""
-    from workflows.jobs import sweep
-
-    call = None
-    for _ in range(8):
-        with unit_of_work() as uow:
-            case = uow.session.execute(select(Case).where(Case.reference == ref)).scalar_one()
-            call = uow.session.execute(select(OutboxMessage).where(
-                OutboxMessage.case_id == case.id, OutboxMessage.channel == "voice")).scalars().first()
-            ladder = _ladder(ref, name)
-            if call is not None or ladder.next_at is None:
-                break
-            clock.set(ladder.next_at + timedelta(seconds=1))
-        sweep()
-    assert call is not None, f"the {name} ladder placed no call"
-    sid = f"CA{call.id:032d}"
-    with unit_of_work() as uow:
-        row = uow.session.get(OutboxMessage, call.id)
-        assert row is not None
-        row.status, row.provider_sid = "queued", sid
-        uow.commit()
-    return call.id, sid
-
-
-def _ladder(ref: str, name: str) -> Ladder:
-    with unit_of_work() as uow:
-        return uow.session.execute(select(Ladder).join(Case, Ladder.case_id == Case.id).where(
-            Case.reference == ref, Ladder.clock == name)).scalar_one()
-
-
 def _call_status(client, call: tuple[int, str], **params: str) -> None:
     path = f"/twilio/status?outbox={call[0]}"
     params = {"CallSid": call[1], **params}
@@ -424,25 +379,25 @@ def _call_status(client, call: tuple[int, str], **params: str) -> None:
 
 def test_a_voicemail_is_not_an_answer_the_ladder_moves_on(client, clock) -> None:
     ref = _report(client)
-    _breach(ref, clock)
-    call = _ladder_call(ref, clock, "acknowledge")
-    step_before = _ladder(ref, "acknowledge").step
+    breach(ref, clock)
+    call = climb_to_call(ref, clock, "acknowledge")
+    step_before = ladder(ref, "acknowledge").step
     _call_status(client, call, CallStatus="completed", AnsweredBy="machine_end_beep")
     case = _case(ref)  # nobody heard the call: the acknowledgement ladder climbs at once, not at its next rung
     assert case.state == "assigned"
     assert [h.event for h in case.history].count("call_unanswered") == 1
-    assert _ladder(ref, "acknowledge").step > step_before
+    assert ladder(ref, "acknowledge").step > step_before
 
 
 def test_the_ladder_s_own_unanswered_call_moves_the_ladder_on(client, clock) -> None:
     """The call the ladder places itself: nobody answers, the ladder climbs at once."""
     ref = _report(client)
-    _breach(ref, clock)
-    call = _ladder_call(ref, clock, "acknowledge")
-    step_before = _ladder(ref, "acknowledge").step
+    breach(ref, clock)
+    call = climb_to_call(ref, clock, "acknowledge")
+    step_before = ladder(ref, "acknowledge").step
     _call_status(client, call, CallStatus="no-answer")
     assert [h.event for h in _case(ref).history].count("call_unanswered") == 1
-    assert _ladder(ref, "acknowledge").step > step_before  # climbed now, not at the rung's time
+    assert ladder(ref, "acknowledge").step > step_before  # climbed now, not at the rung's time
 
 
 def test_an_unanswered_call_moves_the_ladder_of_the_clock_that_placed_it(client, clock) -> None:
@@ -451,11 +406,11 @@ def test_an_unanswered_call_moves_the_ladder_of_the_clock_that_placed_it(client,
     nothing more."""
     ref = _report(client)
     assert "Da ghi nhan" in _sms(OFFICER, f"NHAN {ref}")
-    _breach(ref, clock, "assessment")
-    call = _ladder_call(ref, clock, "assessment")
-    before = _ladder(ref, "assessment")
+    breach(ref, clock, "assessment")
+    call = climb_to_call(ref, clock, "assessment")
+    before = ladder(ref, "assessment")
     _call_status(client, call, CallStatus="busy")
-    after = _ladder(ref, "assessment")
+    after = ladder(ref, "assessment")
     unanswered = [h for h in _case(ref).history if h.event == "call_unanswered"]
     assert [h.reason for h in unanswered] == ["assessment"]
     assert after.step > before.step and len(after.told) > len(before.told)  # the supervisor's rung, now

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
+from tests.integration.ladder_calls import breach, climb_to_call
 from workflows.models import Case
 from workflows.reports import NewReport
 from workflows.service import open_ticket
@@ -448,40 +449,21 @@ def test_an_unanswered_call_while_the_holder_accepts_climbs_no_further(clock, mo
     the ladder stays stopped (the clock is satisfied); it does not climb on the case as it was before."""
     import workflows.commands as commands
     import workflows.ladders as ladders
-    from workflows.assignment import current_recipient
-    from workflows.jobs import sweep
     from workflows.ladder_models import Ladder
     from workflows.replies import record_delivery
 
     ref = _open()
-    clock.advance(timedelta(hours=4, seconds=1))
-    sweep()  # the deadline breaches: the case goes to the chain's next contacts, one per rung
-    call = None
-    for _ in range(8):  # until the rung that calls the officer and whoever holds the case
-        with unit_of_work() as uow:
-            case = uow.session.execute(select(Case).where(Case.reference == ref)).scalar_one()
-            holder = str((current_recipient(case) or {})["phone"])
-            call = uow.session.execute(select(OutboxMessage).where(
-                OutboxMessage.case_id == case.id, OutboxMessage.channel == "voice",
-                OutboxMessage.to_phone == holder)).scalars().first()
-            ladder = uow.session.execute(select(Ladder).where(Ladder.case_id == case.id)).scalar_one()
-            if call is not None or ladder.next_at is None:
-                break
-            clock.set(ladder.next_at + timedelta(seconds=1))
-        sweep()
-    assert call is not None, "the acknowledgement ladder placed no call to the holder"
+    breach(ref, clock)  # the case goes to the chain's next contacts, one per rung, then a call to the holder
+    call_id, sid = climb_to_call(ref, clock, "acknowledge", to_holder=True)
     with unit_of_work() as uow:
-        row = uow.session.get(OutboxMessage, call.id)
-        assert row is not None
-        row.status, row.provider_sid = "queued", "CA" + "7" * 32
-        uow.commit()
+        holder = uow.session.execute(select(OutboxMessage.to_phone).where(OutboxMessage.id == call_id)).scalar_one()
     sent_before = len(_outbox(ref, "escalation")) + len(_outbox(ref, "ladder"))
     locked = _in_turn(monkeypatch, (commands, "act"), (ladders, "ladders_of"), signal_after_read=True)
     answer, moved = _together(
         lambda: commands.handle_command(UnitOfWork(), channel="twilio", external_id="SM" + "8" * 32,
                                         from_phone=holder, text=f"NHAN {ref}"),
-        _once(locked, lambda: record_delivery(UnitOfWork(), outbox_id=call.id, status="no-answer",
-                                              provider_sid="CA" + "7" * 32)))
+        _once(locked, lambda: record_delivery(UnitOfWork(), outbox_id=call_id, status="no-answer",
+                                              provider_sid=sid)))
     assert isinstance(answer, str) and "Da ghi nhan" in answer, answer
     assert moved is True, moved
     assert _case(ref).state == "acknowledged" and _events(ref, "call_unanswered") == 0
