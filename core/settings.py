@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     data_keys: SecretStr | None = None  # newer data keys, newest first: "k2:secret,k1:secret" (core.crypto)
     data_keys_file: Path | None = None  # the same, one "id:secret" a line
     sla_policy: Path | None = None
-    # Statistics reports (workflows.report_reminders): the periods file laid instead of the shipped one, the
+    # Statistics reports (workflows.supervision.report_reminders): the periods file laid instead of the shipped one, the
     # local hour at which the worker's daily job sends the reminders, and a switch to stop sending them.
     report_periods: Path | None = None
     report_reminder_hour: int = Field(default=8, ge=0, le=23)

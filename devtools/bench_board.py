@@ -5,10 +5,10 @@ their tickets, history (assign, acknowledge, report_assessment; most closed with
 with an sla_breached and its two ladders) and two deadline timers each into a throwaway PostgreSQL
 database, server-side in batches (INSERT ... SELECT generate_series), then times:
 
-- the supervisor board, with the product's own queries (workflows.board, workflows.board_view): one
+- the supervisor board, with the product's own queries (workflows.supervision.board and board_view): one
   whole render's reads for a line supervisor (every province) and for one province, and its two main
   queries alone (the clock list, the summary by place); p95 over repeated runs;
-- the statistics: `workflows.statistics.statistics()` for the last full year, nationally and for one
+- the statistics: `workflows.supervision.statistics.statistics()` for the last full year, nationally and for one
   province (what /thong-ke, the CSV and the XLSX run).
 
 Encrypted columns get real ciphertexts (a few distinct ones, reused), so reading ages decrypts for real;
@@ -30,11 +30,11 @@ from sqlalchemy import select, text
 from core.crypto import encrypt
 from core.db import get_engine, unit_of_work, without_parallel_workers
 from devtools.bench_env import bench_environment
-from workflows.age_bands import age_band
-from workflows.board import BoardScope, board_rows, board_summary
-from workflows.board_view import board_view
-from workflows.models import Case
-from workflows.statistics import Period, Scope, statistics
+from workflows.case.age_bands import age_band
+from workflows.case.models import Case
+from workflows.supervision.board import BoardScope, board_rows, board_summary
+from workflows.supervision.board_view import board_view
+from workflows.supervision.statistics import Period, Scope, statistics
 
 START = datetime(2016, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = 10 * 365 * 86400

@@ -22,7 +22,7 @@ DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def bench_environment(extra_env: dict[str, str] | None = None) -> Iterator[tuple[dict[str, str], Path]]:
     """A fresh database and a private Redis, pointed at by this process and the workers; gone after."""
     from devtools.embedded_redis import start_redis
-    from intake.migrate import upgrade
+    from migrations.run import upgrade
 
     admin = create_engine(os.environ.get("HOTLINE_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
                           isolation_level="AUTOCOMMIT")

@@ -2,7 +2,7 @@
 
 Scored on the decision production makes, not on the candidates: the finder (`locate`) and the rule
 that turns its candidates into "routed" or "needs routing" (`best_confident` with the configured
-`routing_threshold`, as workflows/routing_step.py does). A text is routed right when the chosen
+`routing_threshold`, as workflows/team/routing_step.py does). A text is routed right when the chosen
 commune is one of the expected ones (an old ward that was split is right in any commune that
 received part of it), routed wrong otherwise, or sent to an operator. A line with no expected
 commune has no usable place: the operator is its right answer and any routing is wrong.

@@ -35,8 +35,8 @@ from core.clock import utcnow
 from core.db import get_engine
 from core.queue import get_queue, get_redis
 from devtools.bench_env import bench_environment
-from workflows.models import Case, Ticket, Timer
-from workflows.timers import FIRE_JOB, timer_job_id, wake_up_at
+from workflows.case.models import Case, Ticket, Timer
+from workflows.clocks.timers import FIRE_JOB, timer_job_id, wake_up_at
 
 CASES = 100
 CHUNK = 5_000

@@ -26,7 +26,7 @@ def run_demo(*, port: int, twilio_port: int) -> None:
 
     reset_settings()
     settings = get_settings()
-    from intake.migrate import upgrade
+    from migrations.run import upgrade
 
     upgrade()
     import_demo_roster()
@@ -72,7 +72,7 @@ def seed_demo_operators() -> None:
     from sqlalchemy import select
 
     from core.db import unit_of_work
-    from workflows.contact_models import DutyOperator
+    from workflows.contacts.models import DutyOperator
 
     with unit_of_work() as uow:
         if uow.session.execute(select(DutyOperator.id).limit(1)).first() is None:

@@ -32,7 +32,7 @@ from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_answer, voice_intake, zalo_webhooks
 from intake.web.docs import docs_router, mount_static
 from routing.locate import warm_up
-from workflows.context import active_policy
+from workflows.clocks.context import active_policy
 
 
 @asynccontextmanager

@@ -21,9 +21,9 @@ from rq.serializers import JSONSerializer
 
 from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
-from workflows.daily import run_due_daily_jobs
-from workflows.delivery import deliver_next
+from workflows.field.delivery import deliver_next
 from workflows.jobs import sweep, use_delivery_waker
+from workflows.supervision.daily import run_due_daily_jobs
 
 log = logging.getLogger(__name__)
 

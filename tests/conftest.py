@@ -77,7 +77,7 @@ def pg_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _use_database(url)
-    from intake.migrate import upgrade
+    from migrations.run import upgrade
 
     upgrade()
     yield url
@@ -104,7 +104,7 @@ def db(pg_url: str) -> Iterator[str]:
     from sqlalchemy import text
 
     from core.db import Base, get_engine
-    from intake.tables import import_all
+    from migrations.tables import import_all
 
     import_all()  # every table, whatever this test happened to import
 
@@ -131,7 +131,7 @@ def redis_conn() -> Iterator[object]:
 def sla_policy(path: Path) -> Iterator[Path]:
     """Run with HOTLINE_SLA_POLICY pointing at `path`, then back to the default."""
     from core.settings import reset_settings
-    from workflows.context import reset_policy
+    from workflows.clocks.context import reset_policy
 
     previous = os.environ.get("HOTLINE_SLA_POLICY")
     os.environ["HOTLINE_SLA_POLICY"] = str(path)

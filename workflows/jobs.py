@@ -13,12 +13,12 @@ from core.db import UnitOfWork, unit_of_work
 from core.ids import job_id
 from core.queue import get_queue
 from notifier.outbox import due_for_delivery
-from workflows.assignment import lock_case_row
-from workflows.delivery import deliver_next
-from workflows.effects import DELIVER_JOB
-from workflows.escalation import on_timer
-from workflows.models import Case, Timer
-from workflows.timers import lock_due, lock_overdue
+from workflows.case.effects import DELIVER_JOB
+from workflows.case.models import Case, Timer
+from workflows.clocks.timers import lock_due, lock_overdue
+from workflows.escalation.breaches import on_timer
+from workflows.field.delivery import deliver_next
+from workflows.team.assignment import lock_case_row
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from intake.api.problems import problem_responses
 from intake.people.auth import Principal, current_principal
 from intake.people.guard import audited, case_rule
 from routing import gazetteer
-from workflows.access import Place, may_route, may_transition, may_view_case, may_view_identity
-from workflows.diagram import mermaid
-from workflows.facts import FACTS, parse_facts
-from workflows.machine import STATES, TRIGGERS
-from workflows.queries import cases_page, read_case
-from workflows.service import apply, reroute
+from workflows.access.policy import Place, may_route, may_transition, may_view_case, may_view_identity
+from workflows.case.diagram import mermaid
+from workflows.case.facts import FACTS, parse_facts
+from workflows.case.machine import STATES, TRIGGERS
+from workflows.casework.queries import cases_page, read_case
+from workflows.casework.service import apply, reroute
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Who = Annotated[Principal, Depends(current_principal)]
@@ -30,7 +30,7 @@ PROTECTED = problem_responses(401, 403, 404)
 
 
 def _facts_schema() -> dict[str, Any]:
-    """Every fact any trigger takes; which ones a trigger needs is checked per trigger (workflows.facts)."""
+    """Every fact any trigger takes; which ones a trigger needs is checked per trigger (workflows.case.facts)."""
     properties: dict[str, Any] = {}
     for trigger, model in FACTS.items():
         for name, prop in model.model_json_schema()["properties"].items():

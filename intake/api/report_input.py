@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from workflows.reports import NewReport
+from workflows.case.reports import NewReport
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 OPTIONAL_TEXT = ("location", "child_home", "child_name", "reporter_name", "reporter_phone")

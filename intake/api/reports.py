@@ -17,7 +17,7 @@ from intake.api.report_input import ReportAccepted, ReportIn
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
-from workflows.service import open_ticket
+from workflows.casework.service import open_ticket
 
 router = APIRouter()
 

@@ -2,7 +2,7 @@
 
 Signed-in people only. The scope is the person's own unless they ask for another one they may see
 (`may_view_statistics`); anything else answers 404, exactly like a page that does not exist. The page,
-the CSV and the XLSX are the same `workflows.statistics.statistics()` output, so their numbers agree.
+the CSV and the XLSX are the same `workflows.supervision.statistics.statistics()` output, so their numbers agree.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from core.errors import HotlineError, InvalidInput
 from intake.board.charts import bar_chart
 from intake.people.web import current_session, session_for_form
 from intake.web.templating import render
-from workflows.access import Principal, may_view_statistics
-from workflows.access_audit import record_denial
-from workflows.closed_export import closed_cases
-from workflows.report_reminders import mark_submitted
-from workflows.report_status import DeadlineStatus, owed_deadlines, submission_status
-from workflows.statistics import STEPS, Period, Scope, Statistics, statistics
+from workflows.access.audit import record_denial
+from workflows.access.policy import Principal, may_view_statistics
+from workflows.supervision.closed_export import closed_cases
+from workflows.supervision.report_reminders import mark_submitted
+from workflows.supervision.report_status import DeadlineStatus, owed_deadlines, submission_status
+from workflows.supervision.statistics import STEPS, Period, Scope, Statistics, statistics
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}

@@ -2,7 +2,7 @@
 server-sent events (intake.web.live, like the intake desk), with its panels; and one page per case to act
 on it (`/bang-giam-sat/ca/<ref>`): reassign to another commune team, take it over, escalate now.
 
-Who sees what is `workflows.board.board_scope`: a province supervisor their province, the hotline's shift
+Who sees what is `workflows.supervision.board.board_scope`: a province supervisor their province, the hotline's shift
 lead every province of the line, an admin everything (reading only). Anything else answers 404 and is
 written to the access audit. Filters and sorting are query parameters, so the page works without
 JavaScript; the stream re-renders only when the change counter moves (or every 30 s, as time passes).
@@ -37,9 +37,14 @@ from intake.web.live import POLL_SECONDS, SharedReads, event_stream
 from intake.web.templating import render
 from routing import gazetteer
 from routing.models import Team
-from workflows.access import Place, Principal, may_route, may_transition
-from workflows.access_audit import record_denial
-from workflows.board import (
+from workflows.access.audit import record_denial
+from workflows.access.policy import Place, Principal, may_route, may_transition
+from workflows.case.models import Case
+from workflows.case.taxonomy import load as taxonomy
+from workflows.casework.queries import read_case
+from workflows.casework.service import reroute
+from workflows.supervision.actions import escalate_now, take_over
+from workflows.supervision.board import (
     BOARD_ROLES,
     SORTS,
     STATUSES,
@@ -48,13 +53,8 @@ from workflows.board import (
     board_scope,
     change_counter,
 )
-from workflows.board_view import board_view
-from workflows.models import Case
-from workflows.queries import read_case
-from workflows.report_status import submission_status
-from workflows.service import reroute
-from workflows.supervision import escalate_now, take_over
-from workflows.taxonomy import load as taxonomy
+from workflows.supervision.board_view import board_view
+from workflows.supervision.report_status import submission_status
 
 router = APIRouter(include_in_schema=False)
 BOARD = "/bang-giam-sat"
@@ -290,7 +290,7 @@ def _act(request: Request, reference: str, csrf_token: str, *, slug: str, action
 @router.post(f"{BOARD}/ca/{{reference}}/giao-lai")
 def reassign(request: Request, reference: str, commune_code: Annotated[str, Form(max_length=10)] = "",
              reason: REASON = "", csrf_token: CSRF = "") -> Response:
-    """Reassign to another commune team (workflows.service.reroute: the reason is kept, the new team gets
+    """Reassign to another commune team (workflows.casework.service.reroute: the reason is kept, the new team gets
     its own acknowledgement clock; a province supervisor only within their province)."""
     code = commune_code.strip()
     target = gazetteer.load().commune(code) if code else None

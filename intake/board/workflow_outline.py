@@ -1,14 +1,14 @@
-"""The workflow diagram on the board: the machine's own table (workflows.machine), drawn as the states in
+"""The workflow diagram on the board: the machine's own table (workflows.case.machine), drawn as the states in
 their order with the open cases in each and the moves out of them; the Mermaid source is the one
-`workflows.diagram` writes into docs/workflow.md."""
+`workflows.case.diagram` writes into docs/workflow.md."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 
-from workflows.diagram import mermaid
-from workflows.machine import STATES, TERMINAL, TRANSITIONS
+from workflows.case.diagram import mermaid
+from workflows.case.machine import STATES, TERMINAL, TRANSITIONS
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def migrate() -> None:
     """Tạo hoặc cập nhật bảng trong cơ sở dữ liệu / Create or upgrade the database tables."""
     from intake.cli.database import where
     from intake.cli.say import say
-    from intake.migrate import upgrade
+    from migrations.run import upgrade
 
     upgrade()
     say(f"Đã tạo hoặc cập nhật các bảng trong {where()}.", f"Tables created or upgraded in {where()}.")
@@ -48,7 +48,7 @@ def serve(
     import uvicorn
 
     from core.settings import get_settings
-    from workflows.context import active_policy
+    from workflows.clocks.context import active_policy
 
     active_policy()  # refuse to start on a broken SLA policy, naming the line
     uvicorn.run("intake.app:create_app", factory=True, host=host, port=port,
@@ -70,7 +70,7 @@ def worker(burst: bool = typer.Option(False, help="Làm hết việc rồi dừn
     from core.settings import get_settings, require_real_secret
     from intake.runtime import run_worker
     from routing.locate import warm_up
-    from workflows.context import active_policy
+    from workflows.clocks.context import active_policy
 
     configure_logging()
     require_real_secret(get_settings())

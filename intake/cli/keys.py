@@ -20,7 +20,7 @@ from sqlalchemy import Column, Engine, TableClause, and_, bindparam, column, not
 from core.crypto import CannotDecrypt, EncryptedJSON, EncryptedText, KeyRing, key_id_of, key_ring
 from core.db import Base, get_engine
 
-MODEL_MODULES = ("workflows.models", "notifier.models", "notifier.folding", "routing.models")
+MODEL_MODULES = ("workflows.case.models", "notifier.models", "notifier.folding", "routing.models")
 
 app = typer.Typer(help="Khóa mã hóa dữ liệu / data encryption keys.", no_args_is_help=True)
 

@@ -10,7 +10,7 @@ import typer
 from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import HotlineError
-from workflows import duty
+from workflows.contacts import duty
 
 operators = typer.Typer(help="Tư vấn viên trực tổng đài. / Operators on duty.", no_args_is_help=True)
 callers = typer.Typer(help="Số bị chặn (chỉ lưu mã băm). / Blocked callers (keyed hash only).",

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from workflows.policy import URGENCIES, Clock, PolicyError, SlaPolicy, Span, Step, load_policy
+from workflows.clocks.policy import URGENCIES, Clock, PolicyError, SlaPolicy, Span, Step
+from workflows.clocks.policy_reader import load_policy
 
 app = typer.Typer(help="Chính sách thời hạn (SLA). / The SLA policy.", no_args_is_help=True)
 

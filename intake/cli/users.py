@@ -9,7 +9,7 @@ import typer
 from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.people import users
-from workflows.access import ROLES
+from workflows.access.policy import ROLES
 
 app = typer.Typer(help="Người dùng (cán bộ) và quyền. / Users, their roles and scopes.", no_args_is_help=True)
 ROLE_HELP = " | ".join(sorted(ROLES))

@@ -22,7 +22,7 @@ from intake.commune.texts import PAGE
 from intake.web.forms import PostedForm
 from intake.web.templating import render
 from notifier.answer_texts import STATE_TEXTS
-from workflows.answer_links import LinkNotFound, LinkPage, show_link, use_link
+from workflows.field.links import LinkNotFound, LinkPage, show_link, use_link
 
 router = APIRouter(tags=["commune"], include_in_schema=False)
 COOKIE = "x_csrf"

@@ -3,7 +3,7 @@
 Each form lists its fields; a field the form needs and that is empty, a date that is not one, an end
 before its start, a cost that is not a sum of money: each is a (vi, en) message under the field's
 name, and the page shows the form again with everything typed kept. What the pages ask for is more than
-the workflow's guards need (workflows.facts): a paper form is filled in full.
+the workflow's guards need (workflows.case.facts): a paper form is filled in full.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workflows.facts import AREAS, Facts, parse_facts
-from workflows.form01 import parse_date
+from workflows.case.facts import AREAS, Facts, parse_facts
+from workflows.case.form01 import parse_date
 
 Message = tuple[str, str]
 REQUIRED: Message = ("Mục này bắt buộc", "This field is required")

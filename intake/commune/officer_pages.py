@@ -4,7 +4,7 @@ its record and the forms of its current step (`/xa/ca/<reference>`), each form p
 signed-in user).
 
 Only commune roles come here, signed in (by SMS code, intake.commune.code_signin). Every view of a case
-is an audited read with the identity (workflows.queries.read_case); a case the officer's commune may not
+is an audited read with the identity (workflows.casework.queries.read_case); a case the officer's commune may not
 see is a 404 like a missing one, and the attempt is audited (intake.people.guard). A form with mistakes
 comes back with every field as typed and a message under each wrong one; a move the workflow refuses
 says why, in Vietnamese.
@@ -34,13 +34,13 @@ from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from routing import gazetteer
-from workflows.access import COMMUNE_ROLES, Place, may_transition, may_view_identity
-from workflows.access_audit import HiddenCase
-from workflows.case_records import case_id_of, forms_of, intake_record_of
-from workflows.facts import AREAS
-from workflows.machine import allowed_triggers
-from workflows.queries import commune_work_list, read_case
-from workflows.service import apply
+from workflows.access.audit import HiddenCase
+from workflows.access.policy import COMMUNE_ROLES, Place, may_transition, may_view_identity
+from workflows.case.facts import AREAS
+from workflows.case.machine import allowed_triggers
+from workflows.case.records import case_id_of, forms_of, intake_record_of
+from workflows.casework.queries import commune_work_list, read_case
+from workflows.casework.service import apply
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 6000  # longer than any field's own limit: the form's checks say what is too long

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.facts import AREAS, SEPARATION_DAYS
+from workflows.case.facts import AREAS, SEPARATION_DAYS
 
 # For a field holding a closed-list value: the prefix of its label's key in the texts.
 _CHOICES = {"harm": "harm_", "concern": "concern_", "outcome": "outcome_", "goals_met": "goals_",

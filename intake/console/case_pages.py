@@ -1,6 +1,6 @@
 """A case at the desk (`/ca/{reference}`): timeline, deadlines, ladders, the SMS, call and message trail;
 re-routing, an urgency change (each with a reason) and, for a web report that needs routing, merging it
-into the case it duplicates. Reading is audited (workflows.queries.read_case)."""
+into the case it duplicates. Reading is audited (workflows.casework.queries.read_case)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,14 @@ from intake.people.sessions import Session
 from intake.people.web import current_session
 from notifier.models import OutboxMessage
 from routing import gazetteer
-from workflows.access import Place, Principal, may_route, may_transition, may_view_identity
-from workflows.access_audit import HiddenCase
-from workflows.contact_models import IntakeContact
-from workflows.intake_desk import merge_report_case
-from workflows.intake_record_models import CaseIntakeRecord
-from workflows.models import Case
-from workflows.queries import read_case
-from workflows.service import change_urgency, reroute
+from workflows.access.audit import HiddenCase
+from workflows.access.policy import Place, Principal, may_route, may_transition, may_view_identity
+from workflows.case.intake_record_models import CaseIntakeRecord
+from workflows.case.models import Case
+from workflows.casework.desk import merge_report_case
+from workflows.casework.queries import read_case
+from workflows.casework.service import change_urgency, reroute
+from workflows.contacts.models import IntakeContact
 
 router = APIRouter(include_in_schema=False)
 CSRF = Annotated[str, Form(max_length=200)]

@@ -18,9 +18,9 @@ from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.i18n import pick_language
 from intake.web.templating import render
-from workflows.access import LINE_ROLES, Principal
-from workflows.access_audit import HiddenCase, record_denial
-from workflows.taxonomy import load as taxonomy
+from workflows.access.audit import HiddenCase, record_denial
+from workflows.access.policy import LINE_ROLES, Principal
+from workflows.case.taxonomy import load as taxonomy
 
 SIGN_IN = "/dang-nhap"
 

@@ -29,15 +29,15 @@ from intake.console.texts import console_texts
 from intake.people.sessions import Session
 from intake.people.web import current_session
 from intake.web.forms import PostedForm
-from workflows.access import may_view_case
-from workflows.access_audit import place_of
-from workflows.contact_models import CallbackTask, IntakeContact
-from workflows.contacts import HistoryItem, caller_history, close_contact, merge_into_case
-from workflows.form01 import read_form01
-from workflows.intake_desk import HiddenContact, callback_unanswered, take_contact, visible_contact
-from workflows.models import Case
-from workflows.service import open_ticket
-from workflows.taxonomy import load as taxonomy
+from workflows.access.audit import place_of
+from workflows.access.policy import may_view_case
+from workflows.case.form01 import read_form01
+from workflows.case.models import Case
+from workflows.case.taxonomy import load as taxonomy
+from workflows.casework.desk import HiddenContact, callback_unanswered, take_contact, visible_contact
+from workflows.casework.service import open_ticket
+from workflows.contacts.models import CallbackTask, IntakeContact
+from workflows.contacts.service import HistoryItem, caller_history, close_contact, merge_into_case
 
 router = APIRouter(include_in_schema=False)
 REF = Annotated[str, Form(max_length=40)]

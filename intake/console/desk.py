@@ -22,7 +22,7 @@ from intake.web.live import POLL_SECONDS, SharedReads, event_stream, sse
 from intake.web.templating import render
 from routing.directory import load_team
 from routing.locate import locate
-from workflows.intake_desk import DeskQueue, desk_queue
+from workflows.casework.desk import DeskQueue, desk_queue
 
 router = APIRouter(include_in_schema=False)
 __all__ = ["router", "sse"]

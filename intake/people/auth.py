@@ -1,6 +1,6 @@
 """Who is asking the API: a bearer token (`hotline tokens issue`) stands for a stored user.
 
-The decisions about what that user may do are in workflows.access (one policy, fails closed).
+The decisions about what that user may do are in workflows.access.policy (one policy, fails closed).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.people import tokens
 from intake.people.users import ensure_user
-from workflows.access import Place, Principal, may_view_case
+from workflows.access.policy import Place, Principal, may_view_case
 
 __all__ = ["Principal", "Unauthorized", "current_principal", "issue_token", "may_see_case", "read_token"]
 
@@ -55,5 +55,5 @@ def read_token(token: str) -> Principal | None:
 def may_see_case(
     who: Principal, *, province_code: str | None, commune_code: str | None = None, line: str | None = "111"
 ) -> bool:
-    """Kept for callers written before workflows.access; it is that policy (`may_view_case`)."""
+    """Kept for callers written before workflows.access.policy; it is that policy (`may_view_case`)."""
     return may_view_case(who, Place(line=line, province=province_code, commune=commune_code))

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 
 from core.db import UnitOfWork
 from core.errors import Forbidden
-from workflows.access import Place, Principal, may_view_case
-from workflows.access_audit import HiddenCase, place_of, record_denial
-from workflows.models import Case
+from workflows.access.audit import HiddenCase, place_of, record_denial
+from workflows.access.policy import Place, Principal, may_view_case
+from workflows.case.models import Case
 
 
 class Refused(Forbidden):

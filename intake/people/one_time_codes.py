@@ -30,8 +30,8 @@ from intake.people.signin import lock_until
 from notifier.models import OPS_PRIORITY
 from notifier.templates import signin_code_sms
 from routing.roster import normalize_phone
-from workflows.effects import send
-from workflows.people_models import SignInAttempt, SignInCode
+from workflows.access.models import SignInAttempt, SignInCode
+from workflows.case.effects import send
 
 DIGITS = 6
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from core.clock import utcnow
 from routing.models import Contact, Team
-from workflows.access import COMMUNE_ROLES
-from workflows.people_models import User
+from workflows.access.models import User
+from workflows.access.policy import COMMUNE_ROLES
 
 USER_ROLE: dict[str, str] = {
     "child_protection_officer": "commune_officer",

@@ -15,7 +15,7 @@ from core.crypto import same_secret
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.people.users import UserView, view
-from workflows.people_models import User, UserSession
+from workflows.access.models import User, UserSession
 
 COOKIE = "hl_session"
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often

@@ -22,7 +22,7 @@ from core.clock import as_utc, utcnow
 from core.db import UnitOfWork
 from core.settings import get_settings
 from intake.people.passwords import hash_password, needs_rehash, password_problem, verify_password
-from workflows.people_models import SignInAttempt, User
+from workflows.access.models import SignInAttempt, User
 
 
 @dataclass(frozen=True)

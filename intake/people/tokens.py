@@ -27,8 +27,8 @@ from core.db import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.settings import get_settings
 from intake.people.users import principal_of
-from workflows.access import Principal
-from workflows.people_models import ApiToken, User
+from workflows.access.models import ApiToken, User
+from workflows.access.policy import Principal
 
 PREFIX = "hl1"
 MAX_LENGTH = 200

@@ -13,8 +13,8 @@ from core.db import UnitOfWork
 from core.errors import Conflict, InvalidInput, NotFound
 from intake.people.passwords import hash_password
 from routing import gazetteer
-from workflows.access import DEFAULT_LINE, LINE_ROLES, Principal, scope_problem
-from workflows.people_models import ApiToken, User, UserSession
+from workflows.access.models import ApiToken, User, UserSession
+from workflows.access.policy import DEFAULT_LINE, LINE_ROLES, Principal, scope_problem
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LEGACY_ROLES = {"supervisor": "province_supervisor"}  # the role's name before issue 9

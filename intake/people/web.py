@@ -23,7 +23,7 @@ from intake.people.users import UserView
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from routing import gazetteer
-from workflows.access import ROLE_NAMES
+from workflows.access.policy import ROLE_NAMES
 
 router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "hl_signin_csrf"

@@ -19,8 +19,8 @@ from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.web.forms import PostedForm
 from notifier.callbacks import inbound_key_is_valid, receipt_signature_is_valid
 from notifier.jasmin_adapter import ACK, parse_inbound, parse_receipt
-from workflows.inbound_sms import receive_sms
-from workflows.replies import record_delivery
+from workflows.field.inbound_sms import receive_sms
+from workflows.field.receipts import record_delivery
 
 router = APIRouter(prefix="/jasmin", tags=["jasmin"])
 MAX_ID = 64

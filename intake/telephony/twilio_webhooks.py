@@ -15,8 +15,8 @@ from core.settings import get_settings
 from intake.api.problems import problem_responses
 from notifier.ports import InboundSms
 from notifier.twilio_adapter import recipient_reason, signature_is_valid
-from workflows.inbound_sms import receive_sms
-from workflows.replies import record_delivery
+from workflows.field.inbound_sms import receive_sms
+from workflows.field.receipts import record_delivery
 
 router = APIRouter(prefix="/twilio", tags=["twilio"], responses=problem_responses(403))
 

@@ -21,7 +21,7 @@ from intake.api.problems import problem_responses
 from intake.telephony.twilio_webhooks import Form, machine_answered
 from notifier import twiml
 from notifier.templates import call_announcement, voice_answer_sig, voice_answer_url
-from workflows.commands import KEYPRESS, call_facts, handle_keypress
+from workflows.field.commands import KEYPRESS, call_facts, handle_keypress
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio"], responses=problem_responses(403))
 WRONG_KEY = "Phím không hợp lệ."

@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.telephony.twilio_webhooks import Form
 from notifier import ivr
-from workflows import voice_intake as voice
+from workflows.contacts import voice_steps as voice
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio voice"])
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from core.errors import Forbidden, InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.web.forms import PostedBody
 from notifier.zalo_adapter import parse_event, signature_is_valid
-from workflows.conversations import receive_public_message
-from workflows.effects import reply
-from workflows.lines import DEFAULT_LINE
+from workflows.case.effects import reply
+from workflows.contacts.conversations import receive_public_message
+from workflows.contacts.lines import DEFAULT_LINE
 
 router = APIRouter(prefix="/zalo", tags=["zalo"])
 MAX_BODY = 64 * 1024

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from tests.browser.conftest import fits_the_phone, shoot
 from tests.integration.commune_helpers import CHAIR, OFFICER, e164, last_code, sent_assignment
-from workflows.case_record_models import CaseFormRecord
-from workflows.models import Case
-from workflows.reports import NewReport
-from workflows.service import open_ticket
-from workflows.taxonomy import load as taxonomy
+from workflows.case.models import Case
+from workflows.case.record_models import CaseFormRecord
+from workflows.case.reports import NewReport
+from workflows.case.taxonomy import load as taxonomy
+from workflows.casework.service import open_ticket
 
 AREAS = ("physical_emotional", "family", "risk_factors", "learning_self_protection", "community", "service_needs",
          "child_views", "caregiver_views")

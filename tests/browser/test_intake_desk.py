@@ -10,10 +10,10 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from intake.people import users
 from tests.browser.conftest import fits_the_phone, shoot
-from workflows.contact_models import IntakeContact
-from workflows.contacts import close_contact, open_contact
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.contacts.models import IntakeContact
+from workflows.contacts.service import close_contact, open_contact
 
 PASSWORD = "mat-khau-du-dai-1"
 

@@ -15,10 +15,10 @@ from intake.people import users
 from routing.models import Contact, Team
 from tests.browser.conftest import ARTIFACTS, fits_the_phone, shoot
 from tests.integration.test_board_statistics import PASSWORD, T, _case, _contact
-from workflows.age_bands import age_band
-from workflows.contact_models import IntakeContact
-from workflows.models import Case, CaseHistory
-from workflows.statistics import Period
+from workflows.case.age_bands import age_band
+from workflows.case.models import Case, CaseHistory
+from workflows.contacts.models import IntakeContact
+from workflows.supervision.statistics import Period
 
 PERIOD = "?tu=2026-01-01&den=2026-06-30"
 HALF = Period(date(2026, 1, 1), date(2026, 6, 30))

@@ -15,9 +15,9 @@ from core.db import UnitOfWork, unit_of_work
 from intake.people import users
 from tests.browser.conftest import fits_the_phone, shoot
 from tests.integration.test_supervisor_board import SECOND_TEAM, START
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
 from workflows.jobs import sweep
-from workflows.reports import NewReport
-from workflows.service import open_ticket
 
 PASSWORD = "mat-khau-du-dai-1"
 # The clock starts at the integration test's START, 08:00 in Vietnam whenever the test runs (from the real

@@ -20,7 +20,7 @@ PROVINCE_LINE = "+842573890000"  # the social-work centre's line of the seeds (0
 @pytest.fixture
 def lines_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     from core.settings import reset_settings
-    from workflows.lines import reset_lines
+    from workflows.contacts.lines import reset_lines
 
     path = tmp_path / "lines.toml"
     path.write_text(f"""
@@ -75,7 +75,7 @@ def public(signed_post) -> PublicCaller:
 @pytest.fixture
 def operators(db: str, lines_file: Path) -> list[int]:
     from core.db import unit_of_work
-    from workflows.contact_models import DutyOperator
+    from workflows.contacts.models import DutyOperator
 
     with unit_of_work() as uow:
         rows = [DutyOperator(line="111", name="Tư vấn viên Lan", address="+84900000001", on_duty=True, ring_order=1),

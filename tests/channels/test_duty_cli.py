@@ -21,7 +21,7 @@ def test_a_blocked_number_is_kept_only_as_its_keyed_hash(db):
     from sqlalchemy import select
 
     from core.db import unit_of_work
-    from workflows.contact_models import BlockedCaller
+    from workflows.contacts.models import BlockedCaller
 
     runner = CliRunner()
     assert runner.invoke(app, ["callers", "block", "0987 654 321", "gọi quấy rối"]).exit_code == 0

@@ -11,9 +11,9 @@ from core.clock import utcnow
 from core.db import UnitOfWork, unit_of_work
 from tests.channels.conftest import LINE_111, PROVINCE_LINE
 from tests.channels.test_public_messages import PARENT, _contacts, _sms
-from workflows import contacts
-from workflows.contact_models import BlockedCaller, ContactMessage, IntakeContact
-from workflows.contacts import caller_index, insert_contact
+from workflows.contacts import service as contacts
+from workflows.contacts.models import BlockedCaller, ContactMessage, IntakeContact
+from workflows.contacts.service import caller_index, insert_contact
 
 CALLER = "+84987650000"
 

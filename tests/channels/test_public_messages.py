@@ -9,10 +9,10 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from notifier.twilio_adapter import sign
 from tests.channels.conftest import LINE_111
-from workflows.contact_models import ContactMessage, IntakeContact
-from workflows.models import Case
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.contacts.models import ContactMessage, IntakeContact
 
 PARENT = "+84987000111"
 OFFICER = "+84912345678"  # a member of Xã Cam Lộ's team: their SMS is a command, not a conversation
@@ -81,7 +81,7 @@ def test_a_web_report_is_a_contact_that_became_its_case(client, lines_file):
     assert response.status_code == 201
     (contact,) = _contacts("api")
     assert contact.outcome == "case" and contact.case_id is not None
-    from workflows.contacts import caller_history
+    from workflows.contacts.service import caller_history
 
     with unit_of_work() as uow:
         history = caller_history(uow, caller=PARENT)

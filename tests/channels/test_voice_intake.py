@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from tests.channels.conftest import LINE_111, PROVINCE_LINE
-from workflows.contact_models import BlockedCaller, CallbackTask, IntakeContact
+from workflows.contacts.models import BlockedCaller, CallbackTask, IntakeContact
 
 CALLER = "+84987654321"
 
@@ -129,7 +129,7 @@ def test_tet_is_after_hours_too(public, db, lines_file, frozen_clock):
 
 
 def test_a_blocked_caller_is_turned_away_politely_and_the_number_is_never_stored(public, db, lines_file):
-    from workflows.contacts import caller_index
+    from workflows.contacts.service import caller_index
 
     with unit_of_work() as uow:
         uow.session.add(BlockedCaller(caller_index=caller_index(CALLER), reason="gọi quấy rối nhiều lần"))
@@ -151,7 +151,7 @@ def test_a_repeated_webhook_has_no_second_effect(public, operators):
 
 def test_a_silent_call_is_closed_as_silent(public, operators):
     from core.clock import utcnow
-    from workflows.contacts import close_contact
+    from workflows.contacts.service import close_contact
 
     call = public.dial(from_=CALLER, to=LINE_111, keys="2")
     public.bridged(call)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from devtools.zalo_standin import ZaloStandIn
 from notifier.models import OutboxMessage
-from workflows.contact_models import ContactMessage, IntakeContact
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.contacts.models import ContactMessage, IntakeContact
 from workflows.jobs import deliver_message
-from workflows.reports import NewReport
-from workflows.service import open_ticket
 
 USER = "8451209712345678901"
 
@@ -21,7 +21,7 @@ USER = "8451209712345678901"
 @pytest.fixture
 def zalo(client, lines_file, monkeypatch) -> Iterator[ZaloStandIn]:
     from core.settings import reset_settings
-    from workflows.context import reset_gateways
+    from workflows.clocks.context import reset_gateways
 
     standin = ZaloStandIn(app_id="1234567890", oa_secret="oa-secret-test", refresh_token="first-refresh").start()
     for key, value in {"HOTLINE_ZALO_APP_ID": "1234567890", "HOTLINE_ZALO_OA_SECRET": "oa-secret-test",

@@ -50,7 +50,7 @@ def live(db: str, redis_conn: object, fast_policy: Path, monkeypatch: pytest.Mon
     from devtools.demo import import_demo_roster
     from devtools.twilio_standin import TwilioStandIn
     from intake.app import create_app
-    from workflows.context import reset_gateways
+    from workflows.clocks.context import reset_gateways
 
     app_port = free_port()
     standin = TwilioStandIn(account_sid="ACtest0000000000000000000000000000", auth_token="test-token",

@@ -19,7 +19,7 @@ from devtools.jasmin_runner import Jasmind, jasmind_path, start_jasmind
 from devtools.smsc_standin import SmscStandIn
 from notifier.models import OutboxMessage
 from tests.e2e.conftest import wait_for
-from workflows.models import Case
+from workflows.case.models import Case
 
 KEY = "e2e-jasmin-inbound-key-42"
 SHORT_CODE = "8111"

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
 from tests.e2e.conftest import wait_for
-from workflows.facts import parse_facts
-from workflows.ladder_models import Ladder, OperatorAlert
-from workflows.models import Case
-from workflows.service import apply
+from workflows.case.facts import parse_facts
+from workflows.case.models import Case
+from workflows.casework.service import apply
+from workflows.clocks.models import Ladder
+from workflows.team.models import OperatorAlert
 
 OFFICER, CHAIR, POLICE = "+84912345678", "+84913456789", "+84914567890"
 SUPERVISOR, SHIFT_LEAD = "+842333852111", "+842433111111"

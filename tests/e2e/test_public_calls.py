@@ -11,7 +11,7 @@ from core.db import unit_of_work
 from devtools.public_caller import PublicCaller
 from notifier.twilio_adapter import sign
 from tests.e2e.conftest import wait_for
-from workflows.contact_models import DutyOperator, IntakeContact
+from workflows.contacts.models import DutyOperator, IntakeContact
 
 
 def _http_post(token: str):

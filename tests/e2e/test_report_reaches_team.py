@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.db import unit_of_work
 from notifier.models import OutboxMessage
 from tests.e2e.conftest import wait_for
-from workflows.models import Case, CaseHistory, Timer
+from workflows.case.models import Case, CaseHistory, Timer
 
 OLD_ADDRESS = "thôn Tân Xuân, xã Cam Thành, huyện Cam Lộ, tỉnh Quảng Trị"
 OFFICER = "+84912345678"  # first in Xã Cam Lộ's chain (deploy/demo/roster.csv)

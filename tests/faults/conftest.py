@@ -64,7 +64,7 @@ class Rig:
                                   now=utcnow(), priority=priority) for n in range(count)]
             ids = [row.id for row in rows]
             uow.commit()
-        if self.wake_after_commit:  # what workflows.effects.message does after commit
+        if self.wake_after_commit:  # what workflows.case.effects.message does after commit
             from core.queue import enqueue
 
             for outbox_id in ids:

@@ -62,8 +62,8 @@ def sent_assignment(phone_e164: str) -> str:
     """The assignment SMS as the phone got it: sent now through a recording gateway, as a worker would (its
     reply code and one-tap link are issued when it is sent)."""
     from tests.integration.conftest import FakeGateway
-    from workflows.context import reset_gateways, use_gateways
-    from workflows.delivery import deliver_next
+    from workflows.clocks.context import reset_gateways, use_gateways
+    from workflows.field.delivery import deliver_next
 
     fake = FakeGateway()
     use_gateways(fake, fake)

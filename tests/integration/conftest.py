@@ -61,7 +61,7 @@ class FakeGateway:
 
 @pytest.fixture
 def gateway() -> Iterator[FakeGateway]:
-    from workflows.context import reset_gateways, use_gateways
+    from workflows.clocks.context import reset_gateways, use_gateways
 
     fake = FakeGateway()
     use_gateways(fake, fake)

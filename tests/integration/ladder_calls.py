@@ -10,10 +10,10 @@ from sqlalchemy import select
 from core.clock import FrozenClock
 from core.db import unit_of_work
 from notifier.models import OutboxMessage
-from workflows.assignment import current_recipient
+from workflows.case.models import Case, Timer
+from workflows.clocks.models import Ladder
 from workflows.jobs import sweep
-from workflows.ladder_models import Ladder
-from workflows.models import Case, Timer
+from workflows.team.assignment import current_recipient
 
 
 def breach(ref: str, clock: FrozenClock, name: str = "acknowledge") -> None:

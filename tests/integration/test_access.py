@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from core.db import UnitOfWork, unit_of_work
 from intake.people import tokens, users
 from intake.people.auth import issue_token
-from workflows.models import Case, CaseRead
-from workflows.people_models import AccessDenial
+from workflows.access.models import AccessDenial
+from workflows.case.models import Case, CaseRead
 
 CAM_LO = "xã Cam Lộ, Quảng Trị"  # commune 19597, province 44, on line 111
 CHILD = "Lê Thị Mai"
@@ -194,7 +194,7 @@ def test_a_disabled_user_loses_every_token_and_the_role_comes_from_the_user_not_
     token = issue_token("hoa", "province_supervisor", "44")
     assert client.get(f"/api/v1/cases/{reference}", headers=_bearer(token)).status_code == 200
     with unit_of_work() as uow:  # moved to another province: the same token now sees only that province
-        from workflows.people_models import User
+        from workflows.access.models import User
 
         uow.session.execute(update(User).where(User.username == "hoa").values(province_code="31"))
         uow.commit()

@@ -21,13 +21,13 @@ from notifier.ports import Sent
 from notifier.templates import voice_answer_sig
 from notifier.twilio_adapter import sign
 from tests.integration.ladder_calls import breach, climb_to_call, ladder
-from workflows.answer_models import AnswerLink, ReplyCode
-from workflows.commands import handle_command
-from workflows.context import reset_gateways, use_gateways
-from workflows.delivery import deliver_next
-from workflows.facts import parse_facts
-from workflows.models import Case, CaseHistory
-from workflows.service import apply
+from workflows.case.facts import parse_facts
+from workflows.case.models import Case, CaseHistory
+from workflows.casework.service import apply
+from workflows.clocks.context import reset_gateways, use_gateways
+from workflows.field.commands import handle_command
+from workflows.field.delivery import deliver_next
+from workflows.team.models import AnswerLink, ReplyCode
 
 OFFICER, CHAIR, POLICE = "+84912345678", "+84913456789", "+84914567890"  # Xã Cam Lộ's chain
 OTHER_TEAM = "+84935111222"  # Xã Tây Hòa

@@ -48,8 +48,8 @@ def test_any_move_on_a_real_case_gets_a_documented_answer(case, db, redis_conn, 
     """The same, on cases that exist, so the workflow's guards and the routing meet random input."""
     from core.db import UnitOfWork
     from intake.people.auth import issue_token
-    from workflows.reports import NewReport
-    from workflows.service import open_ticket
+    from workflows.case.reports import NewReport
+    from workflows.casework.service import open_ticket
 
     opened = open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị đánh", location="xã Cam Lộ, Quảng Trị"),
                          channel="api")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from core.db import unit_of_work
 from core.settings import get_settings
 from notifier.twilio_adapter import sign
-from workflows.models import Case, CaseHistory, RawSubmission
+from workflows.case.models import Case, CaseHistory, RawSubmission
 
 GOOD = {"description": "Cháu bé bị bỏ đói nhiều ngày.", "location": "xã Cam Lộ, Quảng Trị"}
 
@@ -100,7 +100,7 @@ def test_each_trigger_takes_only_its_own_facts(client, reference) -> None:
 def test_the_service_takes_no_free_keywords() -> None:
     import inspect
 
-    from workflows.service import apply, transition
+    from workflows.casework.service import apply, transition
 
     for function in (apply, transition):
         kinds = {p.kind for p in inspect.signature(function).parameters.values()}

@@ -1,5 +1,5 @@
 """`hotline bench board` at a tiny size on the test database: the loader's rows and the measured queries
-(the supervisor board's are the product's own, workflows.board)."""
+(the supervisor board's are the product's own, workflows.supervision.board)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from core.db import unit_of_work
 from devtools.bench_board import NOW, load, measure
-from workflows.board import BoardScope
-from workflows.board_view import board_view
-from workflows.ladder_models import Ladder
-from workflows.models import Case, Timer
-from workflows.statistics import Period, Scope, statistics
+from workflows.case.models import Case, Timer
+from workflows.clocks.models import Ladder
+from workflows.supervision.board import BoardScope
+from workflows.supervision.board_view import board_view
+from workflows.supervision.statistics import Period, Scope, statistics
 
 
 def test_the_bench_loads_cases_with_history_and_timers_and_times_the_queries(db: str) -> None:

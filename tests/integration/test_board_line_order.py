@@ -1,5 +1,5 @@
 """A line's board reads its clocks in order from the ordered indexes and stops at the page's end
-(workflows.board._first_due); a province's joins every clock in scope and sorts them. Both must give the
+(workflows.supervision.board._first_due); a province's joins every clock in scope and sorts them. Both must give the
 same page: checked here on real PostgreSQL, for every status and clock filter and page size, with ties,
 closed cases, another line's cases and clocks in every bucket."""
 
@@ -12,10 +12,10 @@ from sqlalchemy import insert, select, update
 
 from core.db import unit_of_work
 from devtools.bench_board import NOW, load
-from workflows import board
-from workflows.board import BoardFilter, BoardScope, Horizon, board_rows
-from workflows.ladder_models import Ladder
-from workflows.models import Case, Timer
+from workflows.case.models import Case, Timer
+from workflows.clocks.models import Ladder
+from workflows.supervision import board
+from workflows.supervision.board import BoardFilter, BoardScope, Horizon, board_rows
 
 
 @pytest.fixture

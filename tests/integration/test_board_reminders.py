@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from routing.models import Contact, Supervisor, Team
-from workflows.report_reminders import (
+from workflows.supervision.report_reminders import (
     Unit,
     due_reminders,
     load_config,
@@ -19,7 +19,7 @@ from workflows.report_reminders import (
     parse_config,
     send_reminders,
 )
-from workflows.report_status import submission_status
+from workflows.supervision.report_status import submission_status
 
 VN_MORNING = timedelta(hours=1)  # 08:00 in Vietnam
 

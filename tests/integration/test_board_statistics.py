@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from core.db import UnitOfWork, unit_of_work
 from intake.people import users
-from workflows.contact_models import IntakeContact
-from workflows.models import Case, CaseHistory, Ticket
-from workflows.statistics import Period, Scope, statistics
+from workflows.case.models import Case, CaseHistory, Ticket
+from workflows.contacts.models import IntakeContact
+from workflows.supervision.statistics import Period, Scope, statistics
 
 PASSWORD = "mat-khau-du-dai-1"
 HALF = Period(date(2026, 1, 1), date(2026, 6, 30))
@@ -156,7 +156,7 @@ def test_a_commune_officer_sees_their_commune_and_an_operator_nothing(client, da
 def test_closed_cases_export_shows_identities_only_to_whom_may_see_them_and_is_audited(client, db: str) -> None:
     from sqlalchemy import select
 
-    from workflows.models import CaseRead
+    from workflows.case.models import CaseRead
 
     closed = _case(7, province="01", commune="00004", category="violence", risk="high", sex="female", age="9",
                    received=T, events=[("acknowledge", 1, None), ("approve_closure", 200, None)])
@@ -186,7 +186,7 @@ def test_the_migration_backfills_age_bands_from_the_encrypted_ages_and_the_count
     from sqlalchemy import text
 
     from core.db import get_engine
-    from intake.migrations.versions.reporting_schema import backfill_age_bands
+    from migrations.versions.reporting_schema import backfill_age_bands
 
     def bands() -> dict[str, int]:
         with unit_of_work() as uow:

@@ -8,9 +8,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from core.db import Base
-from intake.tables import import_all
-from workflows.models import Case, CaseHistory, Ticket
-from workflows.statistics import Period, Scope, statistics
+from migrations.tables import import_all
+from workflows.case.models import Case, CaseHistory, Ticket
+from workflows.supervision.statistics import Period, Scope, statistics
 
 
 def test_sqlite_durations_and_counts() -> None:

@@ -11,12 +11,12 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from notifier.ports import PermanentDeliveryError, Sent
-from workflows.answer_models import AnswerLink, ReplyCode
-from workflows.context import reset_gateways, use_gateways
+from workflows.case.models import Case, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.clocks.context import reset_gateways, use_gateways
 from workflows.jobs import deliver_message
-from workflows.models import Case, Timer
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.team.models import AnswerLink, ReplyCode
 
 OFFICER, CHAIR = "+84912345678", "+84913456789"
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
-from workflows.facts import parse_facts
-from workflows.machine import TransitionRefused
-from workflows.models import Case, CaseHistory, Timer
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket
+from workflows.case.facts import parse_facts
+from workflows.case.machine import TransitionRefused
+from workflows.case.models import Case, CaseHistory, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.service import apply, open_ticket
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

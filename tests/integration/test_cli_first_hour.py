@@ -39,7 +39,7 @@ def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def demo_data(demo_dir: Path) -> Path:
     """What `hotline up` leaves behind: a migrated demo.db with the demo roster."""
     from devtools.demo import import_demo_roster
-    from intake.migrate import upgrade
+    from migrations.run import upgrade
 
     upgrade()
     import_demo_roster()

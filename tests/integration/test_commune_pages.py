@@ -25,9 +25,9 @@ from tests.integration.commune_helpers import (
     sent_assignment,
     sign_in,
 )
-from workflows.case_record_models import CaseFormRecord
-from workflows.models import Case, CaseHistory, CaseRead
-from workflows.people_models import AccessDenial, SignInCode, User
+from workflows.access.models import AccessDenial, SignInCode, User
+from workflows.case.models import Case, CaseHistory, CaseRead
+from workflows.case.record_models import CaseFormRecord
 
 ASSESSMENT = {"risk_level": "high", "harm": "serious", "assessed_on": "2026-11-20",
               "findings": "Cháu Mai có vết bầm ở tay", "child_safe_now": "no", "emergency_needed": "yes"}

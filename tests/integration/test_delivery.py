@@ -20,13 +20,13 @@ from notifier.models import OutboxMessage, ProviderAlert, RecipientFlag
 from notifier.outbox import DeliveryPolicy, claim_next, queue_message
 from notifier.ports import PermanentDeliveryError, Sent, TransientDeliveryError
 from notifier.twilio_adapter import TwilioGateway
-from workflows.commands import handle_command
-from workflows.context import reset_gateways, use_gateways
-from workflows.delivery import deliver_next
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.clocks.context import reset_gateways, use_gateways
+from workflows.field.commands import handle_command
+from workflows.field.delivery import deliver_next
 from workflows.jobs import deliver_message, sweep
-from workflows.models import Case
-from workflows.reports import NewReport
-from workflows.service import open_ticket
 
 OFFICER, CHAIR = "+84912345678", "+84913456789"
 LEAD = "+84987000111"
@@ -206,7 +206,7 @@ def test_a_worker_that_died_before_the_call_is_sent_once_after_reconciling(twili
 
 
 def test_a_failed_commit_after_twilio_accepted_does_not_send_twice(twilio, clock, monkeypatch) -> None:
-    import workflows.delivery as delivery
+    import workflows.field.delivery as delivery
 
     real = delivery.record_outcome
     calls = {"n": 0}

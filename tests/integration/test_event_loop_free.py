@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from workflows.answer_links import LinkNotFound
+from workflows.field.links import LinkNotFound
 
 HELD_SECONDS = 0.8
 

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from core.db import unit_of_work
-from workflows.models import Case, RawSubmission
+from workflows.case.models import Case, RawSubmission
 
 GOOD = {"description": "Cháu bé bị bỏ đói nhiều ngày.", "location": "xã Cam Lộ, Quảng Trị"}
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import get_engine, unit_of_work
 from core.insert_plan import write_new
-from workflows.models import Case, CaseHistory, RawSubmission, Ticket, Timer
+from workflows.case.models import Case, CaseHistory, RawSubmission, Ticket, Timer
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 

@@ -40,8 +40,8 @@ def _empty_and_seed() -> None:
 
 
 def _open_all(monkeypatch: pytest.MonkeyPatch, redis_conn: Any) -> tuple[dict[str, list[tuple[Any, ...]]], list[str]]:
-    import workflows.contacts as contacts
-    import workflows.service as service
+    import workflows.casework.service as service
+    import workflows.contacts.service as contacts
 
     redis_conn.flushdb()
     _empty_and_seed()
@@ -61,7 +61,7 @@ def _open_all(monkeypatch: pytest.MonkeyPatch, redis_conn: Any) -> tuple[dict[st
 def test_the_row_plan_and_the_orm_flush_leave_the_same_rows_and_wake_ups(
     db: str, redis_conn: Any, frozen_clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workflows.service as service
+    import workflows.casework.service as service
 
     written: list[bool] = []
     real = service.write_new

@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select
 from core.db import get_engine, unit_of_work
 from core.queue import get_queue
 from notifier.models import OutboxMessage
-from workflows.models import Case, Ticket, Timer
+from workflows.case.models import Case, Ticket, Timer
 
 REPORT = {"description": "Cháu bé bị đánh nhiều lần, cần hỗ trợ.", "location": "xã Cam Lộ, Quảng Trị",
           "child_name": "Lê Văn Đức", "child_age": 9}
@@ -145,7 +145,7 @@ def test_a_report_of_an_emergency_with_a_home_commune_stays_within_bounds(client
 
 
 def test_a_reference_already_taken_opens_the_case_under_another(client, monkeypatch) -> None:
-    import workflows.service as service
+    import workflows.casework.service as service
 
     taken = _report(client)
     fresh = iter([taken, "TE3467999"])

@@ -12,16 +12,16 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import InvalidInput
 from intake.people import sessions, users
-from workflows.contact_models import CallbackTask, IntakeContact
-from workflows.contacts import open_contact
-from workflows.form01 import read_form01
-from workflows.intake_desk import desk_queue
-from workflows.intake_record_models import CaseIntakeRecord
-from workflows.models import Case
-from workflows.people_models import AccessDenial
-from workflows.reports import NewReport
-from workflows.service import change_urgency, open_ticket
-from workflows.taxonomy import load
+from workflows.access.models import AccessDenial
+from workflows.case.form01 import read_form01
+from workflows.case.intake_record_models import CaseIntakeRecord
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.case.taxonomy import load
+from workflows.casework.desk import desk_queue
+from workflows.casework.service import change_urgency, open_ticket
+from workflows.contacts.models import CallbackTask, IntakeContact
+from workflows.contacts.service import open_contact
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ def _contact(channel: str, ext: str, *, line: str = "111", **fields: object) -> 
 def _signed_in(client, username: str = "lan", line: str = "111", role: str = "operator") -> str:
     user = users.add_user(UnitOfWork(), username=username, role=role, password=None, line=line)
     with UnitOfWork() as uow:
-        from workflows.people_models import User
+        from workflows.access.models import User
 
         user_id = uow.session.execute(select(User.id).where(User.username == user.username)).scalar_one()
     cookie, session = sessions.start(UnitOfWork(), user_id=user_id, client="test")
@@ -181,7 +181,7 @@ def test_a_commune_officer_has_no_desk(client) -> None:
 
 
 def _signed_in_existing(client, username: str) -> None:
-    from workflows.people_models import User
+    from workflows.access.models import User
 
     with UnitOfWork() as uow:
         user_id = uow.session.execute(select(User.id).where(User.username == username)).scalar_one()
@@ -318,8 +318,8 @@ def test_a_form01_with_errors_comes_back_filled_in_and_the_contact_stays_open(cl
 
 def test_the_case_page_shows_a_breached_clocks_ladder(client, gateway) -> None:
     from core.clock import FrozenClock, get_clock, set_clock
+    from workflows.case.models import Timer
     from workflows.jobs import fire_timer
-    from workflows.models import Timer
 
     _signed_in(client)
     opened = open_ticket(UnitOfWork(), report=NewReport(description="x", location="xã Cam Lộ, Quảng Trị"),

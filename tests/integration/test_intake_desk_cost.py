@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.db import UnitOfWork
 from intake.console.desk import queue_html, shared_queue_html
-from workflows.contact_models import CallbackTask, IntakeContact
+from workflows.contacts.models import CallbackTask, IntakeContact
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

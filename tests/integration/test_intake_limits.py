@@ -15,7 +15,7 @@ from core.crypto import blind_index
 from core.db import unit_of_work
 from core.settings import reset_settings
 from intake.api.ratelimit import client_address
-from workflows.models import Case
+from workflows.case.models import Case
 
 REPORT = {"description": "Cháu bé bị đánh", "location": "xã Cam Lộ, Quảng Trị"}
 

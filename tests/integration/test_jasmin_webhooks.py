@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.db import unit_of_work
 from notifier.callbacks import receipt_signature, status_callback_url
 from notifier.models import OutboxMessage
-from workflows.models import Case
+from workflows.case.models import Case
 
 KEY = "test-jasmin-key-0123456789"
 OFFICER = "84912345678"  # Xã Cam Lộ's first contact, as the carrier writes it

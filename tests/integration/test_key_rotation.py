@@ -19,10 +19,10 @@ from core.settings import reset_settings
 from intake.cli import app as cli
 from intake.cli.keys import key_counts, rotate
 from intake.people.auth import issue_token
+from workflows.case.models import Case, CaseHistory, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.service import apply, open_ticket
 from workflows.jobs import sweep
-from workflows.models import Case, CaseHistory, Timer
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket
 
 
 def _operator() -> dict[str, str]:
@@ -108,7 +108,7 @@ def test_a_case_that_cannot_be_decrypted_is_read_with_a_marker_not_a_500(client,
     ref = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị",
                                                "child_name": "Lê Văn Tám"}).json()["reference"]
     case_id = _break(ref)
-    with caplog.at_level(logging.ERROR, logger="workflows.queries"):
+    with caplog.at_level(logging.ERROR, logger="workflows.casework.queries"):
         response = client.get(f"/api/v1/cases/{ref}?identity=true", headers=_operator())
     assert response.status_code == 200, response.text
     assert response.json()["identity"]["child_name"] == UNREADABLE_TEXT
@@ -167,8 +167,8 @@ def test_the_migration_runs_on_sqlite_and_old_clear_decisions_are_read_then_encr
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from intake.migrate import alembic_config
-    from workflows.models import RouteRecord
+    from migrations.run import alembic_config
+    from workflows.case.models import RouteRecord
 
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = alembic_config()

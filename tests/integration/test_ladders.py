@@ -11,14 +11,15 @@ from core.clock import FrozenClock, local, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from tests.conftest import sla_policy
-from workflows.commands import handle_command
-from workflows.facts import parse_facts
+from workflows.case.facts import parse_facts
+from workflows.case.models import Case, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.queries import read_case
+from workflows.casework.service import apply, open_ticket, reroute
+from workflows.clocks.models import Ladder
+from workflows.field.commands import handle_command
 from workflows.jobs import sweep
-from workflows.ladder_models import Ladder, OperatorAlert
-from workflows.models import Case, Timer
-from workflows.queries import read_case
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket, reroute
+from workflows.team.models import OperatorAlert
 
 OFFICER, CHAIR, POLICE = "+84912345678", "+84913456789", "+84914567890"
 SUPERVISOR, SHIFT_LEAD = "+842333852111", "+842433111111"

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from core.clock import FrozenClock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
-from workflows.facts import parse_facts
+from workflows.case.facts import parse_facts
+from workflows.case.models import Case, CaseHistory, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.service import apply, open_ticket
 from workflows.jobs import fire_timer, sweep
-from workflows.models import Case, CaseHistory, Timer
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket
 
 CHAIR = "+84913456789"  # Xã Cam Lộ's commune chair (deploy/demo/roster.csv)
 SUPERVISOR = "+842333852111"  # Quảng Trị's province supervisor

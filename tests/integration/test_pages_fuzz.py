@@ -24,7 +24,7 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from intake.commune.forms import FORMS, read_form
 from intake.people import sessions, users
-from workflows.facts import AREAS
+from workflows.case.facts import AREAS
 
 HUGE = "x" * 100_000
 # Bad values for any field, as text (sent percent-encoded) or as raw bytes (sent as they are, not UTF-8).
@@ -62,7 +62,7 @@ class World:
 
 
 def _session(world: World, who: str, role: str, **scope: str) -> None:
-    from workflows.people_models import User
+    from workflows.access.models import User
 
     users.add_user(UnitOfWork(), username=who, role=role, password=None, **scope)
     with UnitOfWork() as uow:
@@ -81,9 +81,9 @@ def fuzz(db: str, redis_conn: object, roster: None) -> Iterator[TestClient]:
 
 @pytest.fixture
 def world(fuzz: TestClient) -> World:
-    from workflows.answer_keys import issue_link, link_token
-    from workflows.contacts import open_contact
-    from workflows.models import Case
+    from workflows.case.models import Case
+    from workflows.contacts.service import open_contact
+    from workflows.team.answer_keys import issue_link, link_token
 
     case = fuzz.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"})
     assert case.status_code == 201, case.text

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from tests.integration.ladder_calls import breach, climb_to_call
-from workflows.models import Case
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
 
 OFFICER = "+84912345678"  # the first contact of Xã Cam Lộ's chain (demo roster)
 JOIN = 20.0  # seconds: a thread still running after this is a deadlock or a hang
@@ -107,7 +107,7 @@ def _meet_after(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None
 def test_two_sms_acknowledgements_at_once_record_one(clock, monkeypatch) -> None:
     """The same "NHAN <ref>" from one phone under two message ids: both read the case, then lock it. The
     second must see the first's acknowledgement after its lock (a repeat), not the state it read before."""
-    import workflows.commands as commands
+    import workflows.field.commands as commands
 
     ref = _open()
     _at_barrier(monkeypatch, commands, "lock_case", 2)
@@ -125,9 +125,9 @@ def test_two_sms_acknowledgements_at_once_record_one(clock, monkeypatch) -> None
 
 def test_the_link_and_an_sms_accepting_at_once_record_one(clock, monkeypatch) -> None:
     """The one-tap link and "NHAN <ref>" from the same officer at the same moment: one acknowledgement."""
-    import workflows.answer_links as answer_links
-    import workflows.commands as commands
-    from workflows.answer_keys import issue_link, link_token
+    import workflows.field.commands as commands
+    import workflows.field.links as answer_links
+    from workflows.team.answer_keys import issue_link, link_token
 
     ref = _open()
     with unit_of_work() as uow:
@@ -190,7 +190,7 @@ def _ack_deadline(reference: str) -> int:
 def _ack_while_firing(monkeypatch: pytest.MonkeyPatch, reference: str, fire: Callable[[], Any]) -> list[Any]:
     """The officer's "NHAN" holds the case's lock when the deadline's firer starts; the firer may get as far
     as reading the case before the answer goes on (it waits for that, at most a few seconds)."""
-    import workflows.commands as commands
+    import workflows.field.commands as commands
     import workflows.jobs as jobs
 
     locked = _in_turn(monkeypatch, (commands, "act"), (jobs, "on_timer"))
@@ -203,7 +203,7 @@ def _ack_while_firing(monkeypatch: pytest.MonkeyPatch, reference: str, fire: Cal
 def _one_outcome(reference: str) -> None:
     """Acknowledged with nothing sent on, or escalated with the late acknowledgement stopping the ladder;
     never an acknowledged case whose ladder or deadline still runs."""
-    from workflows.ladder_models import Ladder
+    from workflows.clocks.models import Ladder
 
     case = _case(reference)
     assert case.state == "acknowledged" and _events(reference, "acknowledge") == 1
@@ -245,10 +245,10 @@ def test_an_acknowledgement_while_the_sweeper_fires_its_deadline(clock, monkeypa
 def test_an_undelivered_receipt_while_the_officer_accepts_hands_nothing_on(clock, monkeypatch) -> None:
     """The officer got the SMS after all (or answered by the link) and accepts while the provider's
     "undelivered" receipt arrives: the case stays with the officer, and the next contact is not texted."""
-    import workflows.assignment as assignment
-    import workflows.commands as commands
-    from workflows.delivery import deliver_next
-    from workflows.replies import record_delivery
+    import workflows.field.commands as commands
+    import workflows.team.assignment as assignment
+    from workflows.field.delivery import deliver_next
+    from workflows.field.receipts import record_delivery
 
     ref = _open()
     assert deliver_next() is not None  # the assignment SMS to the officer leaves
@@ -272,10 +272,10 @@ def test_an_undelivered_receipt_while_the_officer_accepts_hands_nothing_on(clock
 def test_two_messages_from_a_new_sender_at_once_open_one_conversation(clock, monkeypatch) -> None:
     """A member of the public sends two SMS in a row and the provider posts both at the same moment: one
     conversation, one automatic answer (not two contacts, each answered)."""
-    import workflows.conversations as conversations
+    import workflows.contacts.conversations as conversations
     from notifier.ports import InboundSms
-    from workflows.contact_models import ContactMessage, IntakeContact
-    from workflows.inbound_sms import receive_sms
+    from workflows.contacts.models import ContactMessage, IntakeContact
+    from workflows.field.inbound_sms import receive_sms
 
     _meet_after(monkeypatch, conversations, "_open_conversation")  # a second message that waits never reads first
 
@@ -300,9 +300,9 @@ def test_two_messages_from_a_new_sender_at_once_open_one_conversation(clock, mon
 def test_a_take_over_while_the_ladder_climbs(clock, monkeypatch) -> None:
     """The ladder stops where the supervisor took over: it does not climb on the case as it was before."""
     import workflows.jobs as jobs
-    import workflows.supervision as supervision
+    import workflows.supervision.actions as supervision
+    from workflows.clocks.models import Ladder
     from workflows.jobs import fire_timer, sweep
-    from workflows.ladder_models import Ladder
 
     ref = _open()
     clock.advance(timedelta(hours=4, seconds=1))
@@ -328,8 +328,8 @@ def test_a_take_over_while_the_ladder_climbs(clock, monkeypatch) -> None:
 def test_a_reassignment_while_the_old_teams_officer_accepts(clock, monkeypatch) -> None:
     """The reassignment locks the case first; the officer's "NHAN", which read the case before, must be
     judged on the case as reassigned (no longer their team's), not accept it for the new team."""
-    import workflows.commands as commands
-    import workflows.service as service
+    import workflows.casework.service as service
+    import workflows.field.commands as commands
 
     ref = _open()
     together = threading.Barrier(2, timeout=JOIN)
@@ -362,9 +362,9 @@ def test_a_reassignment_while_the_old_teams_officer_accepts(clock, monkeypatch) 
 
 def test_two_duplicates_merged_into_each_other_at_once(clock, monkeypatch) -> None:
     """One merge is made, the other refused (409): no deadlock (a 500), no pair merged into each other."""
-    import workflows.intake_desk as intake_desk
+    import workflows.casework.desk as intake_desk
     from core.errors import Conflict
-    from workflows.access import Principal
+    from workflows.access.policy import Principal
 
     first, second = (open_ticket(UnitOfWork(), report=NewReport(description="x", location="gần chợ"),
                                  channel="web").reference for _ in range(2))
@@ -385,10 +385,10 @@ def test_two_duplicates_merged_into_each_other_at_once(clock, monkeypatch) -> No
 def test_a_contact_joined_to_a_case_as_it_is_merged_lands_on_the_kept_case(clock, monkeypatch) -> None:
     """An operator joins a caller's contact to a report's case while another merges that case into the one it
     duplicates: the join waits for the merge and lands on the kept case, never on the closed duplicate."""
-    import workflows.contacts as contacts
-    import workflows.intake_desk as intake_desk
-    from workflows.access import Principal
-    from workflows.contact_models import IntakeContact
+    import workflows.casework.desk as intake_desk
+    import workflows.contacts.service as contacts
+    from workflows.access.policy import Principal
+    from workflows.contacts.models import IntakeContact
 
     kept, duplicate = (open_ticket(UnitOfWork(), report=NewReport(description="x", location="gần chợ"),
                                    channel="web").reference for _ in range(2))
@@ -416,11 +416,11 @@ def test_a_contact_joined_to_a_case_as_it_is_merged_lands_on_the_kept_case(clock
 
 
 def test_two_operators_taking_one_call_at_once(clock, monkeypatch) -> None:
-    import workflows.intake_desk as intake_desk
+    import workflows.casework.desk as intake_desk
     from core.errors import Conflict
-    from workflows.access import Principal
-    from workflows.contact_models import IntakeContact
-    from workflows.contacts import open_contact
+    from workflows.access.policy import Principal
+    from workflows.contacts.models import IntakeContact
+    from workflows.contacts.service import open_contact
 
     with UnitOfWork() as uow:
         call, _ = open_contact(uow, channel="voice", external_id="CA-race", caller="+84987650002", now=clock.now(),
@@ -447,10 +447,10 @@ def test_two_operators_taking_one_call_at_once(clock, monkeypatch) -> None:
 def test_an_unanswered_call_while_the_holder_accepts_climbs_no_further(clock, monkeypatch) -> None:
     """The chain's next contact accepts while the status callback of the call to them says "no-answer":
     the ladder stays stopped (the clock is satisfied); it does not climb on the case as it was before."""
-    import workflows.commands as commands
-    import workflows.ladders as ladders
-    from workflows.ladder_models import Ladder
-    from workflows.replies import record_delivery
+    import workflows.escalation.ladders as ladders
+    import workflows.field.commands as commands
+    from workflows.clocks.models import Ladder
+    from workflows.field.receipts import record_delivery
 
     ref = _open()
     breach(ref, clock)  # the case goes to the chain's next contacts, one per rung, then a call to the holder
@@ -476,10 +476,10 @@ def test_an_unanswered_call_while_the_holder_accepts_climbs_no_further(clock, mo
 def test_a_message_posted_twice_at_once_to_an_open_conversation_is_added_once(clock, monkeypatch) -> None:
     """A provider's retry that arrives while its first delivery is still being handled: no 500 (the
     message's unique key), the message once."""
-    import workflows.conversations as conversations
+    import workflows.contacts.conversations as conversations
     from notifier.ports import InboundSms
-    from workflows.contact_models import ContactMessage
-    from workflows.inbound_sms import receive_sms
+    from workflows.contacts.models import ContactMessage
+    from workflows.field.inbound_sms import receive_sms
 
     def text(sid: str) -> Callable[[], str | None]:
         return lambda: receive_sms(InboundSms(provider="jasmin", external_id=sid, from_phone="+84987650003",
@@ -498,10 +498,10 @@ def test_a_message_posted_twice_at_once_to_an_open_conversation_is_added_once(cl
 def test_a_message_while_an_operator_opens_a_case_from_its_conversation(clock, monkeypatch) -> None:
     """Already handled (a cheap guard): the sender's message waits for the conversation's row; once it has
     become a case the message opens a new conversation, as it would a moment later. Nothing lost, no 500."""
-    import workflows.contacts as contacts
+    import workflows.contacts.service as contacts
     from notifier.ports import InboundSms
-    from workflows.contact_models import ContactMessage, IntakeContact
-    from workflows.inbound_sms import receive_sms
+    from workflows.contacts.models import ContactMessage, IntakeContact
+    from workflows.field.inbound_sms import receive_sms
 
     def text(sid: str) -> str | None:
         return receive_sms(InboundSms(provider="jasmin", external_id=sid, from_phone="+84987650004", to="111",

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
-from workflows.answer_keys import issue, issue_reply_code
-from workflows.models import Case
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.team.answer_keys import issue, issue_reply_code
 
 PHONE = "+84900000123"  # holds no code yet
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def test_a_second_transaction_issuing_for_the_same_phone_gets_no_code_rather_tha
 def test_an_sms_completed_while_another_transaction_issues_for_its_phone_stays_by_reference(
         db, redis_conn, roster) -> None:
     from notifier.models import OutboxMessage
-    from workflows.assignment import keys_when_sent
+    from workflows.team.assignment import keys_when_sent
 
     first_ref, second_ref = _two_cases()
     with unit_of_work() as first:

@@ -19,10 +19,10 @@ from core.db import UnitOfWork, for_update, unit_of_work
 from core.queue import get_redis, work_queues
 from core.settings import reset_settings
 from tests.integration.test_board_reminders import report_roster  # noqa: F401 (a fixture)
-from workflows.daily import run_due_daily_jobs
-from workflows.daily_models import DailyRun
 from workflows.jobs import sweep
-from workflows.report_reminders import mark_submitted
+from workflows.supervision.daily import run_due_daily_jobs
+from workflows.supervision.daily_models import DailyRun
+from workflows.supervision.report_reminders import mark_submitted
 
 VN = timedelta(hours=7)
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from core.db import unit_of_work
 from tests.integration.test_board_reminders import report_roster  # noqa: F401 (a fixture)
 from tests.integration.test_board_statistics import T, _case, _sign_in
-from workflows.models import Case, CaseRead
-from workflows.people_models import AccessDenial
+from workflows.access.models import AccessDenial
+from workflows.case.models import Case, CaseRead
 
 MAY_6 = datetime(2026, 5, 6, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, four days before the communes' deadline
 QUERY = "?tu=2026-01-01&den=2026-06-30"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.db import unit_of_work
-from workflows.models import Case, RawSubmission, RouteRecord, Ticket
+from workflows.case.models import Case, RawSubmission, RouteRecord, Ticket
 
 GOOD = {"description": "Cháu bé bị bỏ đói nhiều ngày.", "location": "xã Cam Lộ, Quảng Trị"}
 
@@ -111,8 +111,8 @@ def test_two_simultaneous_retries_make_one_case(client) -> None:
     import threading
 
     from core.db import UnitOfWork
-    from workflows.reports import NewReport
-    from workflows.service import open_ticket
+    from workflows.case.reports import NewReport
+    from workflows.casework.service import open_ticket
 
     answers, start = [], threading.Barrier(4)
 

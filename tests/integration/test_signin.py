@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.db import UnitOfWork, unit_of_work
 from intake.people import users
-from workflows.people_models import SignInAttempt, User, UserSession
+from workflows.access.models import SignInAttempt, User, UserSession
 
 PASSWORD = "mat-khau-du-dai-1"
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."

@@ -18,16 +18,16 @@ from core.db import UnitOfWork, unit_of_work
 from core.errors import Conflict, InvalidInput
 from intake.people import sessions, users
 from notifier.models import OutboxMessage, ProviderAlert, RecipientFlag
-from workflows.access import Principal
-from workflows.board import BoardFilter, BoardScope, board_rows, board_scope, board_summary, open_counts
-from workflows.board_delivery import delivery_problems
+from workflows.access.models import AccessDenial, User
+from workflows.access.policy import Principal
+from workflows.case.models import Case
+from workflows.case.reports import NewReport
+from workflows.casework.service import apply, open_ticket, reroute
+from workflows.clocks.models import Ladder
 from workflows.jobs import sweep
-from workflows.ladder_models import Ladder
-from workflows.models import Case
-from workflows.people_models import AccessDenial, User
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket, reroute
-from workflows.supervision import escalate_now, take_over
+from workflows.supervision.actions import escalate_now, take_over
+from workflows.supervision.board import BoardFilter, BoardScope, board_rows, board_scope, board_summary, open_counts
+from workflows.supervision.board_delivery import delivery_problems
 
 # 08:00 in Vietnam: a normal case's 4-hour acknowledgement falls due today, an emergency's 15 minutes within
 # the hour.
@@ -166,7 +166,7 @@ def test_the_panels_show_approvals_and_delivery_problems_in_scope(clock) -> None
     ref = _open()
     for trigger, kw in (("acknowledge", {}), ("report_assessment", {"risk_level": "medium"}),
                         ("begin_detailed_assessment", {}), ("draft_plan", {"plan": "Mẫu 04"})):
-        from workflows.facts import parse_facts
+        from workflows.case.facts import parse_facts
 
         apply(UnitOfWork(), reference=ref, trigger=trigger, actor="officer", via="api",
               facts=parse_facts(trigger, kw))  # type: ignore[arg-type]
@@ -178,7 +178,7 @@ def test_the_panels_show_approvals_and_delivery_problems_in_scope(clock) -> None
         msg = uow.session.execute(select(OutboxMessage).limit(1)).scalar_one()
         msg.status, msg.status_at, msg.failure_kind = "failed", clock.now(), "recipient"
         uow.commit()
-    from workflows.board import waiting_for_approval
+    from workflows.supervision.board import waiting_for_approval
 
     with unit_of_work() as uow:
         waiting = waiting_for_approval(uow.session, scope=BoardScope(province=QUANG_TRI))

@@ -9,11 +9,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from core.db import Base
-from intake.tables import import_all
-from workflows.board import BoardScope, change_counter
-from workflows.board_view import board_view
-from workflows.ladder_models import Ladder
-from workflows.models import Case, Ticket, Timer
+from migrations.tables import import_all
+from workflows.case.models import Case, Ticket, Timer
+from workflows.clocks.models import Ladder
+from workflows.supervision.board import BoardScope, change_counter
+from workflows.supervision.board_view import board_view
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from core.db import UnitOfWork, unit_of_work
 from core.queue import get_queue
 from notifier.models import OutboxMessage
+from workflows.case.models import Case, CaseHistory, Timer
+from workflows.case.reports import NewReport
+from workflows.casework.service import apply, open_ticket
+from workflows.clocks.timers import timer_job_id
 from workflows.jobs import fire_timer, sweep
-from workflows.models import Case, CaseHistory, Timer
-from workflows.reports import NewReport
-from workflows.service import apply, open_ticket
-from workflows.timers import timer_job_id
 
 
 def _open(location: str = "xã Cam Lộ, Quảng Trị", danger: bool = False) -> str:
@@ -182,7 +182,7 @@ def test_no_team_in_the_commune_tells_the_province_supervisor(clock) -> None:
 
 
 def test_the_sweeper_claims_a_batch_once_and_skips_what_another_firer_holds(clock) -> None:
-    from workflows.timers import lock_overdue
+    from workflows.clocks.timers import lock_overdue
 
     refs = [_open() for _ in range(3)]
     clock.advance(timedelta(hours=4, seconds=1))

@@ -8,7 +8,7 @@ from core.db import unit_of_work
 from core.settings import get_settings
 from notifier.models import OutboxMessage
 from notifier.twilio_adapter import sign
-from workflows.models import Case
+from workflows.case.models import Case
 
 
 def _signed_post(client, path: str, params: dict[str, str]):
@@ -85,7 +85,7 @@ def test_team_reply_is_applied_once(client) -> None:
 
 def test_case_read_needs_a_token_and_is_audited(client) -> None:
     from intake.people.auth import issue_token
-    from workflows.models import CaseRead
+    from workflows.case.models import CaseRead
 
     reference = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh",
                                                      "location": "xã Cam Lộ, Quảng Trị"}).json()["reference"]

@@ -8,10 +8,10 @@ from core.clock import utcnow
 from core.db import UnitOfWork, get_engine, unit_of_work
 from intake.people.auth import issue_token
 from routing.models import Contact
-from workflows.commands import handle_command
-from workflows.models import Case, Ticket
-from workflows.reports import NewReport
-from workflows.service import open_ticket
+from workflows.case.models import Case, Ticket
+from workflows.case.reports import NewReport
+from workflows.casework.service import open_ticket
+from workflows.field.commands import handle_command
 
 
 def _operator() -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import sla_policy
 from tests.e2e.conftest import live  # noqa: F401  (the live app, worker and stand-in)
 
-PRODUCTION_POLICY = Path(__file__).parents[2] / "workflows" / "sla_policy.toml"
+PRODUCTION_POLICY = Path(__file__).parents[2] / "workflows" / "clocks" / "sla_policy.toml"
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from core.clock import utcnow
 from core.db import unit_of_work
 from devtools.twilio_standin import Sent, TwilioStandIn
-from workflows.ladder_models import Ladder
-from workflows.models import Case, Timer
+from workflows.case.models import Case, Timer
+from workflows.clocks.models import Ladder
 
 WAIT = 30.0
 

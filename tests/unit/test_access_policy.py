@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.access import (
+from workflows.access.policy import (
     ROLES,
     Place,
     Principal,

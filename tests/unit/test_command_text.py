@@ -2,7 +2,7 @@
 
 import pytest
 
-from workflows.command_text import Command, parse_command
+from workflows.field.command_text import Command, parse_command
 
 
 @pytest.mark.parametrize("body", [

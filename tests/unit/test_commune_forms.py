@@ -10,8 +10,15 @@ from intake.commune.code_signin import safe_next
 from intake.commune.forms import read_form
 from intake.commune.officer_texts import officer_texts
 from intake.commune.record_view import describe
-from workflows.access import Place, Principal, may_transition, may_view_case, may_view_identity, may_view_statistics
-from workflows.facts import AREAS, DetailedAssessment, DraftPlan, parse_facts
+from workflows.access.policy import (
+    Place,
+    Principal,
+    may_transition,
+    may_view_case,
+    may_view_identity,
+    may_view_statistics,
+)
+from workflows.case.facts import AREAS, DetailedAssessment, DraftPlan, parse_facts
 
 SERVICE = {"service": "Khám", "starts_on": "2026-11-21", "ends_on": "2026-11-28", "responsible": "Trạm y tế"}
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from intake.api.problems import in_vietnamese
-from workflows.facts import Assessment, Facts, parse_facts
-from workflows.machine import TRIGGERS
+from workflows.case.facts import Assessment, Facts, parse_facts
+from workflows.case.machine import TRIGGERS
 
 
 def test_every_trigger_has_a_facts_model_that_refuses_strangers() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from intake.console.desk import sse
 from intake.console.texts import EN, VI
-from workflows.intake_record import first_receipt
-from workflows.reports import NewReport
-from workflows.taxonomy import load
+from workflows.case.intake_record import first_receipt
+from workflows.case.reports import NewReport
+from workflows.case.taxonomy import load
 
 
 def test_an_event_carries_every_line_of_the_fragment() -> None:

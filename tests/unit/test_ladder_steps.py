@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from workflows.ladders import Move, next_move
-from workflows.policy import DEFAULT_POLICY, Step, load_policy
+from workflows.clocks.policy import DEFAULT_POLICY, Step
+from workflows.clocks.policy_reader import load_policy
+from workflows.escalation.ladders import Move, next_move
 
 ACK = load_policy(DEFAULT_POLICY).steps("acknowledge")  # chain, call officer+assignee, supervisor
 

@@ -16,9 +16,9 @@ from notifier.templates import (
     segments,
     shift_lead_sms,
 )
-from workflows.escalation import reminder_text
-from workflows.ladders import ladder_text
-from workflows.models import Case
+from workflows.case.models import Case
+from workflows.escalation.breaches import reminder_text
+from workflows.escalation.ladders import ladder_text
 
 DEADLINE = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 21:00 24/11 in Vietnam
 COMMUNES = ["Xã Cam Lộ", "Xã Tây Hòa", "Phường Lương Văn Tri", "Phường Hồng Bàng", "Đặc khu Trường Sa Lớn"]

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.conftest import sla_policy
-from workflows.policy import PolicyError
+from workflows.clocks.policy import PolicyError
 
 BROKEN = '[reminders]\nat = [0.5]\n\n[clocks.acknowledge]\nemergency = "soon"\nhigh = "PT1H"\nnormal = "PT4H"\n'
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from workflows.daily import first_run, next_run
-from workflows.report_reminders import Unit, parse_config
-from workflows.report_status import deadlines_owed, status_of, unit_deadlines
+from workflows.supervision.daily import first_run, next_run
+from workflows.supervision.report_reminders import Unit, parse_config
+from workflows.supervision.report_status import deadlines_owed, status_of, unit_deadlines
 
 CONFIG = parse_config('[default]\nreminder_days_before = 5\n'
                       'commune = [{ deadline = "10/5", report = "6 tháng" }, { deadline = "5/11", report = "năm" }]\n'

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from intake.board.charts import bar_chart
-from workflows.age_bands import age_band
-from workflows.statistics import Period, percentile
+from workflows.case.age_bands import age_band
+from workflows.supervision.statistics import Period, percentile
 
 
 def test_percentile_interpolates_like_percentile_cont() -> None:
@@ -36,7 +36,7 @@ def test_bar_chart_scales_and_escapes() -> None:
 
 
 def test_export_cells_cannot_become_formulas() -> None:
-    from workflows.closed_export import cell
+    from workflows.supervision.closed_export import cell
 
     assert [cell(v) for v in ("=HYPERLINK(1)", "+1+1", "-A1", "@x", "Lan", None, 7, "+84901234567")] == [
         "'=HYPERLINK(1)", "'+1+1", "'-A1", "'@x", "Lan", "", "7", "+84901234567"]

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from intake.board.board_texts import CLOCKS, EN, VI
 from intake.board.workflow_outline import outline
 from intake.web.live import SharedReads
-from workflows.access import Principal
-from workflows.board import BoardScope, Horizon, board_scope
-from workflows.context import active_policy
-from workflows.machine import STATES
+from workflows.access.policy import Principal
+from workflows.case.machine import STATES
+from workflows.clocks.context import active_policy
+from workflows.supervision.board import BoardScope, Horizon, board_scope
 
 
 def test_each_role_gets_its_own_scope_and_nothing_else() -> None:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from workflows.timers import timer_job_id, wake_up_at
+from workflows.clocks.timers import timer_job_id, wake_up_at
 
 
 def test_wake_up_is_never_before_the_due_time() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from core.clock import VIETNAM
-from workflows.calendar import add_working_days, is_working_day
+from workflows.clocks.calendar import add_working_days, is_working_day
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

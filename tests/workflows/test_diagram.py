@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workflows.diagram import DOC, mermaid, render_doc
-from workflows.machine import STATES, TRANSITIONS
+from workflows.case.diagram import DOC, mermaid, render_doc
+from workflows.case.machine import STATES, TRANSITIONS
 
 
 def test_every_state_and_transition_is_drawn():
@@ -21,5 +21,5 @@ def test_every_state_and_transition_is_drawn():
 
 def test_docs_workflow_md_has_the_current_diagram():
     doc = DOC.read_text(encoding="utf-8")
-    assert f"```mermaid\n{mermaid()}```\n" in doc, "stale: run `python -m workflows.diagram --write`"
+    assert f"```mermaid\n{mermaid()}```\n" in doc, "stale: run `python -m workflows.case.diagram --write`"
     assert render_doc(doc) == doc

@@ -4,7 +4,7 @@
 (../shared/law/) and docs/workflow.md, copied out by hand: from which state, which move, to which
 state, who may make it, and what the move needs. The machine must agree in both directions: every
 move here is allowed (to the right people, with what it needs), every other (state, move) is refused.
-A new row in `workflows.machine.TRANSITIONS` makes this test fail until it is added here too, with
+A new row in `workflows.case.machine.TRANSITIONS` makes this test fail until it is added here too, with
 the article that allows it: that is the point.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from core.errors import Conflict
-from workflows.machine import (
+from workflows.case.machine import (
     STATES,
     TERMINAL,
     TRIGGERS,

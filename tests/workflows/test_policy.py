@@ -9,7 +9,8 @@ import pytest
 
 from core.clock import VIETNAM
 from core.settings import reset_settings
-from workflows.policy import DEFAULT_POLICY, PolicyError, SlaPolicy, find_line, load_policy, parse_span
+from workflows.clocks.policy import DEFAULT_POLICY, PolicyError, SlaPolicy, parse_span
+from workflows.clocks.policy_reader import find_line, load_policy
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # Monday 09:00 in Vietnam
 DEFAULT_TEXT = DEFAULT_POLICY.read_text(encoding="utf-8")

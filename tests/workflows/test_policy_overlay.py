@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from core.clock import VIETNAM
-from workflows.policy import CLOCKS, DEFAULT_POLICY, PolicyError, load_policy, parse_quiet_hours
+from workflows.clocks.policy import CLOCKS, DEFAULT_POLICY, PolicyError, parse_quiet_hours
+from workflows.clocks.policy_reader import load_policy
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # Monday 09:00 in Vietnam
 DEFAULT = load_policy(DEFAULT_POLICY)

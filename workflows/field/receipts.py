@@ -1,0 +1,25 @@
+"""What comes back from the field: delivery receipts. (An officer's answers: workflows.field.commands.)"""
+
+from __future__ import annotations
+
+from core.clock import utcnow
+from core.db import UnitOfWork
+from notifier.models import OutboxMessage
+from notifier.outbox import record_status
+from workflows.field.undeliverable import next_after_failure
+
+
+def record_delivery(
+    uow: UnitOfWork, *, outbox_id: int, status: str, provider_sid: str | None,
+    recipient_reason: str | None = None, error_code: int | None = None,
+) -> bool:
+    """A delivery receipt; an assignment that cannot be delivered falls over to the next contact."""
+    with uow:
+        failed: list[OutboxMessage] = []
+        moved = record_status(uow.session, outbox_id=outbox_id, status=status, provider_sid=provider_sid,
+                              now=utcnow(), on_failed=failed.append, recipient_reason=recipient_reason,
+                              error_code=error_code)
+        for msg in failed:
+            next_after_failure(uow, msg)
+        uow.commit()
+        return moved

@@ -1,0 +1,1 @@
+"""The supervisors' work: the live board, statistics, report periods and reminders, exports, take-over."""
