@@ -40,7 +40,7 @@ class Outcome:
     params: dict[str, str] = field(default_factory=dict)
 
     def text(self, lang: str = "vi") -> str:
-        text = i18n.gettext(lang, f"answer.{self.kind}")
+        text = i18n.texts(lang, "answer")[self.kind]
         values = {"ref": self.ref, "code": "", "target": "", "state": "", "action": "", "risk": ""}
         for key, value in self.params.items():
             values[key] = _pick(key, value, lang)

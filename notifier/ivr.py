@@ -87,10 +87,10 @@ def hold(*, position: int, danger: bool, leave_url: str | None) -> str:
     r = VoiceResponse()
     where = _("ivr.position", position=position) if position > 0 else ""
     if danger:
-        _say(r, f"{where} {_('ivr.hold_danger')}".strip())
+        _say(r, " ".join(filter(None, [where, _("ivr.hold_danger")])))
     else:
         gather = r.gather(num_digits=1, action=leave_url, method="POST", timeout=4)
-        _say(gather, f"{where} {_('ivr.hold_wait')} {_('ivr.danger_now')}".strip())
+        _say(gather, " ".join(filter(None, [where, _("ivr.hold_wait"), _("ivr.danger_now")])))
     r.pause(length=8)
     return str(r)
 
@@ -126,11 +126,10 @@ def thanks_goodbye() -> str:
 def operator_ring(*, choice: str, answer_url: str) -> str:
     """What an operator on duty hears: the caller's menu choice, and press 1 to take the call (a voicemail
     box that picks up cannot press 1, so it never takes a caller)."""
-    what = _({"danger": "ivr.ring_danger", "trafficking": "ivr.ring_trafficking", "report": "ivr.ring_report",
-               "default": "ivr.ring_default"}[choice])
+    what = i18n.texts("vi", "ivr")[f"ring_{choice}"]  # ivr.ring_danger, _trafficking, _report, _default
     r = VoiceResponse()
     gather = r.gather(num_digits=1, action=answer_url, method="POST", timeout=8)
-    _say(gather, f"{what} {_('ivr.ring_take')}")
+    _say(gather, " ".join([what, _("ivr.ring_take")]))
     r.redirect(answer_url + "&timeout=1", method="POST")
     return str(r)
 

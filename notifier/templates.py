@@ -37,7 +37,7 @@ class Assignment:
 
 def urgency_word(urgency: str, language: str = "vi") -> str:
     """KHAN CAP, CAO, BINH THUONG (EMERGENCY, HIGH, NORMAL): the catalogs' `sms.urgency_*`."""
-    return i18n.gettext(language, f"sms.urgency_{urgency}")
+    return i18n.texts(language, "sms")[f"urgency_{urgency}"]
 
 
 def __getattr__(name: str) -> dict[str, str]:
@@ -79,7 +79,7 @@ def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
 
 
 def _head(a: Assignment, language: str) -> str:
-    return i18n.gettext(language, "sms.head_escalated" if a.escalated else "sms.head")
+    return i18n.gettext(language, "sms.head_escalated") if a.escalated else i18n.gettext(language, "sms.head")
 
 
 def _assignment_by_reference(a: Assignment, *, language: str) -> str:
@@ -171,7 +171,11 @@ def legal_breach_sms(*, reference: str, commune: str, what: str, due_at: datetim
 
 def plan_approval_sms(*, reference: str, commune: str, due_at: datetime, overdue: bool) -> str:
     """To the commune chair: approve the support plan (nothing to accept, no NHAN)."""
-    due = i18n.gettext("vi", "sms.plan_overdue" if overdue else "sms.plan_due", when=_when(due_at))
+    when = _when(due_at)
+    if overdue:
+        due = i18n.gettext("vi", "sms.plan_overdue", when=when)
+    else:
+        due = i18n.gettext("vi", "sms.plan_due", when=when)
     return ascii_fold(i18n.gettext("vi", "sms.plan_approval", reference=reference, commune=commune, due=due))
 
 

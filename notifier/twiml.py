@@ -26,9 +26,10 @@ def __getattr__(name: str) -> str:
 def gather_call(*, announcement: str, action_url: str) -> str:
     """Say the case and ask for one digit, twice; then say where else to answer and hang up."""
     response = VoiceResponse()
+    keys = i18n.gettext("vi", "call.keys")
     for _ in range(2):
         gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=8, finish_on_key="")
-        gather.say(f"{announcement} {i18n.gettext('vi', 'call.keys')}", language=LANGUAGE, voice=VOICE)
+        gather.say(f"{announcement} {keys}", language=LANGUAGE, voice=VOICE)
     response.say(i18n.gettext("vi", "call.no_key"), language=LANGUAGE, voice=VOICE)
     response.hangup()
     return str(response)
