@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core import i18n
 from core.crypto import key_ring
 from core.errors import HotlineError
 from core.logging import configure_logging
@@ -41,6 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     key_ring()  # a malformed HOTLINE_DATA_KEYS stops the service here, not at the first report
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
+    i18n.load_all()  # read and compile the text catalogs now, not on the first caller's webhook
     # What start-up built (the gazetteer's index, the app, the policy) lives as long as the process: move it
     # out of the collector's reach, so no full collection walks it again in the middle of a request.
     gc.collect()

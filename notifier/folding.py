@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from core import i18n
 from core.clock import local
 from core.db import Base, UtcDateTime, for_update
 from core.settings import get_settings
 from notifier.models import OutboxMessage
-from notifier.templates import URGENCY_VI, ascii_fold
+from notifier.templates import ascii_fold, urgency_word
 
 FOLDED = "folded"
 LISTED = 4  # references spelled out in a folded SMS; the rest are counted
@@ -129,13 +130,11 @@ def folded_with(session: Session, carrier_id: int) -> list[OutboxMessage]:
 def folded_sms(folds: list[OutboxFold]) -> str:
     """'111: 5 ca moi tai Xa Cam Lo (CAO: 2): TE.., TE.., TE.., TE.. va 1 ca khac. ...', GSM-7."""
     communes = sorted({f.commune for f in folds})
-    where = communes[0] if len(communes) == 1 else f"{len(communes)} xa"
+    where = communes[0] if len(communes) == 1 else i18n.gettext("vi", "sms.folded_communes", n=len(communes))
     high = sum(1 for f in folds if f.urgency == "high")
-    level = f" (muc {URGENCY_VI['high']}: {high})" if high else ""
+    level = " " + i18n.gettext("vi", "sms.folded_high", urgency=urgency_word("high"), n=high) if high else ""
     refs = ", ".join(f.reference for f in folds[:LISTED])
-    more = f" va {len(folds) - LISTED} ca khac" if len(folds) > LISTED else ""
+    more = " " + i18n.gettext("vi", "sms.folded_more", n=len(folds) - LISTED) if len(folds) > LISTED else ""
     first_due = min(f.respond_by for f in folds)
-    return ascii_fold(
-        f"111: {len(folds)} ca moi tai {where}{level}: {refs}{more}. "
-        f"Xac nhan tung ca truoc {local(first_due).strftime('%H:%M %d/%m')}: NHAN <ma ca>."
-    )
+    return ascii_fold(i18n.gettext("vi", "sms.folded", count=len(folds), where=where, level=level, refs=refs,
+                                   more=more, when=local(first_due).strftime("%H:%M %d/%m")))

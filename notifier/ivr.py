@@ -3,6 +3,8 @@
 Speech recognition is only ever an extra: every choice is a keypress (DTMF), and "press 1 if a child
 is in danger now" comes before any menu. Nothing here names a caller, a reporter or a child.
 
+The prompts are the catalogs' `ivr.*` messages (core/locales, docs/translations.md): spoken Vietnamese.
+
 The answers that depend only on a line's settings (the welcome, the refusal, system down) are built
 once per process and kept: the first webhook of every call answers with one of them.
 """
@@ -13,10 +15,9 @@ from functools import lru_cache
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from core import i18n
+
 VOICE = {"voice": "Google.vi-VN-Standard-A", "language": "vi-VN"}
-DANGER_NOW = "Nếu có trẻ em đang gặp nguy hiểm ngay lúc này, xin bấm phím 1."
-MENU = "Để báo tin hoặc xin tư vấn về trẻ em, bấm phím 2. Về mua bán người, bấm phím 3."
-RECORDING_NOTICE = "Cuộc gọi có thể được ghi âm để bảo vệ trẻ em tốt hơn."
 SPOKEN_DIGITS = {"một": "1", "mot": "1", "hai": "2", "ba": "3", "khẩn cấp": "1", "nguy hiểm": "1"}
 
 
@@ -24,12 +25,24 @@ def _say(target: VoiceResponse | Gather, text: str) -> None:
     target.say(text, **VOICE)
 
 
+def _(msgid: str, **fmt: object) -> str:
+    """A prompt: the catalogs' `ivr.*` messages, spoken in Vietnamese."""
+    return i18n.gettext("vi", msgid, **fmt)
+
+
+def __getattr__(name: str) -> str:
+    """DANGER_NOW, MENU, RECORDING_NOTICE: the old constants, read from the catalog."""
+    prompts = {"DANGER_NOW": "ivr.danger_now", "MENU": "ivr.menu", "RECORDING_NOTICE": "ivr.recording_notice"}
+    if name in prompts:
+        return _(prompts[name])
+    raise AttributeError(name)
+
+
 @lru_cache(maxsize=64)
 def system_down() -> str:
     """When the service cannot take calls (the database does not answer): where else to turn."""
     r = VoiceResponse()
-    _say(r, "Tổng đài 111 đang tạm gián đoạn. Nếu trẻ em đang gặp nguy hiểm, xin gọi ngay 113 "
-            "cho công an hoặc 115 cho cấp cứu. Xin gọi lại 111 sau ít phút.")
+    _say(r, _("ivr.system_down"))
     r.hangup()
     return str(r)
 
@@ -37,7 +50,7 @@ def system_down() -> str:
 @lru_cache(maxsize=64)
 def blocked() -> str:
     r = VoiceResponse()
-    _say(r, "Số máy của bạn tạm thời không thể gọi tới tổng đài này. Nếu trẻ em đang gặp nguy hiểm, xin gọi 113.")
+    _say(r, _("ivr.blocked"))
     r.hangup()
     return str(r)
 
@@ -49,22 +62,22 @@ def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
     gather = r.gather(num_digits=1, action=menu_url, method="POST", timeout=6, input="dtmf speech",
                       language="vi-VN", hints="một, hai, ba, khẩn cấp", action_on_empty_result=True)
     if repeat:
-        _say(gather, "Xin lỗi, chúng tôi chưa nghe rõ.")
+        _say(gather, _("ivr.not_heard"))
     else:
         _say(gather, greeting)
-    _say(gather, DANGER_NOW)
+    _say(gather, _("ivr.danger_now"))
     if not repeat:
-        _say(gather, RECORDING_NOTICE)
-    _say(gather, MENU)
+        _say(gather, _("ivr.recording_notice"))
+    _say(gather, _("ivr.menu"))
     return str(r)
 
 
 def enqueue(*, queue: str, wait_url: str, after_url: str, danger: bool) -> str:
     r = VoiceResponse()
     if danger:
-        _say(r, "Chúng tôi đang nối máy ưu tiên cho bạn tới tư vấn viên. Xin đừng gác máy.")
+        _say(r, _("ivr.connecting_danger"))
     else:
-        _say(r, "Xin cảm ơn. Chúng tôi đang nối máy tới tư vấn viên.")
+        _say(r, _("ivr.connecting"))
     r.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=after_url, method="POST")
     return str(r)
 
@@ -72,12 +85,12 @@ def enqueue(*, queue: str, wait_url: str, after_url: str, danger: bool) -> str:
 def hold(*, position: int, danger: bool, leave_url: str | None) -> str:
     """The wait music's words: where the caller stands, and still a way to say a child is in danger."""
     r = VoiceResponse()
-    where = f"Bạn đang ở vị trí số {position}." if position > 0 else ""
+    where = _("ivr.position", position=position) if position > 0 else ""
     if danger:
-        _say(r, f"{where} Tư vấn viên sẽ nghe máy ngay. Xin đừng gác máy.".strip())
+        _say(r, " ".join(filter(None, [where, _("ivr.hold_danger")])))
     else:
         gather = r.gather(num_digits=1, action=leave_url, method="POST", timeout=4)
-        _say(gather, f"{where} Xin vui lòng chờ trong giây lát. {DANGER_NOW}".strip())
+        _say(gather, " ".join(filter(None, [where, _("ivr.hold_wait"), _("ivr.danger_now")])))
     r.pause(length=8)
     return str(r)
 
@@ -93,19 +106,19 @@ def voicemail(*, record_url: str, closed: bool) -> str:
     Twilio transcribes only English)."""
     r = VoiceResponse()
     if closed:
-        _say(r, "Tổng đài hiện ngoài giờ làm việc. Nếu trẻ em đang gặp nguy hiểm, xin gọi ngay 111 hoặc 113.")
+        _say(r, _("ivr.closed"))
     else:
-        _say(r, "Hiện các tư vấn viên đều đang bận.")
-    _say(r, "Xin để lại lời nhắn sau tiếng bíp. Chúng tôi sẽ gọi lại cho bạn sớm nhất.")
+        _say(r, _("ivr.busy"))
+    _say(r, _("ivr.leave_message"))
     r.record(max_length=120, play_beep=True, action=record_url, method="POST", timeout=5)
-    _say(r, "Chúng tôi chưa nhận được lời nhắn. Xin gọi lại 111. Tạm biệt.")
+    _say(r, _("ivr.no_message"))
     r.hangup()
     return str(r)
 
 
 def thanks_goodbye() -> str:
     r = VoiceResponse()
-    _say(r, "Cảm ơn bạn. Tổng đài 111 sẽ gọi lại. Tạm biệt.")
+    _say(r, _("ivr.thanks"))
     r.hangup()
     return str(r)
 
@@ -113,11 +126,10 @@ def thanks_goodbye() -> str:
 def operator_ring(*, choice: str, answer_url: str) -> str:
     """What an operator on duty hears: the caller's menu choice, and press 1 to take the call (a voicemail
     box that picks up cannot press 1, so it never takes a caller)."""
-    what = {"danger": "KHẨN CẤP: có trẻ em đang gặp nguy hiểm.", "trafficking": "Cuộc gọi về mua bán người.",
-            "report": "Cuộc gọi báo tin hoặc xin tư vấn.", "default": "Cuộc gọi tới tổng đài."}[choice]
+    what = i18n.texts("vi", "ivr")[f"ring_{choice}"]  # ivr.ring_danger, _trafficking, _report, _default
     r = VoiceResponse()
     gather = r.gather(num_digits=1, action=answer_url, method="POST", timeout=8)
-    _say(gather, f"{what} Bấm phím 1 để nhận cuộc gọi.")
+    _say(gather, " ".join([what, _("ivr.ring_take")]))
     r.redirect(answer_url + "&timeout=1", method="POST")
     return str(r)
 
@@ -132,7 +144,7 @@ def bridge(queue: str) -> str:
 
 def not_taken() -> str:
     r = VoiceResponse()
-    _say(r, "Cuộc gọi đã được chuyển cho người khác. Cảm ơn.")
+    _say(r, _("ivr.not_taken"))
     r.hangup()
     return str(r)
 

@@ -7,20 +7,25 @@ the number, and whoever fixed it clears the flag (`hotline teams unflag`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import i18n
 from notifier.models import RecipientFlag
 
-REASONS_VI = {
-    "invalid_number": "số không hợp lệ",
-    "landline": "số cố định, không nhận SMS",
-    "opted_out": "đã từ chối nhận tin",
-    "unreachable": "không liên lạc được",
-}
+
+def reason_text(reason: str, lang: str = "vi") -> str:
+    """Why a phone is flagged, in words (the catalogs' `flag.*`), or the reason's code if it has none."""
+    return i18n.texts(lang, "flag").get(reason, reason.replace("_", " ") if lang == "en" else reason)
+
+
+def __getattr__(name: str) -> Mapping[str, str]:
+    if name == "REASONS_VI":  # the old table
+        return i18n.texts("vi", "flag")
+    raise AttributeError(name)
 
 
 def find_flag(session: Session, phone: str, channel: str) -> RecipientFlag | None:

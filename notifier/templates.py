@@ -1,5 +1,7 @@
 """SMS and call texts. Vietnamese first, without diacritics (GSM-7, one or two segments).
 
+The words are the catalogs' `sms.*` and `call.*` messages (core/locales, docs/translations.md).
+
 A text names the case reference, the commune, the urgency, what to do and by when, and how to
 answer. It never carries a child's or reporter's name, phone, or the description.
 """
@@ -12,13 +14,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from core import i18n
 from core.clock import local
 from core.crypto import signing_key
 from core.settings import get_settings
 from notifier import twiml
 
-URGENCY_VI = {"emergency": "KHAN CAP", "high": "CAO", "normal": "BINH THUONG"}
-URGENCY_EN = {"emergency": "EMERGENCY", "high": "HIGH", "normal": "NORMAL"}
 GSM_SEGMENT = 153  # characters per part of a concatenated GSM-7 SMS
 SMS_LIMIT = 160  # one GSM-7 segment
 
@@ -32,6 +33,21 @@ class Assignment:
     escalated: bool = False
     reply_code: int | None = None  # "Tra loi NHAN 3": the number stands for this case on this phone
     link: str | None = None  # the signed one-tap link
+
+
+def urgency_word(urgency: str, language: str = "vi") -> str:
+    """KHAN CAP, CAO, BINH THUONG (EMERGENCY, HIGH, NORMAL): the catalogs' `sms.urgency_*`."""
+    return i18n.texts(language, "sms")[f"urgency_{urgency}"]
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    """URGENCY_VI, URGENCY_EN, URGENCY_SPOKEN: the old tables, read from the catalogs."""
+    tables = {"URGENCY_VI": ("vi", "sms"), "URGENCY_EN": ("en", "sms"), "URGENCY_SPOKEN": ("vi", "call")}
+    if name in tables:
+        lang, prefix = tables[name]
+        words = i18n.texts(lang, prefix)
+        return {u: words[f"urgency_{u}"] for u in ("emergency", "high", "normal")}
+    raise AttributeError(name)
 
 
 def ascii_fold(text: str) -> str:
@@ -54,58 +70,37 @@ def assignment_sms(a: Assignment, *, language: str = "vi") -> str:
     if a.reply_code is None:
         return _assignment_by_reference(a, language=language)
     n, link, when = a.reply_code, f" {a.link}" if a.link else "", _when(a.respond_by)
-    if language == "en":
-        head = "111 ESCALATED: " if a.escalated else "111: "
-        core = f"{head}case {a.reference} {URGENCY_EN[a.urgency]} in {a.commune}."
-        options = [f" Confirm by {when}. Reply NHAN {n}, TU CHOI {n} <reason>, or tap{link}",
-                   f" Confirm by {when}. Reply NHAN {n} or tap{link}", f" By {when}. NHAN {n} or{link}"]
-    else:
-        head = "111 CHUYEN TIEP: " if a.escalated else "111: "
-        core = f"{head}Ca {a.reference} {URGENCY_VI[a.urgency]} tai {a.commune}."
-        options = [f" Nhan truoc {when}. Tra loi NHAN {n}, TU CHOI {n} <ly do> hoac mo{link}",
-                   f" Nhan truoc {when}. Tra loi NHAN {n} hoac mo{link}", f" Han {when}. NHAN {n} hoac{link}"]
-    texts = [ascii_fold(core + option) for option in options]
+    core = i18n.gettext(language, "sms.assign", head=_head(a, language), reference=a.reference,
+                        urgency=urgency_word(a.urgency, language), commune=a.commune)
+    options = [i18n.gettext(language, key, when=when, n=n, link=link)
+               for key in ("sms.assign_full", "sms.assign_short", "sms.assign_shortest")]
+    texts = [ascii_fold(f"{core} {option}") for option in options]
     return next((t for t in texts if len(t) <= SMS_LIMIT), texts[-1])
 
 
+def _head(a: Assignment, language: str) -> str:
+    return i18n.gettext(language, "sms.head_escalated") if a.escalated else i18n.gettext(language, "sms.head")
+
+
 def _assignment_by_reference(a: Assignment, *, language: str) -> str:
-    if language == "en":
-        head = "111 ESCALATED: " if a.escalated else "111: "
-        text = (
-            f"{head}case {a.reference}, {URGENCY_EN[a.urgency]}, {a.commune}. "
-            f"Confirm by {_when(a.respond_by)}. Reply NHAN {a.reference} to accept "
-            f"or TUCHOI {a.reference} <reason>."
-        )
-    else:
-        head = "111 CHUYEN TIEP: " if a.escalated else "111: "
-        text = (
-            f"{head}Ca {a.reference} muc {URGENCY_VI[a.urgency]} tai {a.commune}. "
-            f"Xac nhan truoc {_when(a.respond_by)}. Tra loi NHAN {a.reference} de nhan "
-            f"hoac TUCHOI {a.reference} <ly do>."
-        )
-    return ascii_fold(text)
+    return ascii_fold(i18n.gettext(language, "sms.assign_by_reference", head=_head(a, language),
+                                   reference=a.reference, urgency=urgency_word(a.urgency, language),
+                                   commune=a.commune, when=_when(a.respond_by)))
 
 
 def reminder_sms(*, reference: str, clock_label: str, due_at: datetime) -> str:
-    return ascii_fold(f"111 NHAC: Ca {reference}: {clock_label} truoc {_when(due_at)}.")
+    return ascii_fold(i18n.gettext("vi", "sms.reminder", reference=reference, clock_label=clock_label,
+                                   when=_when(due_at)))
 
 
 def supervisor_sms(*, reference: str, commune: str, what: str, since: datetime) -> str:
-    return ascii_fold(
-        f"111 GIAM SAT: Ca {reference} tai {commune}: {what} (tu {_when(since)}). "
-        f"Can dieu phoi ngay."
-    )
+    return ascii_fold(i18n.gettext("vi", "sms.supervisor", reference=reference, commune=commune, what=what,
+                                   since=_when(since)))
 
 
 def informed_sms(*, reference: str, where: str, home: str) -> str:
     """For the commune where the child lives, when it happened elsewhere: to know, not to act."""
-    return ascii_fold(
-        f"111 THONG BAO: Ca {reference} xay ra tai {where}, tre cu tru tai {home}. "
-        f"Xa noi xay ra xu ly; xa ban phoi hop khi duoc de nghi. Khong can tra loi."
-    )
-
-
-URGENCY_SPOKEN = {"emergency": "khẩn cấp", "high": "cao", "normal": "bình thường"}
+    return ascii_fold(i18n.gettext("vi", "sms.informed", reference=reference, where=where, home=home))
 
 
 def escalation_call_twiml(*, reference: str, commune: str, urgency: str | None = None) -> str:
@@ -120,8 +115,11 @@ def escalation_call_twiml(*, reference: str, commune: str, urgency: str | None =
 
 def call_announcement(*, reference: str, commune: str, urgency: str | None = None) -> str:
     spoken = " ".join(reference)  # letter by letter: T E 4 K M 7 X Q 9
-    level = f" mức {URGENCY_SPOKEN[urgency]}," if urgency in URGENCY_SPOKEN else ""
-    return f"Tổng đài một một một thông báo. Có ca cần xử lý, mã ca {spoken},{level} tại {commune}."
+    words = i18n.texts("vi", "call")
+    if f"urgency_{urgency}" in words:
+        return i18n.gettext("vi", "call.announcement_urgency", reference=spoken, commune=commune,
+                            urgency=words[f"urgency_{urgency}"])
+    return i18n.gettext("vi", "call.announcement", reference=spoken, commune=commune)
 
 
 def voice_answer_url(reference: str) -> str:
@@ -155,40 +153,42 @@ def segments(text: str) -> int:
 
 def clock_reminder_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
     """Before a deadline, to whoever the clock is waiting for."""
-    return ascii_fold(f"111 NHAC: Ca {reference} tai {commune}: {what} truoc {_when(due_at)}.")
+    return ascii_fold(i18n.gettext("vi", "sms.clock_reminder", reference=reference, commune=commune, what=what,
+                                   when=_when(due_at)))
 
 
 def overdue_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
     """A breached operational clock, to the people who must act on it."""
-    return ascii_fold(f"111 QUA HAN: Ca {reference} tai {commune}: {what}, han {_when(due_at)}. "
-                      f"Vui long xu ly ngay.")
+    return ascii_fold(i18n.gettext("vi", "sms.overdue", reference=reference, commune=commune, what=what,
+                                   when=_when(due_at)))
 
 
 def legal_breach_sms(*, reference: str, commune: str, what: str, due_at: datetime) -> str:
     """A breached legal clock (NĐ 56): chair, police and supervisor together, with the legal deadline."""
-    return ascii_fold(f"111 KHAN: Ca {reference} tai {commune}: qua han {what} tu {_when(due_at)} "
-                      f"(ND56). Chu tich, cong an, giam sat phoi hop ngay.")
+    return ascii_fold(i18n.gettext("vi", "sms.legal_breach", reference=reference, commune=commune, what=what,
+                                   when=_when(due_at)))
 
 
 def plan_approval_sms(*, reference: str, commune: str, due_at: datetime, overdue: bool) -> str:
     """To the commune chair: approve the support plan (nothing to accept, no NHAN)."""
-    when = f"da qua han {_when(due_at)}" if overdue else f"han {_when(due_at)}"
-    return ascii_fold(f"111: Ca {reference} tai {commune}: ke hoach ho tro cho Chu tich UBND phe duyet, "
-                      f"{when}. De nghi phe duyet ngay.")
+    when = _when(due_at)
+    if overdue:
+        due = i18n.gettext("vi", "sms.plan_overdue", when=when)
+    else:
+        due = i18n.gettext("vi", "sms.plan_due", when=when)
+    return ascii_fold(i18n.gettext("vi", "sms.plan_approval", reference=reference, commune=commune, due=due))
 
 
 def shift_lead_sms(*, reference: str, what: str, since: datetime) -> str:
     """To the hotline's shift lead: a case the operators must route now."""
-    return ascii_fold(f"111 TRUONG CA: Ca {reference}: {what} (tu {_when(since)}). Can chon xa ngay.")
+    return ascii_fold(i18n.gettext("vi", "sms.shift_lead", reference=reference, what=what, since=_when(since)))
 
 
 def chain_exhausted_sms(*, reference: str, commune: str) -> str:
     """To the province supervisor, at once, when nobody in the team's chain is left to take the case."""
-    return ascii_fold(f"111 GIAM SAT: Ca {reference} tai {commune}: khong con ai trong nhom xa nhan ca. "
-                      f"Can dieu phoi ngay.")
+    return ascii_fold(i18n.gettext("vi", "sms.chain_exhausted", reference=reference, commune=commune))
 
 
 def signin_code_sms(*, code: str, minutes: int) -> str:
     """A one-time sign-in code for the commune pages; it names no case and no person."""
-    return ascii_fold(f"111: Ma dang nhap cua ban la {code}, dung trong {minutes} phut. "
-                      f"Khong dua ma nay cho ai.")
+    return ascii_fold(i18n.gettext("vi", "sms.signin_code", code=code, minutes=minutes))

@@ -9,22 +9,28 @@ from __future__ import annotations
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from core import i18n
+
 LANGUAGE = "vi-VN"
 VOICE = "Google.vi-VN-Standard-A"
-KEYS_PROMPT = (
-    "Bấm phím 1 để nhận ca. Bấm phím 2 để từ chối. Bấm phím 3 nếu không phải địa bàn của xã. "
-    "Bấm phím sao để nghe lại."
-)
-NO_KEY = "Không nhận được phím bấm. Vui lòng xem tin nhắn của tổng đài một một một. Xin cảm ơn."
+
+
+def __getattr__(name: str) -> str:
+    """KEYS_PROMPT and NO_KEY: the catalogs' `call.keys` and `call.no_key`, in Vietnamese."""
+    keys = {"KEYS_PROMPT": "call.keys", "NO_KEY": "call.no_key"}
+    if name in keys:
+        return i18n.gettext("vi", keys[name])
+    raise AttributeError(name)
 
 
 def gather_call(*, announcement: str, action_url: str) -> str:
     """Say the case and ask for one digit, twice; then say where else to answer and hang up."""
     response = VoiceResponse()
+    keys = i18n.gettext("vi", "call.keys")
     for _ in range(2):
         gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=8, finish_on_key="")
-        gather.say(f"{announcement} {KEYS_PROMPT}", language=LANGUAGE, voice=VOICE)
-    response.say(NO_KEY, language=LANGUAGE, voice=VOICE)
+        gather.say(f"{announcement} {keys}", language=LANGUAGE, voice=VOICE)
+    response.say(i18n.gettext("vi", "call.no_key"), language=LANGUAGE, voice=VOICE)
     response.hangup()
     return str(response)
 

@@ -13,7 +13,8 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from intake.api.problems import MESSAGES, problem
+from core import i18n
+from intake.api.problems import problem
 
 # The public form answers a person with the form again, the bad box marked: it checks its own fields.
 # Jasmin writes an SMS's data coding as its raw byte (NUL for GSM-7): its webhooks check their own fields.
@@ -98,7 +99,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse_nul(where: str, scope: Scope, receive: Receive, send: Send) -> None:
-    vi, en = MESSAGES["nul"]
+    vi, en = i18n.gettext("vi", "problem.nul"), i18n.gettext("en", "problem.nul")
     response = problem(422, "Dữ liệu không hợp lệ / Invalid input", f"{where}: {vi} / {en}",
                        errors=[{"field": where, "message": vi, "message_en": en}])
     await response(scope, receive, send)

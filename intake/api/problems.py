@@ -12,51 +12,30 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from core import i18n
 from core.errors import HotlineError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
 
-# Codes a person may meet in a message, in plain Vietnamese (the code stays, in brackets, for partners).
-LABELS: dict[str, str] = {
-    "female": "nữ", "male": "nam", "unknown": "không rõ",
-    "violence": "bạo lực", "exploitation": "bóc lột", "sexual_abuse": "xâm hại tình dục",
-    "trafficking": "mua bán trẻ em", "abandonment_neglect": "bỏ rơi, bỏ mặc", "other": "khác",
-    "high": "cao", "medium": "trung bình", "low": "thấp",
-}
+# Codes a person may meet in a message, in plain Vietnamese (the code stays, in brackets, for partners): the
+# catalogs' `problem_label.*`. Why a field was refused, by pydantic's error type: `problem.*` ({limit} is
+# filled from the error's context).
 
-_A_DATE = ("Phải là một ngày (năm-tháng-ngày, ví dụ 2026-11-24).", "Must be a date (year-month-day, e.g. 2026-11-24).")
-# pydantic error type -> (vi, en); {limit} is filled from the error's context.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("Bắt buộc phải có.", "This field is required."),
-    "string_too_short": ("Quá ngắn (ít nhất {limit} ký tự).", "Too short (at least {limit} characters)."),
-    "string_too_long": ("Quá dài (tối đa {limit} ký tự).", "Too long (at most {limit} characters)."),
-    "string_type": ("Phải là chữ.", "Must be text."),
-    "int_parsing": ("Phải là một số nguyên.", "Must be a whole number."),
-    "int_type": ("Phải là một số nguyên.", "Must be a whole number."),
-    "greater_than_equal": ("Phải từ {limit} trở lên.", "Must be at least {limit}."),
-    "less_than_equal": ("Phải không quá {limit}.", "Must be at most {limit}."),
-    "greater_than": ("Phải lớn hơn {limit}.", "Must be greater than {limit}."),
-    "less_than": ("Phải nhỏ hơn {limit}.", "Must be less than {limit}."),
-    "int_from_float": ("Phải là một số nguyên.", "Must be a whole number."),
-    "bool_parsing": ("Phải là có hoặc không (true/false).", "Must be true or false."),
-    "bool_type": ("Phải là có hoặc không (true/false).", "Must be true or false."),
-    "literal_error": ("Chỉ nhận: {expected_vi}.", "Must be one of: {expected}."),
-    "enum": ("Chỉ nhận: {expected_vi}.", "Must be one of: {expected}."),
-    "extra_forbidden": ("Mục này không được nhận.", "This field is not accepted."),
-    "string_pattern_mismatch": ("Sai định dạng.", "Wrong format."),
-    "nul": ("Có ký tự ẩn không hợp lệ (\\0); hãy gõ lại.", "Contains a NUL character (\\0), which is not allowed."),
-    "trigger": ("Thao tác này không có trong quy trình (xem /api/v1/workflow.mmd).",
-                "Not a trigger of the workflow; one of: {expected}."),
-    "upload": ("Không nhận tệp đính kèm; hãy viết vào ô.", "Files are not accepted; please type it in."),
-    "age": ("Phải là số tuổi (một số nguyên từ 0 đến 17).", "Must be an age (a whole number from 0 to 17)."),
-    "phone": ("Số điện thoại không hợp lệ (ví dụ 0912 345 678).", "Not a valid phone number (e.g. 0912 345 678)."),
-    "json_invalid": ("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."),
-    "model_attributes_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
-    "dict_type": ("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
-    "date_parsing": _A_DATE,
-    "date_from_datetime_parsing": _A_DATE,
-}
+
+def message(kind: str) -> tuple[str, str] | None:
+    """(Vietnamese, English) for an error type, or None if we have no words for it."""
+    vi = i18n.texts("vi", "problem")
+    return (vi[kind], i18n.texts("en", "problem")[kind]) if kind in vi else None
+
+
+def __getattr__(name: str) -> Any:
+    """MESSAGES (type -> (vi, en)) and LABELS (code -> Vietnamese): the old tables, read from the catalogs."""
+    if name == "MESSAGES":
+        return i18n.pairs("problem")
+    if name == "LABELS":
+        return i18n.texts("vi", "problem_label")
+    raise AttributeError(name)
 
 
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
@@ -70,7 +49,7 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
             kind = "missing"  # an empty box is a missing answer, not a short one
         ctx = err.get("ctx") or {}
         limit = ctx.get("min_length", ctx.get("max_length", ctx.get("ge", ctx.get("le", ""))))
-        vi, en = MESSAGES.get(kind, ("Giá trị không hợp lệ.", str(err.get("msg", "Invalid value."))))
+        vi, en = message(kind) or ("Giá trị không hợp lệ.", str(err.get("msg", "Invalid value.")))
         expected = str(ctx.get("expected", ""))
         fmt = {"limit": limit, "expected": expected, "expected_vi": in_vietnamese(expected)}
         out.append({"field": ".".join(loc) or "body", "message": vi.format(**fmt),
@@ -81,7 +60,7 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
 def _own_kind(msg: str) -> str:
     """Our validators raise ValueError("phone"), ValueError("nul")...: pydantic prefixes 'Value error, '."""
     word = msg.removeprefix("Value error, ").strip()
-    return word if word in MESSAGES else "value_error"
+    return word if message(word) else "value_error"
 
 
 def in_vietnamese(expected: str) -> str:
@@ -89,7 +68,8 @@ def in_vietnamese(expected: str) -> str:
     codes = re.findall(r"'([^']*)'", expected)
     if not codes:
         return expected
-    named = [f"{LABELS[c]} ({c})" if c in LABELS else c for c in codes]
+    labels = i18n.texts("vi", "problem_label")
+    named = [f"{labels[c]} ({c})" if c in labels else c for c in codes]
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} hoặc {named[-1]}"
 
 
@@ -209,7 +189,7 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400 and "parsing the body" in str(exc.detail):
-        vi, en = MESSAGES["json_invalid"]
+        vi, en = i18n.gettext("vi", "problem.json_invalid"), i18n.gettext("en", "problem.json_invalid")
         return problem(422, "Dữ liệu không hợp lệ / Invalid input", f"body: {vi} / {en}",
                        errors=[{"field": "body", "message": vi, "message_en": en}])
     vi, en = _HTTP_VI.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))

@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from core import i18n
 from core.crypto import blind_index
 from core.db import UnitOfWork
-from intake.api.problems import MESSAGES, field_errors, problem_responses
+from intake.api.problems import field_errors, problem_responses
 from intake.api.ratelimit import RateLimited, check_intake
 from intake.api.report_input import ReportAccepted, ReportIn
 from intake.web.forms import PostedForm
@@ -63,7 +64,7 @@ def report_form_submit(request: Request, form: PostedForm) -> HTMLResponse:
     uploads = [k for k, v in form.multi_items() if isinstance(v, UploadFile)]
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     if uploads:  # the form has no file box: a file part is refused, never stored as text
-        vi, en = MESSAGES["upload"]
+        vi, en = i18n.gettext("vi", "problem.upload"), i18n.gettext("en", "problem.upload")
         errors = dict.fromkeys(uploads, vi if lang == "vi" else en)
         return render("report_form.html", status=422, lang=lang, t=texts(lang), values=values, errors=errors)
     data = {**values, "immediate_danger": "immediate_danger" in values,

@@ -11,7 +11,7 @@ from intake.cli.commune_query import find_communes, suggestions
 from intake.cli.database import directory
 from intake.cli.say import english, say
 from notifier.models import RecipientFlag
-from notifier.recipient_flags import REASONS_VI, clear_flags, flags_by_phone
+from notifier.recipient_flags import clear_flags, flags_by_phone, reason_text
 from routing.directory import export_roster, import_roster, list_teams, load_team
 from routing.gazetteer import Commune, load
 from routing.roles import ROLES
@@ -143,7 +143,7 @@ def _print_team(team: TeamView, flags: dict[str, list[RecipientFlag]]) -> None:
         village = f" — {c.village}" if c.village else ""
         typer.echo(f"  {c.chain_order:>3}  {role}: {c.full_name} {c.phone}{village}")
         for found in flags.get(c.phone, []):
-            reason = found.reason.replace("_", " ") if english() else REASONS_VI.get(found.reason, found.reason)
+            reason = reason_text(found.reason, "en" if english() else "vi")
             since = found.flagged_at.strftime("%d/%m/%Y %H:%M")
             say(f"       ! {found.channel} bị bỏ qua từ {since}: {reason}. Sửa số rồi "
                 f"`hotline teams unflag {c.phone}`.",

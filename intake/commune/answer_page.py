@@ -18,10 +18,10 @@ from core.clock import local
 from core.crypto import same_secret, signing_key
 from core.db import UnitOfWork
 from core.settings import get_settings
-from intake.commune.texts import PAGE
+from intake.commune.texts import page_texts
 from intake.web.forms import PostedForm
 from intake.web.templating import render
-from notifier.answer_texts import STATE_TEXTS
+from notifier.answer_texts import state_phrase
 from workflows.field.links import LinkNotFound, LinkPage, show_link, use_link
 
 router = APIRouter(tags=["commune"], include_in_schema=False)
@@ -39,14 +39,14 @@ def _csrf(link_id: int, nonce: str) -> str:
 def _render(request: Request, token: str, *, page: LinkPage | None, nonce: str, message: str = "",
             done: bool = False, status: int = 200) -> HTMLResponse:
     lang = _lang(request)
-    t = PAGE[lang]
+    t = page_texts(lang)
     suffix = "?lang=en" if lang == "en" else ""
     response = render(
         "answer_link.html", status=status, lang=lang, t=t, page=page, message=message, done=done,
         action=f"/x/{token}{suffix}", again=f"/x/{token}{suffix}",
         csrf=_csrf(page.link_id, nonce) if page else "",
         respond_by=local(page.respond_by).strftime("%H:%M %d/%m/%Y") if page and page.respond_by else "",
-        state=(STATE_TEXTS.get(page.state, (page.state, page.state))[lang == "en"]) if page else "",
+        state=state_phrase(page.state, lang) if page else "",
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -61,14 +61,15 @@ def answer_page(token: str, request: Request) -> HTMLResponse:
     try:
         page = show_link(UnitOfWork(), token=token)
     except LinkNotFound:
-        return _render(request, token, page=None, nonce=nonce, message=PAGE[_lang(request)]["not_found"], status=404)
+        return _render(request, token, page=None, nonce=nonce, message=page_texts(_lang(request))["not_found"],
+                       status=404)
     return _render(request, token, page=page, nonce=nonce)
 
 
 @router.post("/x/{token}", response_class=HTMLResponse)
 def answer_action(token: str, request: Request, posted: PostedForm) -> HTMLResponse:
     form = {k: str(v) for k, v in posted.items()}
-    t = PAGE[_lang(request)]
+    t = page_texts(_lang(request))
     nonce = request.cookies.get(COOKIE, "")
     try:
         current = show_link(UnitOfWork(), token=token)

@@ -1,184 +1,25 @@
-"""The commune officers' pages' words: Vietnamese first, English second (?lang=en)."""
+"""The commune officers' pages' words: Vietnamese first, English second (?lang=en); the `officer.*` messages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
+
+from core import i18n
 from intake.console.texts import console_texts
 
-_VI: dict[str, str] = {
-    "app": "111 · Cán bộ xã", "other_language": "English", "signout": "Đăng xuất", "my_cases": "Ca của xã",
-    "signin_title": "Đăng nhập bằng mã SMS",
-    "signin_intro": "Dành cho cán bộ trong danh sách đội bảo vệ trẻ em của xã. Nhập số điện thoại đã đăng ký; "
-                    "mã đăng nhập sẽ được gửi qua tin nhắn.",
-    "phone": "Số điện thoại", "send_code": "Gửi mã", "code": "Mã 6 số trong tin nhắn", "signin": "Đăng nhập",
-    "code_sent": "Nếu số này có trong danh sách đội của xã, mã đăng nhập đã được gửi. "
-                 "Mã dùng được {minutes} phút, một lần.",
-    "bad_phone": "Số điện thoại không hợp lệ.",
-    "limited": "Đã gửi nhiều mã cho số này. Vui lòng thử lại sau {minutes} phút.",
-    "wrong_code": "Mã không đúng hoặc đã hết hạn. Kiểm tra tin nhắn mới nhất, hoặc xin mã mới.",
-    "locked": "Đăng nhập tạm bị khóa vì nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.",
-    "new_code": "Xin mã mới", "expired_form": "Biểu mẫu đã hết hạn. Vui lòng nhập lại.",
-    "session_over": "Phiên đăng nhập đã hết nên biểu mẫu chưa được ghi. Bấm Quay lại (Back) trên trình duyệt để "
-                    "giữ những gì đã nhập, đăng nhập lại ở một thẻ khác, rồi gửi lại.",
-    "password_signin": "Đăng nhập bằng mật khẩu",
-    "cases_title": "Ca của xã", "no_cases": "Hiện không có ca nào đang xử lý.", "home_commune": "xã nơi trẻ cư trú",
-    "case": "Mã ca", "state": "Tình trạng", "urgency": "Mức độ", "commune": "Xã nơi xảy ra",
-    "lives_in": "Xã nơi trẻ cư trú", "received": "Tiếp nhận (T0)", "risk": "Mức nguy cơ", "category": "Loại",
-    "deadlines": "Thời hạn", "due": "hạn", "overdue": "quá hạn",
-    "child": "Trẻ em và gia đình", "child_name": "Họ tên trẻ", "child_age": "Tuổi", "child_sex": "Giới tính",
-    "female": "Nữ", "male": "Nam", "unknown": "Không rõ", "description": "Nội dung tiếp nhận",
-    "location": "Nơi xảy ra", "reporter": "Người báo tin", "reporter_phone": "Điện thoại người báo tin",
-    "abuser_is_caregiver": "Người gây hại là cha, mẹ hoặc người chăm sóc", "child_birth_date": "Ngày sinh",
-    "record": "Hồ sơ ca", "no_record": "Chưa có biểu mẫu nào.", "by": "bởi", "history": "Diễn biến",
-    "actions": "Việc cần làm", "no_actions": "Không có việc nào bạn làm được ở bước này.",
-    "chair_only": "Chỉ Chủ tịch UBND xã", "save": "Ghi lại", "fix": "Vui lòng sửa các mục được đánh dấu.",
-    "done": "Đã ghi: {what}.", "privacy": "Thông tin trên trang này được bảo mật (NĐ 56/2017 Điều 33). "
-                                         "Mỗi lần xem đều được ghi lại.",
-    "not_found": "Không tìm thấy", "not_found_text": "Không có ca này, hoặc bạn không có quyền xem.",
-    "back": "Về danh sách ca", "reason": "Lý do", "yes": "Có", "no": "Không", "choose": "— chọn —",
-    "local_time": "giờ Việt Nam", "optional": "không bắt buộc", "total": "Tổng kinh phí",
-    # the forms
-    "f_acknowledge": "Nhận ca", "f_report_assessment": "Đánh giá nguy cơ ban đầu (Mẫu 02)",
-    "f_start_emergency": "Can thiệp khẩn cấp", "f_separate": "Quyết định tạm thời cách ly (Mẫu 07)",
-    "f_reassess_separation": "Rà soát tạm thời cách ly (trước ngày thứ 15)",
-    "f_begin_detailed_assessment": "Đánh giá chi tiết và họp ca (Mẫu 03)",
-    "f_draft_plan": "Kế hoạch hỗ trợ, can thiệp (Mẫu 04/05)", "f_approve_plan": "Phê duyệt kế hoạch",
-    "f_reject_plan": "Không phê duyệt kế hoạch", "f_review": "Rà soát, đánh giá sau can thiệp (Mẫu 06)",
-    "f_replan": "Xây dựng lại kế hoạch", "f_request_closure": "Đề nghị kết thúc ca",
-    "f_approve_closure": "Đồng ý kết thúc ca", "f_reject_closure": "Chưa kết thúc ca",
-    "risk_level": "Mức độ nguy cơ", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
-    "harm": "Mức độ tổn hại", "harm_none": "Chưa có tổn hại", "harm_mild": "Nhẹ", "harm_serious": "Nghiêm trọng",
-    "harm_very_serious": "Rất nghiêm trọng", "assessed_on": "Ngày đánh giá",
-    "findings": "Thông tin thu thập, nhận định", "child_safe_now": "Trẻ hiện đã an toàn?",
-    "emergency_needed": "Cần can thiệp khẩn cấp (trong 12 giờ từ T0)?",
-    "immediate_needs": "Nhu cầu cần hỗ trợ ngay",
-    "areas": "Tám nội dung đánh giá (NĐ 56 Điều 27)", "concern": "Mức lo ngại", "note": "Ghi chú",
-    "concern_none": "Không đáng lo", "concern_some": "Có lo ngại", "concern_serious": "Nghiêm trọng",
-    "area_physical_emotional": "a) Thể chất, tâm lý, tình cảm của trẻ",
-    "area_family": "b) Hoàn cảnh gia đình, năng lực bảo vệ của cha mẹ",
-    "area_risk_factors": "c) Yếu tố làm trẻ có thể bị (tiếp tục) xâm hại",
-    "area_learning_self_protection": "d) Học tập và khả năng tự bảo vệ",
-    "area_community": "đ) An toàn và hỗ trợ của cộng đồng nơi trẻ sống",
-    "area_service_needs": "e) Nhu cầu y tế, trợ giúp xã hội, giáo dục, pháp lý, tâm lý",
-    "area_child_views": "g) Ý kiến, nguyện vọng của trẻ",
-    "area_caregiver_views": "h) Ý kiến, nguyện vọng của cha mẹ, người chăm sóc",
-    "conference": "Họp ca (Chủ tịch UBND xã chủ trì)", "held_on": "Ngày họp", "chaired_by": "Người chủ trì",
-    "participants": "Thành phần tham dự", "conclusions": "Kết luận, biện pháp bảo vệ",
-    "needs": "Nhu cầu hỗ trợ, can thiệp", "plan": "Mục tiêu của kế hoạch",
-    "services": "Dịch vụ, công việc", "service": "Dịch vụ, công việc", "starts_on": "Bắt đầu",
-    "ends_on": "Dự kiến kết thúc", "responsible": "Người, cơ quan phụ trách", "provider": "Cơ sở cung cấp dịch vụ",
-    "cost_vnd": "Kinh phí (đồng)", "line": "Dòng",
-    "decision_no": "Số quyết định", "decision": "Số quyết định tạm thời cách ly",
-    "review_by": "Rà soát chậm nhất", "safe_place": "Nơi tạm trú an toàn",
-    "carer": "Người chăm sóc thay thế", "grounds": "Căn cứ",
-    "separation_days": "Thời hạn cách ly tối đa 15 ngày; rà soát trước ngày thứ 15.",
-    "outcome": "Kết quả rà soát", "outcome_return_home": "Trẻ trở về với gia đình (điều kiện an toàn bảo đảm)",
-    "outcome_alternative_care": "Chuyển sang chăm sóc thay thế",
-    "outcome_extended_by_order": "Tiếp tục cách ly theo yêu cầu của cơ quan có thẩm quyền",
-    "reviewed_on": "Ngày rà soát", "child_now": "Tình trạng của trẻ hiện nay",
-    "environment_safe": "Môi trường sống đã an toàn?", "goals_met": "Mục tiêu kế hoạch",
-    "goals_all": "Đạt", "goals_partly": "Đạt một phần", "goals_none": "Chưa đạt",
-    "recommendation": "Đề xuất", "rec_close": "Kết thúc kế hoạch", "rec_continue": "Tiếp tục theo dõi",
-    "rec_replan": "Xây dựng lại kế hoạch",
-    "grounds_no_risk_stable": "Trẻ không còn nguy cơ, ổn định", "grounds_moved_away": "Trẻ chuyển nơi cư trú",
-    "grounds_adult": "Trẻ đã đủ 16 tuổi", "grounds_other": "Lý do khác",
-}
-
-_EN: dict[str, str] = {
-    "app": "111 · Commune", "other_language": "Tiếng Việt", "signout": "Sign out", "my_cases": "Our cases",
-    "signin_title": "Sign in with an SMS code",
-    "signin_intro": "For members of the commune's child-protection team on the roster. Enter your registered "
-                    "phone number; a sign-in code is sent by SMS.",
-    "phone": "Phone number", "send_code": "Send the code", "code": "The 6-digit code from the SMS",
-    "signin": "Sign in",
-    "code_sent": "If this number is on a commune team's roster, a code has been sent. It works for {minutes} "
-                 "minutes, once.",
-    "bad_phone": "This phone number is not valid.",
-    "limited": "Several codes were sent to this number. Please try again in {minutes} minutes.",
-    "wrong_code": "The code is wrong or has expired. Check the latest SMS, or ask for a new code.",
-    "locked": "Sign-in is locked after too many wrong tries. Please try again in {minutes} minutes.",
-    "new_code": "Ask for a new code", "expired_form": "The form has expired. Please enter it again.",
-    "session_over": "Your session ended, so the form was not saved. Press the browser's Back button to keep what "
-                    "you typed, sign in again in another tab, then send it again.",
-    "password_signin": "Sign in with a password",
-    "cases_title": "Our commune's cases", "no_cases": "No case is open now.", "home_commune": "the child lives here",
-    "case": "Case", "state": "Status", "urgency": "Urgency", "commune": "Commune where it happened",
-    "lives_in": "Commune where the child lives", "received": "Received (T0)", "risk": "Risk level",
-    "category": "Category", "deadlines": "Deadlines", "due": "due", "overdue": "overdue",
-    "child": "The child and the family", "child_name": "Child's name", "child_age": "Age", "child_sex": "Sex",
-    "female": "Female", "male": "Male", "unknown": "Unknown", "description": "What was reported",
-    "location": "Where it happened", "reporter": "Reporter", "reporter_phone": "Reporter's phone",
-    "abuser_is_caregiver": "The abuser is a parent or caregiver", "child_birth_date": "Date of birth",
-    "record": "The case's record", "no_record": "No form recorded yet.", "by": "by", "history": "What happened",
-    "actions": "What to do", "no_actions": "Nothing you can do at this step.", "chair_only": "Commune chair only",
-    "save": "Save", "fix": "Please correct the marked fields.", "done": "Recorded: {what}.",
-    "privacy": "This page is confidential (Decree 56/2017 Art. 33). Every view is recorded.",
-    "not_found": "Not found", "not_found_text": "There is no such case, or you may not see it.",
-    "back": "Back to the cases", "reason": "Reason", "yes": "Yes", "no": "No", "choose": "— choose —",
-    "local_time": "Vietnam time", "optional": "optional", "total": "Total cost",
-    "f_acknowledge": "Accept the case", "f_report_assessment": "Initial risk assessment (form 02)",
-    "f_start_emergency": "Emergency protection", "f_separate": "Temporary separation decision (form 07)",
-    "f_reassess_separation": "Separation review (by day 15)",
-    "f_begin_detailed_assessment": "Detailed assessment and case conference (form 03)",
-    "f_draft_plan": "Support and intervention plan (forms 04/05)", "f_approve_plan": "Approve the plan",
-    "f_reject_plan": "Reject the plan", "f_review": "Review after the intervention (form 06)",
-    "f_replan": "Plan again", "f_request_closure": "Ask to close the case",
-    "f_approve_closure": "Close the case", "f_reject_closure": "Keep the case open",
-    "risk_level": "Risk level", "high": "High", "medium": "Medium", "low": "Low",
-    "harm": "Harm", "harm_none": "No harm yet", "harm_mild": "Mild", "harm_serious": "Serious",
-    "harm_very_serious": "Very serious", "assessed_on": "Assessed on",
-    "findings": "What was found", "child_safe_now": "Is the child safe now?",
-    "emergency_needed": "Emergency measures needed (within 12 hours of T0)?",
-    "immediate_needs": "Immediate needs",
-    "areas": "The eight areas (Decree 56 Art. 27)", "concern": "Concern", "note": "Note",
-    "concern_none": "No concern", "concern_some": "Some concern", "concern_serious": "Serious",
-    "area_physical_emotional": "a) The child's physical, psychological and emotional state",
-    "area_family": "b) Family situation and the parents' capacity to protect",
-    "area_risk_factors": "c) What may expose the child to (further) harm",
-    "area_learning_self_protection": "d) Learning and self-protection",
-    "area_community": "e) Safety and support of the community",
-    "area_service_needs": "f) Health, social, education, legal and psychological needs",
-    "area_child_views": "g) The child's views and wishes",
-    "area_caregiver_views": "h) The parents' or caregivers' views",
-    "conference": "Case conference (the commune chair presides)", "held_on": "Held on",
-    "chaired_by": "Chaired by", "participants": "Participants", "conclusions": "Conclusions, protection measures",
-    "needs": "Support needed", "plan": "Goal of the plan",
-    "services": "Services and tasks", "service": "Service or task", "starts_on": "Starts",
-    "ends_on": "Expected end", "responsible": "Responsible person or body", "provider": "Service provider",
-    "cost_vnd": "Cost (đồng)", "line": "Line",
-    "decision_no": "Decision number", "decision": "Separation decision number",
-    "review_by": "Review by", "safe_place": "Safe place of stay", "carer": "Substitute carer", "grounds": "Grounds",
-    "separation_days": "A separation lasts at most 15 days; review it before day 15.",
-    "outcome": "Outcome", "outcome_return_home": "The child returns home (safety assured)",
-    "outcome_alternative_care": "Alternative care", "outcome_extended_by_order": "Extended by a competent authority",
-    "reviewed_on": "Reviewed on", "child_now": "The child's state now",
-    "environment_safe": "Is the environment safe now?", "goals_met": "Goals of the plan",
-    "goals_all": "Met", "goals_partly": "Partly met", "goals_none": "Not met",
-    "recommendation": "Recommendation", "rec_close": "End the plan", "rec_continue": "Keep following",
-    "rec_replan": "Plan again",
-    "grounds_no_risk_stable": "No more risk, the child is stable", "grounds_moved_away": "The child moved away",
-    "grounds_adult": "The child turned 16", "grounds_other": "Other",
-}
-
-_VI.update({
-    "clock_acknowledge": "Nhận ca", "clock_assessment": "Đánh giá ban đầu", "clock_routing": "Chọn xã",
-    "clock_emergency_protection": "Can thiệp khẩn cấp (12 giờ)",
-    "clock_separation_review": "Rà soát cách ly (15 ngày)",
-    "clock_plan_draft": "Dự thảo kế hoạch (5 ngày làm việc)",
-    "clock_plan_approval": "Phê duyệt kế hoạch (2 ngày làm việc)",
-})
-_EN.update({
-    "clock_acknowledge": "Accept", "clock_assessment": "Initial assessment", "clock_routing": "Routing",
-    "clock_emergency_protection": "Emergency protection (12 h)",
-    "clock_separation_review": "Separation review (15 days)",
-    "clock_plan_draft": "Draft the plan (5 working days)", "clock_plan_approval": "Approve the plan (2 working days)",
-})
-# Form 01's labels are the intake desk's own (intake.console.texts).
+# Form 01's labels are the intake desk's own (desk.*).
 FORM01 = ("family", "current_condition", "likely_harm", "father_name", "father_age",
           "father_job", "mother_name", "mother_age", "mother_job", "family_situation", "caregiver", "help_given")
-_VI.update({k: console_texts("vi")[k] for k in FORM01})
-_EN.update({k: console_texts("en")[k] for k in FORM01})
-TEXTS: dict[str, dict[str, str]] = {"vi": _VI, "en": _EN}
 
 
-def officer_texts(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang, _VI)
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def _officer_texts(lang: str) -> Mapping[str, str]:
+    desk = console_texts(lang)
+    return MappingProxyType({**i18n.texts(lang, "officer"), **{k: desk[k] for k in FORM01}})
+
+
+def officer_texts(lang: str) -> Mapping[str, str]:
+    return _officer_texts(i18n.language(lang))
+

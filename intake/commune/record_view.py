@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ def money(value: int | None) -> str:
     return "" if value is None else f"{value:,}".replace(",", ".") + " đ"
 
 
-def _scalar(key: str, value: Any, t: dict[str, str]) -> str:
+def _scalar(key: str, value: Any, t: Mapping[str, str]) -> str:
     if isinstance(value, bool):
         return t["yes"] if value else t["no"]
     if key in _CHOICES and isinstance(value, str):
@@ -43,7 +44,7 @@ def _service(s: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def describe(content: dict[str, Any], t: dict[str, str]) -> list[tuple[str, list[str]]]:
+def describe(content: dict[str, Any], t: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     """(label, lines) for each field of a stored form, in the form's order."""
     rows: list[tuple[str, list[str]]] = []
     keys = [k for k in _ORDER if k in content] + [k for k in content if k not in _ORDER]

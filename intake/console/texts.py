@@ -1,147 +1,23 @@
-"""The intake desk's texts: Vietnamese first, English second."""
+"""The intake desk's texts: Vietnamese first, English second (the `desk.*` and `state.*` messages)."""
 
 from __future__ import annotations
 
-VI: dict[str, str] = {
-    "desk": "Bàn tiếp nhận", "other_language": "English", "signout": "Đăng xuất", "home": "Trang chính",
-    "live_on": "Đang cập nhật trực tiếp", "live_off": "Mất kết nối trực tiếp; đang thử lại", "reload": "Tải lại",
-    "noscript": "Trình duyệt không chạy JavaScript: tải lại trang để xem hàng chờ mới.",
-    "calls": "Cuộc gọi đang chờ", "voicemails": "Hộp thư thoại cần gọi lại", "conversations": "Tin nhắn",
-    "web": "Báo cáo qua web cần định tuyến", "empty": "Không có", "danger": "NGUY HIỂM NGAY",
-    "waiting": "chờ {m} phút", "taken_by": "đang xử lý: {who}", "take": "Nhận", "open": "Mở",
-    "due": "gọi lại trước {t}", "attempts": "đã gọi {n} lần", "route_it": "Định tuyến",
-    "channel_voice": "Cuộc gọi", "channel_sms": "SMS", "channel_zalo": "Zalo", "channel_web": "Web",
-    "channel_api": "API", "total": "Tổng: {n}", "local_time": "giờ Việt Nam",
-    "contact": "Liên hệ", "state": "Trạng thái", "started": "Bắt đầu", "messages": "Tin nhắn",
-    "history": "Liên hệ trước của người gọi", "no_history": "Chưa có liên hệ nào trước đây.",
-    "form01": "Phiếu tiếp nhận (Mẫu 01)", "form01_hint": "Tab để sang ô tiếp theo; Alt+Shift+S để mở ca.",
-    "description": "Nội dung sự việc (bắt buộc)", "urgent": "Mức khẩn cấp",
-    "immediate_danger": "Trẻ đang gặp nguy hiểm ngay lúc này",
-    "abuser_is_caregiver": "Người xâm hại là cha, mẹ hoặc người đang chăm sóc trẻ",
-    "urgent_hint": "Một trong hai ô này: ca khẩn cấp (Điều 31), can thiệp trong 12 giờ.",
-    "place": "Nơi xảy ra sự việc", "location": "Địa chỉ (thôn, xã, huyện cũ hay mới, tỉnh)",
-    "suggestions": "Xã gợi ý", "suggest_hint": "Mũi tên xuống để vào danh sách; Enter để chọn.",
-    "no_suggestion": "Chưa tìm thấy xã nào trong địa chỉ.", "confidence": "độ tin cậy",
-    "chosen": "Đã chọn", "none_chosen": "Chưa chọn xã: hệ thống tự tìm theo địa chỉ.",
-    "has_team": "có nhóm bảo vệ trẻ em", "no_team": "chưa có nhóm", "matched": "khớp",
-    "legacy": "địa chỉ cũ", "child_home": "Nơi trẻ sống, nếu khác", "child": "Trẻ em",
-    "child_name": "Họ tên trẻ", "child_birth_date": "Ngày sinh (ngày/tháng/năm)",
-    "child_age": "Tuổi (hoặc ước đoán)", "child_sex": "Giới tính", "female": "Nữ", "male": "Nam",
-    "unknown": "Không rõ", "current_condition": "Tình trạng hiện tại của trẻ",
-    "likely_harm": "Nguy cơ tổn hại nếu không được hỗ trợ", "category": "Loại vụ việc", "choose": "— chọn —",
-    "special": "Nhóm trẻ em có hoàn cảnh đặc biệt (Điều 10)", "family": "Gia đình và người chăm sóc",
-    "father_name": "Họ tên cha", "father_age": "Tuổi cha", "father_job": "Nghề nghiệp cha",
-    "mother_name": "Họ tên mẹ", "mother_age": "Tuổi mẹ", "mother_job": "Nghề nghiệp mẹ",
-    "caregiver": "Người đang chăm sóc trẻ", "family_situation": "Hoàn cảnh gia đình",
-    "help_given": "Hỗ trợ đã có", "reporter": "Người báo tin",
-    "consent_to_contact": "Người báo tin đồng ý cho ghi thông tin và liên hệ lại",
-    "reporter_name": "Họ tên người báo tin", "reporter_phone": "Số điện thoại", "reporter_address": "Địa chỉ",
-    "reporter_hint": "Chỉ ghi khi người báo tin đồng ý.", "t0": "Đã tiếp nhận trước ở nơi khác",
-    "received_elsewhere_at": "Thời điểm tiếp nhận đầu tiên (ngày/tháng/năm giờ:phút)",
-    "received_elsewhere_by": "Nơi tiếp nhận đầu tiên", "t0_hint": "Thời hạn luật định tính từ thời điểm này.",
-    "by_police": "Công an", "by_commune": "UBND xã", "by_health": "Y tế", "by_school": "Trường học",
-    "by_other": "Khác", "open_case": "Mở ca và chuyển xã", "fix": "Vui lòng sửa các mục được đánh dấu.",
-    "merge": "Báo cáo trùng: gộp vào ca có sẵn", "case_reference": "Mã ca có sẵn", "merge_do": "Gộp vào ca",
-    "close": "Kết thúc không mở ca", "outcome": "Kết quả", "topic": "Chủ đề tư vấn", "close_do": "Kết thúc liên hệ",
-    "topic_needed": "Tư vấn cần ghi chủ đề", "closed_as": "Liên hệ đã kết thúc: {o}", "see_case": "Xem ca",
-    "case": "Ca", "urgency": "Mức khẩn cấp", "commune": "Xã", "team": "Nhóm", "t0_label": "Tiếp nhận (T0)",
-    "routing": "Định tuyến", "reasons": "Lý do", "timers": "Thời hạn", "clock": "Mốc", "due_at": "Hạn",
-    "status": "Tình trạng", "ladders": "Thang nhắc và leo thang", "timeline": "Diễn biến", "at": "Lúc",
-    "actor": "Người làm", "event": "Việc", "reason": "Lý do", "trail": "Tin nhắn và cuộc gọi đã gửi",
-    "to": "Đến", "purpose": "Mục đích", "no_rows": "Chưa có.", "contacts_of_case": "Các liên hệ của ca",
-    "identity": "Danh tính trẻ và người báo tin", "show_identity": "Xem danh tính (được ghi nhật ký)",
-    "reroute": "Chuyển xã khác", "reroute_do": "Chuyển", "reason_required": "Lý do (bắt buộc)",
-    "change_urgency": "Đổi mức khẩn cấp", "change_urgency_do": "Đổi", "emergency": "Khẩn cấp", "high": "Cao",
-    "normal": "Bình thường", "merge_case": "Báo cáo trùng: gộp vào ca có sẵn", "not_found": "Không tìm thấy",
-    "not_found_text": "Không có trang này, hoặc bạn không có quyền xem.", "expired_form": "Biểu mẫu đã hết hạn. "
-    "Vui lòng tải lại trang.", "pending": "chờ", "fired": "đã quá hạn", "cancelled": "đã hủy",
-    "reminded": "đã nhắc", "kind_deadline": "hạn", "kind_reminder": "nhắc", "recording": "Có ghi âm thư thoại",
-    "back": "Về bàn tiếp nhận", "in": "đến", "out": "đi",
-    "next_step": "Bước tiếp", "told": "Đã báo", "step": "bậc", "loop": "vòng", "alerts": "Cảnh báo cho tổng đài",
-    "just_now": "chờ dưới 1 phút", "no_answer": "Đã gọi lại, không ai nghe (thử lại sau 30 phút)",
-    "pick_commune": "Chọn một xã trong danh sách gợi ý.", "no_commune": "Cần chọn một xã trong danh sách gợi ý.",
-}
+from collections.abc import Mapping
 
-STATES_VI: dict[str, str] = {
-    "queued": "đang chờ", "in_progress": "đang xử lý", "voicemail_offered": "đang để lại lời nhắn",
-    "voicemail": "thư thoại", "missed": "nhỡ", "open": "đang mở", "closed": "đã kết thúc",
-    "received": "mới nhận", "triaged": "đã phân loại", "counselling": "tư vấn", "information": "thông tin",
-    "silent": "im lặng", "merged": "đã gộp", "needs_routing": "cần định tuyến", "assigned": "đã giao xã",
-    "acknowledged": "xã đã nhận", "declined": "xã từ chối", "assessed": "đã đánh giá ban đầu",
-    "emergency_protection": "can thiệp khẩn cấp", "separated": "tạm thời cách ly",
-    "detailed_assessment": "đánh giá chi tiết", "plan_drafted": "đã dự thảo kế hoạch", "intervening": "đang can thiệp",
-    "reviewing": "đang rà soát", "closure_requested": "đề nghị đóng ca",
-    "routed": "đã định tuyến", "case": "thành ca", "to_supervisor": "chuyển giám sát viên tỉnh",
-}
-STATES_EN: dict[str, str] = {k: k.replace("_", " ") for k in STATES_VI}
-
-EN: dict[str, str] = {
-    "desk": "Intake desk", "other_language": "Tiếng Việt", "signout": "Sign out", "home": "Home",
-    "live_on": "Live", "live_off": "Live updates lost; retrying", "reload": "Reload",
-    "noscript": "JavaScript is off: reload the page to see the queue change.",
-    "calls": "Calls waiting", "voicemails": "Voicemails to call back", "conversations": "Messages",
-    "web": "Web reports that need routing", "empty": "None", "danger": "DANGER NOW",
-    "waiting": "waiting {m} min", "taken_by": "taken by {who}", "take": "Take", "open": "Open",
-    "due": "call back by {t}", "attempts": "{n} attempts", "route_it": "Route",
-    "channel_voice": "Call", "channel_sms": "SMS", "channel_zalo": "Zalo", "channel_web": "Web",
-    "channel_api": "API", "total": "Total: {n}", "local_time": "Vietnam time",
-    "contact": "Contact", "state": "State", "started": "Started", "messages": "Messages",
-    "history": "The caller's earlier contacts", "no_history": "No earlier contact.",
-    "form01": "Intake record (Form 01)", "form01_hint": "Tab to the next field; Alt+Shift+S opens the case.",
-    "description": "What happened (required)", "urgent": "Urgency",
-    "immediate_danger": "The child is in danger right now",
-    "abuser_is_caregiver": "A parent or the child's caregiver is the abuser",
-    "urgent_hint": "Either box: an emergency case (Art. 31), action within 12 hours.",
-    "place": "Where it happened", "location": "Address (village, commune, old district or new, province)",
-    "suggestions": "Suggested communes", "suggest_hint": "Arrow down into the list; Enter chooses.",
-    "no_suggestion": "No commune found in the address yet.", "confidence": "confidence",
-    "chosen": "Chosen", "none_chosen": "No commune chosen: the address will be routed as written.",
-    "has_team": "has a child-protection team", "no_team": "no team yet", "matched": "matched",
-    "legacy": "old address", "child_home": "Where the child lives, if elsewhere", "child": "The child",
-    "child_name": "Child's name", "child_birth_date": "Birth date (dd/mm/yyyy)",
-    "child_age": "Age (or estimate)", "child_sex": "Sex", "female": "Female", "male": "Male",
-    "unknown": "Unknown", "current_condition": "The child's current condition",
-    "likely_harm": "Likely harm without help", "category": "Category", "choose": "— choose —",
-    "special": "Children in special circumstances (Art. 10)", "family": "Family and caregiver",
-    "father_name": "Father's name", "father_age": "Father's age", "father_job": "Father's job",
-    "mother_name": "Mother's name", "mother_age": "Mother's age", "mother_job": "Mother's job",
-    "caregiver": "Current caregiver", "family_situation": "Family situation",
-    "help_given": "Help already given", "reporter": "The reporter",
-    "consent_to_contact": "The reporter agrees to be recorded and called back",
-    "reporter_name": "Reporter's name", "reporter_phone": "Phone", "reporter_address": "Address",
-    "reporter_hint": "Only with the reporter's consent.", "t0": "Received elsewhere first",
-    "received_elsewhere_at": "First received at (dd/mm/yyyy hh:mm)",
-    "received_elsewhere_by": "First received by", "t0_hint": "The legal clocks count from this time.",
-    "by_police": "Police", "by_commune": "Commune", "by_health": "Health", "by_school": "School",
-    "by_other": "Other", "open_case": "Open the case and route it", "fix": "Please correct the marked fields.",
-    "merge": "A duplicate report: join an existing case", "case_reference": "Existing case reference",
-    "merge_do": "Join the case", "close": "Close without a case", "outcome": "Outcome",
-    "topic": "Counselling topic", "close_do": "Close the contact", "topic_needed": "Counselling needs a topic",
-    "closed_as": "This contact is closed: {o}", "see_case": "See the case",
-    "case": "Case", "urgency": "Urgency", "commune": "Commune", "team": "Team", "t0_label": "Received (T0)",
-    "routing": "Routing", "reasons": "Reasons", "timers": "Deadlines", "clock": "Clock", "due_at": "Due",
-    "status": "Status", "ladders": "Reminder and escalation ladders", "timeline": "Timeline", "at": "At",
-    "actor": "By", "event": "Event", "reason": "Reason", "trail": "SMS and calls sent",
-    "to": "To", "purpose": "Purpose", "no_rows": "None yet.", "contacts_of_case": "Contacts of this case",
-    "identity": "Identity of the child and the reporter", "show_identity": "Show identity (audited)",
-    "reroute": "Route to another commune", "reroute_do": "Route", "reason_required": "Reason (required)",
-    "change_urgency": "Change urgency", "change_urgency_do": "Change", "emergency": "Emergency", "high": "High",
-    "normal": "Normal", "merge_case": "A duplicate report: merge into an existing case", "not_found": "Not found",
-    "not_found_text": "There is no such page, or you may not see it.", "expired_form": "The form has expired. "
-    "Please reload the page.", "pending": "pending", "fired": "breached", "cancelled": "cancelled",
-    "reminded": "reminded", "kind_deadline": "deadline", "kind_reminder": "reminder", "recording": "Voicemail recorded",
-    "back": "Back to the desk", "in": "in", "out": "out",
-    "next_step": "Next step", "told": "Told", "step": "step", "loop": "loop", "alerts": "Alerts for the desk",
-    "just_now": "waiting under a minute", "no_answer": "Called back, no answer (try again in 30 minutes)",
-    "pick_commune": "Choose a commune among the suggestions.", "no_commune": "Choose a commune among the suggestions.",
-}
-
-assert VI.keys() == EN.keys(), set(VI) ^ set(EN)
+from core import i18n
 
 
-def console_texts(lang: str) -> dict[str, str]:
-    return EN if lang == "en" else VI
+def console_texts(lang: str) -> Mapping[str, str]:
+    return i18n.texts(lang, "desk")
 
 
-def state_names(lang: str) -> dict[str, str]:
-    return STATES_EN if lang == "en" else STATES_VI
+def state_names(lang: str) -> Mapping[str, str]:
+    return i18n.texts(lang, "state")
+
+
+def __getattr__(name: str) -> Mapping[str, str]:
+    """VI, EN, STATES_VI, STATES_EN: the old tables, read from the catalogs."""
+    tables = {"VI": ("vi", "desk"), "EN": ("en", "desk"), "STATES_VI": ("vi", "state"), "STATES_EN": ("en", "state")}
+    if name in tables:
+        return i18n.texts(*tables[name])
+    raise AttributeError(name)

@@ -7,6 +7,7 @@ cookie (there is no session yet), every form after that the session's own token.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -113,7 +114,7 @@ def signout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] =
     return done
 
 
-def _scope(user: UserView, t: dict[str, str]) -> str:
+def _scope(user: UserView, t: Mapping[str, str]) -> str:
     places = gazetteer.load()
     province = places.province(user.province) if user.province else None
     if user.commune:
