@@ -31,6 +31,7 @@ from routing.mentions import (
     contradicts,
     find_details,
     find_mentions,
+    mend_telex,
     mend_type_words,
     name_index,
 )
@@ -53,6 +54,9 @@ ACCENTS_AS_TYPED = 0.05
 ACCENTS_CONTRADICT = 0.2
 # A name typed right inside a longer name typed with a slip ("Trường Long" in "Trường Long Ty").
 INSIDE_TYPO = 0.15
+# A name of two words or more that no other place in the country bears ("Tiên Dược", "Côn Đảo") needs
+# no province to be believed.
+UNIQUE_NAME = 0.1
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -100,6 +104,8 @@ def warm_up() -> None:
 def _prefix_fit(prefix: str | None, kind: str, *, old: bool) -> float:
     if prefix is None:
         return 0.0
+    if kind == "dackhu" and prefix in DISTRICT_KINDS:
+        return 0.15  # "huyện Côn Đảo": the island district became the special zone of the same name
     if prefix in WARD_KINDS:
         if prefix == kind:
             return 0.15
@@ -175,6 +181,16 @@ class _Scorer:
             against = against or m.prefix is not None
         return (-0.15 if against else 0.0), None
 
+    def _unique(self, m: Mention, codes: set[str]) -> bool:
+        """No other place in the country has this name: not a province, and an old district of that
+        name went to the same commune ("Côn Đảo", "Tiên Dược")."""
+        for e in m.entries:
+            if e.role in ("province", "old_province"):
+                return False
+            if e.role == "district" and not codes.issuperset(self.gaz.legacy_districts[e.ref].new_codes):
+                return False
+        return True
+
     def readings(self, m: Mention) -> dict[str, _Reading]:
         out: dict[str, _Reading] = {}
         words = m.end - m.start
@@ -187,7 +203,11 @@ class _Scorer:
         for e in m.entries:
             if e.role == "ward":
                 codes.update(self.gaz.legacy_wards[e.ref].new_codes)
+        if m.prefix in DISTRICT_KINDS:  # "huyện Vân Đồn" is the special zone, not an old ward of that name
+            codes = {e.ref for e in m.entries if e.role == "commune" and self.gaz.communes[e.ref].kind == "dackhu"}
         base += 0.1 if len(codes) == 1 else 0.0
+        if words >= 2 and len(codes) == 1 and not m.in_detail and self._unique(m, codes):
+            base += UNIQUE_NAME
         for e in m.entries:
             if e.role == "commune":
                 c = self.gaz.communes[e.ref]
@@ -254,7 +274,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     if not tokens:
         return []
     index = name_index()
-    tokens = mend_type_words(text, tokens)
+    tokens = mend_type_words(text, mend_telex(index, tokens))
     details, village = find_details(text, tokens)
     mentions = find_mentions(text, tokens, index, details)
     typos = typo_mentions(text, tokens, index, mentions, details)

@@ -22,7 +22,7 @@ from routing.gazetteer import (
     load,
     name_key,
 )
-from routing.text import Token, fold
+from routing.text import Token, fold, tokenize, untelex
 
 MAX_NAME_WORDS = 6
 
@@ -32,7 +32,7 @@ TYPE_WORDS: dict[tuple[str, ...], str] = {
     ("xa",): "xa", ("x",): "xa",
     ("phuong",): "phuong", ("p",): "phuong", ("f",): "phuong",
     ("thi", "tran"): "thitran", ("tt",): "thitran",
-    ("dac", "khu"): "dackhu",
+    ("dac", "khu"): "dackhu", ("huyen", "dao"): "huyen",
     ("huyen",): "huyen", ("h",): "huyen",
     ("quan",): "quan", ("q",): "quan",
     ("thi", "xa"): "thixa", ("tx",): "thixa",
@@ -58,6 +58,13 @@ VILLAGE_WORDS: dict[tuple[str, ...], bool] = {
     ("duong",): False, ("ngo",): False, ("hem",): False, ("kiet",): False, ("so", "nha"): False,
     ("so",): False, ("ngach",): False,
 }  # fmt: skip
+
+
+# Words that are not in any name but say whose place a name is ("tôi ở", "cháu ở", "chuyển từ... về").
+EXTRA_WORDS = frozenset(
+    {"toi", "o", "chau", "be", "tre", "em", "nha", "me", "bo", "song", "tai", "tu", "ve", "chuyen", "goi",
+     "cho", "truong", "hoc"}
+)
 
 
 # What people call provinces besides their names.
@@ -119,6 +126,18 @@ class NameIndex:
             self._add(name_key(w.short), Entry("ward", w.key))
             for alias in gaz.aliases.get(w.key, []):
                 self._add(_strip(alias, WARD_TYPE_PREFIXES, w.short), Entry("ward", w.key))
+        # Every word of every name, and the words around names: a Telex leftover is read only as one
+        # of these ("Ea Kar" keeps its "kar"; "looj" becomes "lo" because Cam Lộ has one).
+        self.words: frozenset[str] = frozenset(
+            t.text
+            for names in (
+                [p.short for p in gaz.provinces.values()], [p.short for p in gaz.legacy_provinces.values()],
+                [d.short for d in gaz.legacy_districts.values()], [c.short for c in gaz.communes.values()],
+                [w.short for w in gaz.legacy_wards.values()],
+            )
+            for name in names
+            for t in tokenize(name)
+        ) | {w for words in [*TYPE_WORDS, *VILLAGE_WORDS] for w in words} | EXTRA_WORDS
         self.old_district_of_commune = gaz.district_communes
         self.province_of_old = {k: lp.new_province_code for k, lp in gaz.legacy_provinces.items()}
         # The small pools a typo is forgiven in: the wards of one old district, the communes of one
@@ -279,6 +298,20 @@ def find_mentions(
             o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
         )
     return found
+
+
+def mend_telex(index: NameIndex, tokens: list[Token]) -> list[Token]:
+    """ "xax Cam Looj, Quangr Trij": Telex keys the phone left in the words, read as the words meant."""
+    mended = tokens
+    for i, t in enumerate(tokens):
+        if t.text in index.words:
+            continue
+        meant = untelex(t.text)
+        if meant is not None and meant in index.words:
+            if mended is tokens:
+                mended = list(tokens)
+            mended[i] = replace(t, text=meant)
+    return mended
 
 
 def mend_type_words(text: str, tokens: list[Token]) -> list[Token]:
