@@ -57,6 +57,8 @@ INSIDE_TYPO = 0.15
 # A name of two words or more that no other place in the country bears ("Tiên Dược", "Côn Đảo") needs
 # no province to be believed.
 UNIQUE_NAME = 0.1
+# A province named further off than NEAR_WORDS still tells which of the namesakes is meant, but less.
+FAR_PROVINCE = 0.15
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -153,7 +155,9 @@ class _Scorer:
         self, ward: Mention, new_code: str, old_key: str | None, district: Mention | None = None
     ) -> tuple[float, Mention | None]:
         best, support, against = 0.0, None, False
-        for m in self._near(self.provinces, self.province_starts, ward):
+        near = self._near(self.provinces, self.province_starts, ward)
+        far = not near
+        for m in near or self.provinces:  # no province close by: the one the text names further off
             if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
@@ -167,8 +171,11 @@ class _Scorer:
                 else:
                     against = True
                     continue
+                score -= FAR_PROVINCE if far else 0.0
                 if score > best:
                     best, support = score, m
+        if far and against:  # provinces far off that disagree among themselves say nothing
+            return 0.0, None
         return (best, support) if support else (-0.15 if against else 0.0, None)
 
     def district_fit(self, ward: Mention, match: set[str], bonus: float) -> tuple[float, Mention | None]:

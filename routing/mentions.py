@@ -60,6 +60,21 @@ VILLAGE_WORDS: dict[tuple[str, ...], bool] = {
 }  # fmt: skip
 
 
+# Words that open the name of a place inside a commune (a school, a market, a hospital, a workplace):
+# "trường tiểu học Chi Lăng" and "chợ Đông Kinh" bear the names of other wards, and are not them.
+LANDMARK_WORDS = frozenset(
+    {
+        ("truong", "tieu", "hoc"), ("truong", "th"), ("truong", "thcs"), ("truong", "thpt"),
+        ("truong", "mam", "non"), ("truong", "mau", "giao"), ("truong", "trung", "hoc"),
+        ("truong", "pho", "thong"), ("truong", "dai", "hoc"), ("truong", "cao", "dang"), ("truong", "mn"),
+        ("tieu", "hoc"), ("thcs",), ("thpt",), ("mam", "non"), ("mau", "giao"), ("cho",), ("benh", "vien"),
+        ("cong", "ty"), ("nha", "may"), ("khu", "cong", "nghiep"), ("kcn",), ("ben", "xe"), ("sieu", "thi"),
+        ("cong", "vien"),
+    }
+)  # fmt: skip
+LANDMARK_NAME_WORDS = 3
+
+
 # Words that are not in any name but say whose place a name is ("tôi ở", "cháu ở", "chuyển từ... về").
 EXTRA_WORDS = frozenset(
     {"toi", "o", "chau", "be", "tre", "em", "nha", "me", "bo", "song", "tai", "tu", "ve", "chuyen", "goi",
@@ -227,6 +242,9 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
             ((n, VILLAGE_WORDS[w]) for n in (3, 2, 1) if (w := words_at(tokens, i, n)) and w in VILLAGE_WORDS),
             None,
         )
+        landmark = next((n for n in (3, 2, 1) if _opens_landmark(text, tokens, i, n)), 0)
+        if landmark:
+            found = (landmark, False)
         not_a_village = words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
         if found is None or not_a_village:
             i += 1
@@ -238,7 +256,7 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
                 j += 1
             elif _looks_like_name(text, tokens[j], mixed_case):
                 while (
-                    j < min(len(tokens), i + n + 2)
+                    j < min(len(tokens), i + n + (LANDMARK_NAME_WORDS if landmark else 2))
                     and tokens[j].segment == tokens[i].segment
                     and not starts_type(tokens, j)
                 ):
@@ -249,6 +267,23 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
                 village = text[tokens[i].start : tokens[j - 1].end]
         i = max(j, i + 1)
     return spans, village
+
+
+def _opens_landmark(text: str, tokens: list[Token], i: int, n: int) -> bool:
+    words = words_at(tokens, i, n)
+    if words not in LANDMARK_WORDS:
+        return False
+    if words == ("cho",):  # "chợ" (market), not "cho" (for): as typed, or in a text typed without accents
+        typed = text[tokens[i].start : tokens[i].end].lower()
+        return typed == "chợ" or (typed == "cho" and text == fold_case(text))
+    return True
+
+
+def fold_case(text: str) -> str:
+    """The text as it would be without its accents, case kept: equal to the text when none were typed."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)).replace(
+        "đ", "d"
+    ).replace("Đ", "D")
 
 
 def after_ward_word(tokens: list[Token], i: int) -> bool:
