@@ -34,6 +34,7 @@ from routing.mentions import (
     mend_telex,
     mend_type_words,
     name_index,
+    short_name,
 )
 from routing.text import Token, tokenize
 from routing.typos import typo_mentions
@@ -190,8 +191,12 @@ class _Scorer:
 
     def _unique(self, m: Mention, codes: set[str]) -> bool:
         """No other place in the country has this name: not a province, and an old district of that
-        name went to the same commune ("Côn Đảo", "Tiên Dược")."""
+        name went to the same commune ("Côn Đảo", "Tiên Dược"); typed as it is written, accents and all."""
+        if m.edits or m.inside_longer or m.inside_typo:
+            return False
         for e in m.entries:
+            if e.role in ("commune", "ward") and contradicts(m.written, short_name(self.index, e)):
+                return False  # "gia đình" (family) is not Phường Gia Định
             if e.role in ("province", "old_province"):
                 return False
             if e.role == "district" and not codes.issuperset(self.gaz.legacy_districts[e.ref].new_codes):
