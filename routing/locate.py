@@ -38,6 +38,7 @@ from routing.mentions import (
 )
 from routing.text import Token, tokenize
 from routing.typos import typo_mentions
+from routing.whose import CHILD, OTHER, whose
 
 MAX_TEXT_CHARS = 2000
 # How far (in words) a district or province may stand from the commune it supports.
@@ -60,6 +61,12 @@ INSIDE_TYPO = 0.15
 UNIQUE_NAME = 0.1
 # A province named further off than NEAR_WORDS still tells which of the namesakes is meant, but less.
 FAR_PROVINCE = 0.15
+# Whose place a name is (routing/whose.py): someone else's counts this much less than the child's,
+# and a place nothing is said about a little less when the child's is also given.
+OTHERS_PLACE = 0.4
+UNSAID_PLACE = 0.2
+# A reading sure enough to be routed on its own (confidence 0.6).
+SURE_RAW = 0.68
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -299,20 +306,64 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     mentions += typos
     scorer = _Scorer(index, mentions)
     readings = [(m, scorer.readings(m)) for m in mentions]
+    roles = whose(text, tokens)
     as_district = {
         (s.start, s.end) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
         for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
     }  # fmt: skip
+    for mention, found in readings:
+        for reading in found.values():
+            if (mention.start, mention.end) in as_district:
+                reading.raw -= USED_AS_DISTRICT
+    _weigh_whose(readings, roles)
     best: dict[str, _Reading] = {}
     for mention, found in readings:
         for code, reading in found.items():
-            if (mention.start, mention.end) in as_district:
-                reading.raw -= USED_AS_DISTRICT
             _keep(best, code, reading)
     ranked = sorted(
         ((r, code) for code, r in best.items() if r.raw >= MIN_RAW), key=lambda rc: (-rc[0].raw, rc[1])
     )
+    _two_places_of_the_child(ranked, roles)
     return [_candidate(index.gaz, text, tokens, code, r, village) for r, code in ranked[:limit]]
+
+
+def _weigh_whose(readings: list[tuple[Mention, dict[str, _Reading]]], roles: list[str | None]) -> None:
+    """The child's place wins over the reporter's, a workplace's or where the family came from; a place
+    nothing is said about, over those too. Only against another place: a text that names only the
+    reporter's place still points near the child."""
+    # A place said to be the child's counts however faint; a place nothing is said about only if it
+    # could be routed on its own (not the "con" of "con riêng" read as Thị trấn Cồn).
+    present = {
+        role for m, found in readings
+        if (role := roles[m.start]) is not None
+        and any(r.raw >= (MIN_RAW if role == CHILD else SURE_RAW) for r in found.values())
+    }  # fmt: skip
+    present |= {None} if any(
+        roles[m.start] is None and r.raw >= SURE_RAW for m, found in readings for r in found.values()
+    ) else set()
+    if len(present) < 2:
+        return
+    for mention, found in readings:
+        role = roles[mention.start]
+        cost = OTHERS_PLACE if role == OTHER else UNSAID_PLACE if role is None and CHILD in present else 0.0
+        for reading in found.values():
+            reading.raw -= cost
+
+
+def _two_places_of_the_child(ranked: list[tuple[_Reading, str]], roles: list[str | None]) -> None:
+    """Two different places, both said to be the child's ("nhà cháu ở xã A... xảy ra ở xã B"), both
+    likely: no one can tell from the text which leads, so they stand level and an operator chooses."""
+    if len(ranked) < 2 or roles[ranked[0][0].mention.start] != CHILD:
+        return
+    top = ranked[0][0]
+    for reading, _code in ranked[1:]:
+        if reading.mention is top.mention or (top.legacy is not None and reading.legacy == top.legacy):
+            continue
+        if roles[reading.mention.start] == CHILD and _disjoint(reading.mention, top.mention):
+            if reading.raw >= SURE_RAW:
+                reading.raw = top.raw
+                ranked.sort(key=lambda rc: (-rc[0].raw, rc[1]))
+        return
 
 
 def _candidate(
