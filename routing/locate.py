@@ -317,7 +317,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
                 reading.raw -= USED_AS_DISTRICT
     _weigh_whose(readings, roles)
     best: dict[str, _Reading] = {}
-    for mention, found in readings:
+    for _mention, found in readings:
         for code, reading in found.items():
             _keep(best, code, reading)
     ranked = sorted(
@@ -333,14 +333,13 @@ def _weigh_whose(readings: list[tuple[Mention, dict[str, _Reading]]], roles: lis
     reporter's place still points near the child."""
     # A place said to be the child's counts however faint; a place nothing is said about only if it
     # could be routed on its own (not the "con" of "con riêng" read as Thị trấn Cồn).
-    present = {
+    present: set[str | None] = {
         role for m, found in readings
         if (role := roles[m.start]) is not None
         and any(r.raw >= (MIN_RAW if role == CHILD else SURE_RAW) for r in found.values())
     }  # fmt: skip
-    present |= {None} if any(
-        roles[m.start] is None and r.raw >= SURE_RAW for m, found in readings for r in found.values()
-    ) else set()
+    if any(roles[m.start] is None and r.raw >= SURE_RAW for m, found in readings for r in found.values()):
+        present.add(None)
     if len(present) < 2:
         return
     for mention, found in readings:
