@@ -63,8 +63,9 @@ UNIQUE_NAME = 0.1
 FAR_PROVINCE = 0.15
 # Whose place a name is (routing/whose.py): someone else's counts this much less than the child's,
 # and a place nothing is said about a little less when the child's is also given.
-OTHERS_PLACE = 0.4
+OTHERS_PLACE = 0.5
 UNSAID_PLACE = 0.2
+OTHERS_BELOW = 0.1
 # A reading sure enough to be routed on its own (confidence 0.6).
 SURE_RAW = 0.68
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
@@ -128,8 +129,9 @@ def _disjoint(a: Mention, b: Mention) -> bool:
 
 
 class _Scorer:
-    def __init__(self, index: NameIndex, mentions: list[Mention]) -> None:
+    def __init__(self, index: NameIndex, mentions: list[Mention], roles: list[str | None]) -> None:
         self.index = index
+        self.roles = roles
         self.gaz = index.gaz
         self.provinces = sorted(
             (
@@ -157,7 +159,10 @@ class _Scorer:
         """The parts of one address stand close together: look no further than a few words away."""
         lo = bisect.bisect_left(starts, ward.start - NEAR_WORDS)
         hi = bisect.bisect_right(starts, ward.end + NEAR_WORDS)
-        return mentions[lo:hi]
+        # The reporter's district does not speak for or against the child's commune, nor the reverse.
+        # "chợ Thạnh Hóa" is a market, not the province of Thanh Hóa.
+        other = self.roles[ward.start] == OTHER
+        return [m for m in mentions[lo:hi] if (self.roles[m.start] == OTHER) == other and not m.in_landmark]
 
     def province_fit(
         self, ward: Mention, new_code: str, old_key: str | None, district: Mention | None = None
@@ -222,7 +227,8 @@ class _Scorer:
         for e in m.entries:
             if e.role == "ward":
                 codes.update(self.gaz.legacy_wards[e.ref].new_codes)
-        if m.prefix in DISTRICT_KINDS:  # "huyện Vân Đồn" is the special zone, not an old ward of that name
+        if m.prefix in DISTRICT_KINDS or m.prefix == "dackhu":
+            # "huyện Vân Đồn", "đặc khu Cô Tô": the special zone, not an old ward or a xã of that name
             codes = {e.ref for e in m.entries if e.role == "commune" and self.gaz.communes[e.ref].kind == "dackhu"}
         base += 0.1 if len(codes) == 1 else 0.0
         if words >= 2 and len(codes) == 1 and not m.in_detail and self._unique(m, codes):
@@ -294,7 +300,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
         return []
     index = name_index()
     tokens = mend_type_words(text, mend_telex(index, tokens))
-    details, village = find_details(text, tokens)
+    details, village, landmarks = find_details(text, tokens)
     mentions = find_mentions(text, tokens, index, details)
     typos = typo_mentions(text, tokens, index, mentions, details)
     for m in [*mentions, *typos]:
@@ -304,9 +310,11 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
             for f in typos
         )  # fmt: skip
     mentions += typos
-    scorer = _Scorer(index, mentions)
-    readings = [(m, scorer.readings(m)) for m in mentions]
+    for m in mentions:
+        m.in_landmark = any(s <= m.start and m.end <= e for s, e in landmarks)
     roles = whose(text, tokens)
+    scorer = _Scorer(index, mentions, roles)
+    readings = [(m, scorer.readings(m)) for m in mentions]
     as_district = {
         (s.start, s.end) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
         for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
@@ -342,11 +350,17 @@ def _weigh_whose(readings: list[tuple[Mention, dict[str, _Reading]]], roles: lis
         present.add(None)
     if len(present) < 2:
         return
+    favoured = CHILD if CHILD in present else None
+    # Someone else's place stays below the child's (or the unsaid one's) however fully it is written:
+    # when that one is too faint to be routed, both are, and an operator chooses.
+    ceiling = max(r.raw for m, found in readings if roles[m.start] == favoured for r in found.values())
     for mention, found in readings:
         role = roles[mention.start]
-        cost = OTHERS_PLACE if role == OTHER else UNSAID_PLACE if role is None and CHILD in present else 0.0
         for reading in found.values():
-            reading.raw -= cost
+            if role == OTHER:
+                reading.raw = min(reading.raw - OTHERS_PLACE, ceiling - OTHERS_BELOW)
+            elif role is None and favoured == CHILD:
+                reading.raw -= UNSAID_PLACE
 
 
 def _two_places_of_the_child(ranked: list[tuple[_Reading, str]], roles: list[str | None]) -> None:

@@ -110,6 +110,7 @@ class Mention:
     prefix: str | None  # kind announced by the type word in front
     prefix_start: int
     in_detail: bool = False
+    in_landmark: bool = False  # "chợ Thạnh Hóa": a market's name, not the province's
     inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
     inside_typo: bool = False  # "Trường Long" within "Trường Long Ty": maybe Trường Long Tây is meant
     written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
@@ -231,10 +232,14 @@ def _looks_like_name(text: str, token: Token, mixed_case: bool) -> bool:
     return not mixed_case or first.isupper() or first.isdigit()
 
 
-def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str | None]:
-    """Spans of village / street parts (token indices) and the first village as written."""
+def find_details(
+    text: str, tokens: list[Token]
+) -> tuple[list[tuple[int, int]], str | None, list[tuple[int, int]]]:
+    """Spans of village / street parts (token indices), the first village as written, and the spans
+    of landmarks (a school, a market) among them."""
     mixed_case = text != text.lower() and text != text.upper()
     spans: list[tuple[int, int]] = []
+    landmarks: list[tuple[int, int]] = []
     village: str | None = None
     i = 0
     while i < len(tokens):
@@ -245,7 +250,10 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
         landmark = next((n for n in (3, 2, 1) if _opens_landmark(text, tokens, i, n)), 0)
         if landmark:
             found = (landmark, False)
-        not_a_village = words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
+        not_a_village = (
+            words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
+            or type_before(tokens, i)[0] is not None  # "TP. Buôn Ma Thuột", "huyện Lang Chánh"
+        )  # fmt: skip
         if found is None or not_a_village:
             i += 1
             continue
@@ -263,10 +271,12 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
                     j += 1
         if j > i + n:
             spans.append((i, j))
+            if landmark:
+                landmarks.append((i, j))
             if is_village and village is None:
                 village = text[tokens[i].start : tokens[j - 1].end]
         i = max(j, i + 1)
-    return spans, village
+    return spans, village, landmarks
 
 
 def _opens_landmark(text: str, tokens: list[Token], i: int, n: int) -> bool:
