@@ -26,7 +26,7 @@ import random
 import unicodedata
 from pathlib import Path
 
-from tests.routing.make_call_notes import by_province, new_place, old_place
+from tests.routing.make_call_notes import by_province, old_place
 from tests.routing.official import NewCommune, OldWard, fold, load
 
 OUT = Path(__file__).with_name("who_is_where.jsonl")
