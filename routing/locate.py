@@ -132,6 +132,8 @@ class _Scorer:
     def __init__(self, index: NameIndex, mentions: list[Mention], roles: list[str | None]) -> None:
         self.index = index
         self.roles = roles
+        # Only a text that names someone else's place, or a landmark, needs the mentions sorted out.
+        self.sort_out = OTHER in roles or any(m.in_landmark for m in mentions)
         self.gaz = index.gaz
         self.provinces = sorted(
             (
@@ -160,6 +162,8 @@ class _Scorer:
         lo = bisect.bisect_left(starts, ward.start - NEAR_WORDS)
         hi = bisect.bisect_right(starts, ward.end + NEAR_WORDS)
         # The reporter's district does not speak for or against the child's commune, nor the reverse.
+        if not self.sort_out:
+            return mentions[lo:hi]
         # "chợ Thạnh Hóa" is a market, not the province of Thanh Hóa.
         other = self.roles[ward.start] == OTHER
         return [m for m in mentions[lo:hi] if (self.roles[m.start] == OTHER) == other and not m.in_landmark]
@@ -310,7 +314,7 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
             for f in typos
         )  # fmt: skip
     mentions += typos
-    for m in mentions:
+    for m in mentions if landmarks else ():
         m.in_landmark = any(s <= m.start and m.end <= e for s, e in landmarks)
     roles = whose(text, tokens)
     scorer = _Scorer(index, mentions, roles)
@@ -339,6 +343,8 @@ def _weigh_whose(readings: list[tuple[Mention, dict[str, _Reading]]], roles: lis
     """The child's place wins over the reporter's, a workplace's or where the family came from; a place
     nothing is said about, over those too. Only against another place: a text that names only the
     reporter's place still points near the child."""
+    if not any(roles):
+        return
     # A place said to be the child's counts however faint; a place nothing is said about only if it
     # could be routed on its own (not the "con" of "con riêng" read as Thị trấn Cồn).
     present: set[str | None] = {

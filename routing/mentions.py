@@ -73,6 +73,7 @@ LANDMARK_WORDS = frozenset(
     }
 )  # fmt: skip
 LANDMARK_NAME_WORDS = 3
+_LANDMARK_FIRST = frozenset(w[0] for w in LANDMARK_WORDS)
 
 
 # Words that are not in any name but say whose place a name is ("tôi ở", "cháu ở", "chuyển từ... về").
@@ -247,14 +248,15 @@ def find_details(
             ((n, VILLAGE_WORDS[w]) for n in (3, 2, 1) if (w := words_at(tokens, i, n)) and w in VILLAGE_WORDS),
             None,
         )
-        landmark = next((n for n in (3, 2, 1) if _opens_landmark(text, tokens, i, n)), 0)
-        if landmark:
-            found = (landmark, False)
-        not_a_village = (
+        landmark = 0
+        if tokens[i].text in _LANDMARK_FIRST:
+            landmark = next((n for n in (3, 2, 1) if _opens_landmark(text, tokens, i, n)), 0)
+            if landmark:
+                found = (landmark, False)
+        if found is None or (
             words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
             or type_before(tokens, i)[0] is not None  # "TP. Buôn Ma Thuột", "huyện Lang Chánh"
-        )  # fmt: skip
-        if found is None or not_a_village:
+        ):  # fmt: skip
             i += 1
             continue
         n, is_village = found

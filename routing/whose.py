@@ -41,7 +41,10 @@ _CUES: dict[tuple[str, ...], str] = {
     ("hoc", "o"): OTHER, ("hoc", "tai"): OTHER,
     ("chuyen", "tu"): OTHER, ("don", "tu"): OTHER, ("truoc", "day", "o"): OTHER, ("que", "o"): OTHER,
 }  # fmt: skip
-_LONGEST = max(len(k) for k in _CUES)
+# By first word, longest first: most words open no cue, and are passed over with one look-up.
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _role in sorted(_CUES.items(), key=lambda kv: -len(kv[0])):
+    _BY_FIRST.setdefault(_words[0], []).append((_words, _role))
 # After "chuyển từ A", a bare "về B" or "đến B" is where the family went.
 _MOVED_TO = frozenset({("ve",), ("den",), ("sang",), ("xuong",), ("len",)})
 _MOVED_FROM = frozenset({("chuyen", "tu"), ("don", "tu")})
@@ -53,25 +56,27 @@ _CHILD_WORDS = frozenset({("chau",), ("be",), ("tre",), ("hoc", "sinh"), ("con",
 
 def _child_named(text: str, tokens: list[Token], i: int, mixed_case: bool) -> bool:
     """ "thấy bé bị đánh": a child is spoken of here, not the "Châu" of Hải Châu."""
-    if not any(tuple(t.text for t in tokens[i : i + len(w)]) == w for w in _CHILD_WORDS):
+    if tokens[i].text not in _CHILD_FIRST or not any(
+        tuple(t.text for t in tokens[i : i + len(w)]) == w for w in _CHILD_WORDS
+    ):
         return False
     if mixed_case:
         return not text[tokens[i].start].isupper()
     return i == 0 or tokens[i - 1].segment != tokens[i].segment or tokens[i - 1].text in _BEFORE_CHILD
 
 
+_CHILD_FIRST = frozenset(w[0] for w in _CHILD_WORDS)
 _BEFORE_CHILD = frozenset({"thay", "co", "nghe", "biet", "la", "ma", "nhung", "va", "con"})
 
 
 def _cue_at(tokens: list[Token], i: int, moving: bool) -> tuple[str, int] | None:
-    for n in range(_LONGEST, 0, -1):
-        words = tuple(t.text for t in tokens[i : i + n])
-        if len(words) < n:
-            continue
-        if words in _CUES:
-            return _CUES[words], n
-        if moving and words in _MOVED_TO:
-            return CHILD, n
+    first = tokens[i].text
+    for words, role in _BY_FIRST.get(first, ()):
+        n = len(words)
+        if i + n <= len(tokens) and all(tokens[i + k].text == words[k] for k in range(1, n)):
+            return role, n
+    if moving and (first,) in _MOVED_TO:
+        return CHILD, 1
     return None
 
 
