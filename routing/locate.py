@@ -174,7 +174,8 @@ class _Scorer:
         best, support, against = 0.0, None, False
         near = self._near(self.provinces, self.province_starts, ward)
         far = not near
-        for m in near or self.provinces:  # no province close by: the one the text names further off
+        # No province close by: the one the text names further off (not a market's: "chợ Thạnh Hóa").
+        for m in near or [p for p in self.provinces if not p.in_landmark]:
             if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
