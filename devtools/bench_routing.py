@@ -39,6 +39,7 @@ def run_routing_bench(corpus_path: str | Path, *, show: bool = True) -> dict[str
     misses: Counter[str] = Counter()
     timings: list[float] = []
     failures: list[dict[str, Any]] = []
+    asks: Counter[str] = Counter()
     for line in lines:
         expected = set(line["expected"])
         started = time.perf_counter()
@@ -46,7 +47,13 @@ def run_routing_bench(corpus_path: str | Path, *, show: bool = True) -> dict[str
         chosen = best_confident(found, threshold)
         timings.append((time.perf_counter() - started) * 1000)
         codes = [c.commune_code for c in found]
-        if chosen is None:
+        ask = set(line.get("ask", ()))  # places no one can tell apart: an operator, shown every one
+        if ask:
+            result = "ask_operator" if chosen is None else "wrong"
+            asks["lines"] += 1
+            asks["to_operator"] += chosen is None
+            asks["all_shown"] += ask <= set(codes)
+        elif chosen is None:
             result = "operator" if expected else "no_place_operator"
         elif chosen.commune_code in expected:
             result = "right"
@@ -69,7 +76,8 @@ def run_routing_bench(corpus_path: str | Path, *, show: bool = True) -> dict[str
                 }
             )  # fmt: skip
     timings.sort()
-    placed = sum(1 for line in lines if line["expected"]) or 1
+    placed_lines = sum(1 for line in lines if line["expected"])
+    placed = placed_lines or 1
     report = {
         "texts": len(lines),
         "with_place": placed,
@@ -77,7 +85,10 @@ def run_routing_bench(corpus_path: str | Path, *, show: bool = True) -> dict[str
         "routed_right": outcome["right"] / placed,
         "routed_wrong": outcome["wrong"] / (len(lines) or 1),
         "operator": outcome["operator"] / placed,
-        "no_place": len(lines) - placed,
+        "no_place": len(lines) - placed_lines - asks["lines"],
+        "ask": asks["lines"],
+        "ask_to_operator": asks["to_operator"],
+        "ask_all_shown": asks["all_shown"],
         "no_place_to_operator": outcome["no_place_operator"],
         "top1": top1["all"] / placed,
         "top1_district": top1["district"] / with_district if with_district else None,
@@ -110,6 +121,11 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             f"Không có địa điểm, để tư vấn viên / no place, left to an operator:"
             f" {report['no_place_to_operator']} of {report['no_place']}"
+        )
+    if report.get("ask"):
+        lines.append(
+            f"Hai nơi không phân biệt được, để tư vấn viên / two places no one can tell apart, left to an"
+            f" operator: {report['ask_to_operator']} of {report['ask']}, both shown in {report['ask_all_shown']}"
         )
     if report["misses_by_kind"]:
         misses = ", ".join(f"{kind}={n}" for kind, n in report["misses_by_kind"].items())

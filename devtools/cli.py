@@ -35,12 +35,13 @@ def bench_intake(seconds: int = 5, rounds: int = 3, connections: int = 16, threa
 
 
 @bench_app.command("routing")
-def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: both test corpora")) -> None:
+def bench_routing(corpus: str = typer.Option("", help="JSONL corpus; default: the three test corpora")) -> None:
     """Chuyển đúng/sai/tư vấn viên, top-1 và thời gian mỗi văn bản / Routing decisions and time per text."""
     from devtools.bench_routing import format_report, run_routing_bench
 
     here = REPO / "tests" / "routing"
-    for path in [Path(corpus)] if corpus else [here / "corpus.jsonl", here / "call_notes.jsonl"]:
+    defaults = [here / "corpus.jsonl", here / "call_notes.jsonl", here / "who_is_where.jsonl"]
+    for path in [Path(corpus)] if corpus else defaults:
         typer.echo(f"== {path.name}")
         typer.echo(format_report(run_routing_bench(path, show=False)))
 

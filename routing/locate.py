@@ -31,11 +31,14 @@ from routing.mentions import (
     contradicts,
     find_details,
     find_mentions,
+    mend_telex,
     mend_type_words,
     name_index,
+    short_name,
 )
 from routing.text import Token, tokenize
 from routing.typos import typo_mentions
+from routing.whose import CHILD, OTHER, whose
 
 MAX_TEXT_CHARS = 2000
 # How far (in words) a district or province may stand from the commune it supports.
@@ -53,6 +56,18 @@ ACCENTS_AS_TYPED = 0.05
 ACCENTS_CONTRADICT = 0.2
 # A name typed right inside a longer name typed with a slip ("Trường Long" in "Trường Long Ty").
 INSIDE_TYPO = 0.15
+# A name of two words or more that no other place in the country bears ("Tiên Dược", "Côn Đảo") needs
+# no province to be believed.
+UNIQUE_NAME = 0.1
+# A province named further off than NEAR_WORDS still tells which of the namesakes is meant, but less.
+FAR_PROVINCE = 0.15
+# Whose place a name is (routing/whose.py): someone else's counts this much less than the child's,
+# and a place nothing is said about a little less when the child's is also given.
+OTHERS_PLACE = 0.5
+UNSAID_PLACE = 0.2
+OTHERS_BELOW = 0.1
+# A reading sure enough to be routed on its own (confidence 0.6).
+SURE_RAW = 0.68
 # A name that serves as the district of the ward before it ("Thắng Lợi, Thường Tín") is not also
 # the 2025 commune of the same name.
 USED_AS_DISTRICT = 0.3
@@ -100,6 +115,8 @@ def warm_up() -> None:
 def _prefix_fit(prefix: str | None, kind: str, *, old: bool) -> float:
     if prefix is None:
         return 0.0
+    if kind == "dackhu" and prefix in DISTRICT_KINDS:
+        return 0.15  # "huyện Côn Đảo": the island district became the special zone of the same name
     if prefix in WARD_KINDS:
         if prefix == kind:
             return 0.15
@@ -112,8 +129,11 @@ def _disjoint(a: Mention, b: Mention) -> bool:
 
 
 class _Scorer:
-    def __init__(self, index: NameIndex, mentions: list[Mention]) -> None:
+    def __init__(self, index: NameIndex, mentions: list[Mention], roles: list[str | None]) -> None:
         self.index = index
+        self.roles = roles
+        # Only a text that names someone else's place, or a landmark, needs the mentions sorted out.
+        self.sort_out = OTHER in roles or any(m.in_landmark for m in mentions)
         self.gaz = index.gaz
         self.provinces = sorted(
             (
@@ -141,13 +161,21 @@ class _Scorer:
         """The parts of one address stand close together: look no further than a few words away."""
         lo = bisect.bisect_left(starts, ward.start - NEAR_WORDS)
         hi = bisect.bisect_right(starts, ward.end + NEAR_WORDS)
-        return mentions[lo:hi]
+        # The reporter's district does not speak for or against the child's commune, nor the reverse.
+        if not self.sort_out:
+            return mentions[lo:hi]
+        # "chợ Thạnh Hóa" is a market, not the province of Thanh Hóa.
+        other = self.roles[ward.start] == OTHER
+        return [m for m in mentions[lo:hi] if (self.roles[m.start] == OTHER) == other and not m.in_landmark]
 
     def province_fit(
         self, ward: Mention, new_code: str, old_key: str | None, district: Mention | None = None
     ) -> tuple[float, Mention | None]:
         best, support, against = 0.0, None, False
-        for m in self._near(self.provinces, self.province_starts, ward):
+        near = self._near(self.provinces, self.province_starts, ward)
+        far = not near
+        # No province close by: the one the text names further off (not a market's: "chợ Thạnh Hóa").
+        for m in near or [p for p in self.provinces if not p.in_landmark]:
             if not _disjoint(m, ward) or m is district:  # "TP. Hà Tĩnh, Hà Tĩnh": city, then province
                 continue
             for e in m.entries:
@@ -161,8 +189,11 @@ class _Scorer:
                 else:
                     against = True
                     continue
+                score -= FAR_PROVINCE if far else 0.0
                 if score > best:
                     best, support = score, m
+        if far and against:  # provinces far off that disagree among themselves say nothing
+            return 0.0, None
         return (best, support) if support else (-0.15 if against else 0.0, None)
 
     def district_fit(self, ward: Mention, match: set[str], bonus: float) -> tuple[float, Mention | None]:
@@ -174,6 +205,20 @@ class _Scorer:
                 return bonus, m
             against = against or m.prefix is not None
         return (-0.15 if against else 0.0), None
+
+    def _unique(self, m: Mention, codes: set[str]) -> bool:
+        """No other place in the country has this name: not a province, and an old district of that
+        name went to the same commune ("Côn Đảo", "Tiên Dược"); typed as it is written, accents and all."""
+        if m.edits or m.inside_longer or m.inside_typo:
+            return False
+        for e in m.entries:
+            if e.role in ("commune", "ward") and contradicts(m.written, short_name(self.index, e)):
+                return False  # "gia đình" (family) is not Phường Gia Định
+            if e.role in ("province", "old_province"):
+                return False
+            if e.role == "district" and not codes.issuperset(self.gaz.legacy_districts[e.ref].new_codes):
+                return False
+        return True
 
     def readings(self, m: Mention) -> dict[str, _Reading]:
         out: dict[str, _Reading] = {}
@@ -187,7 +232,12 @@ class _Scorer:
         for e in m.entries:
             if e.role == "ward":
                 codes.update(self.gaz.legacy_wards[e.ref].new_codes)
+        if m.prefix in DISTRICT_KINDS or m.prefix == "dackhu":
+            # "huyện Vân Đồn", "đặc khu Cô Tô": the special zone, not an old ward or a xã of that name
+            codes = {e.ref for e in m.entries if e.role == "commune" and self.gaz.communes[e.ref].kind == "dackhu"}
         base += 0.1 if len(codes) == 1 else 0.0
+        if words >= 2 and len(codes) == 1 and not m.in_detail and self._unique(m, codes):
+            base += UNIQUE_NAME
         for e in m.entries:
             if e.role == "commune":
                 c = self.gaz.communes[e.ref]
@@ -254,8 +304,8 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
     if not tokens:
         return []
     index = name_index()
-    tokens = mend_type_words(text, tokens)
-    details, village = find_details(text, tokens)
+    tokens = mend_type_words(text, mend_telex(index, tokens))
+    details, village, landmarks = find_details(text, tokens)
     mentions = find_mentions(text, tokens, index, details)
     typos = typo_mentions(text, tokens, index, mentions, details)
     for m in [*mentions, *typos]:
@@ -265,22 +315,75 @@ def locate(text: str, *, limit: int = 5) -> list[Candidate]:
             for f in typos
         )  # fmt: skip
     mentions += typos
-    scorer = _Scorer(index, mentions)
+    for m in mentions if landmarks else ():
+        m.in_landmark = any(s <= m.start and m.end <= e for s, e in landmarks)
+    roles = whose(text, tokens)
+    scorer = _Scorer(index, mentions, roles)
     readings = [(m, scorer.readings(m)) for m in mentions]
     as_district = {
         (s.start, s.end) for m, found in readings for r in found.values() if r.raw >= MIN_RAW
         for s in r.supports if s.start > m.start and any(e.role == "district" for e in s.entries)
     }  # fmt: skip
-    best: dict[str, _Reading] = {}
     for mention, found in readings:
-        for code, reading in found.items():
+        for reading in found.values():
             if (mention.start, mention.end) in as_district:
                 reading.raw -= USED_AS_DISTRICT
+    _weigh_whose(readings, roles)
+    best: dict[str, _Reading] = {}
+    for _mention, found in readings:
+        for code, reading in found.items():
             _keep(best, code, reading)
     ranked = sorted(
         ((r, code) for code, r in best.items() if r.raw >= MIN_RAW), key=lambda rc: (-rc[0].raw, rc[1])
     )
+    _two_places_of_the_child(ranked, roles)
     return [_candidate(index.gaz, text, tokens, code, r, village) for r, code in ranked[:limit]]
+
+
+def _weigh_whose(readings: list[tuple[Mention, dict[str, _Reading]]], roles: list[str | None]) -> None:
+    """The child's place wins over the reporter's, a workplace's or where the family came from; a place
+    nothing is said about, over those too. Only against another place: a text that names only the
+    reporter's place still points near the child."""
+    if not any(roles):
+        return
+    # A place said to be the child's counts however faint; a place nothing is said about only if it
+    # could be routed on its own (not the "con" of "con riêng" read as Thị trấn Cồn).
+    present: set[str | None] = {
+        role for m, found in readings
+        if (role := roles[m.start]) is not None
+        and any(r.raw >= (MIN_RAW if role == CHILD else SURE_RAW) for r in found.values())
+    }  # fmt: skip
+    if any(roles[m.start] is None and r.raw >= SURE_RAW for m, found in readings for r in found.values()):
+        present.add(None)
+    if len(present) < 2:
+        return
+    favoured = CHILD if CHILD in present else None
+    # Someone else's place stays below the child's (or the unsaid one's) however fully it is written:
+    # when that one is too faint to be routed, both are, and an operator chooses.
+    ceiling = max(r.raw for m, found in readings if roles[m.start] == favoured for r in found.values())
+    for mention, found in readings:
+        role = roles[mention.start]
+        for reading in found.values():
+            if role == OTHER:
+                reading.raw = min(reading.raw - OTHERS_PLACE, ceiling - OTHERS_BELOW)
+            elif role is None and favoured == CHILD:
+                reading.raw -= UNSAID_PLACE
+
+
+def _two_places_of_the_child(ranked: list[tuple[_Reading, str]], roles: list[str | None]) -> None:
+    """Two different places, both said to be the child's ("nhà cháu ở xã A... xảy ra ở xã B"), both
+    likely: no one can tell from the text which leads, so they stand level and an operator chooses."""
+    if len(ranked) < 2 or roles[ranked[0][0].mention.start] != CHILD:
+        return
+    top = ranked[0][0]
+    for reading, _code in ranked[1:]:
+        if reading.mention is top.mention or (top.legacy is not None and reading.legacy == top.legacy):
+            continue
+        if roles[reading.mention.start] == CHILD and _disjoint(reading.mention, top.mention):
+            if reading.raw >= SURE_RAW:
+                reading.raw = top.raw
+                ranked.sort(key=lambda rc: (-rc[0].raw, rc[1]))
+        return
 
 
 def _candidate(

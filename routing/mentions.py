@@ -22,7 +22,7 @@ from routing.gazetteer import (
     load,
     name_key,
 )
-from routing.text import Token, fold
+from routing.text import Token, fold, tokenize, untelex
 
 MAX_NAME_WORDS = 6
 
@@ -32,7 +32,7 @@ TYPE_WORDS: dict[tuple[str, ...], str] = {
     ("xa",): "xa", ("x",): "xa",
     ("phuong",): "phuong", ("p",): "phuong", ("f",): "phuong",
     ("thi", "tran"): "thitran", ("tt",): "thitran",
-    ("dac", "khu"): "dackhu",
+    ("dac", "khu"): "dackhu", ("huyen", "dao"): "huyen",
     ("huyen",): "huyen", ("h",): "huyen",
     ("quan",): "quan", ("q",): "quan",
     ("thi", "xa"): "thixa", ("tx",): "thixa",
@@ -58,6 +58,29 @@ VILLAGE_WORDS: dict[tuple[str, ...], bool] = {
     ("duong",): False, ("ngo",): False, ("hem",): False, ("kiet",): False, ("so", "nha"): False,
     ("so",): False, ("ngach",): False,
 }  # fmt: skip
+
+
+# Words that open the name of a place inside a commune (a school, a market, a hospital, a workplace):
+# "trường tiểu học Chi Lăng" and "chợ Đông Kinh" bear the names of other wards, and are not them.
+LANDMARK_WORDS = frozenset(
+    {
+        ("truong", "tieu", "hoc"), ("truong", "th"), ("truong", "thcs"), ("truong", "thpt"),
+        ("truong", "mam", "non"), ("truong", "mau", "giao"), ("truong", "trung", "hoc"),
+        ("truong", "pho", "thong"), ("truong", "dai", "hoc"), ("truong", "cao", "dang"), ("truong", "mn"),
+        ("tieu", "hoc"), ("thcs",), ("thpt",), ("mam", "non"), ("mau", "giao"), ("cho",), ("benh", "vien"),
+        ("cong", "ty"), ("nha", "may"), ("khu", "cong", "nghiep"), ("kcn",), ("ben", "xe"), ("sieu", "thi"),
+        ("cong", "vien"),
+    }
+)  # fmt: skip
+LANDMARK_NAME_WORDS = 3
+_LANDMARK_FIRST = frozenset(w[0] for w in LANDMARK_WORDS)
+
+
+# Words that are not in any name but say whose place a name is ("tôi ở", "cháu ở", "chuyển từ... về").
+EXTRA_WORDS = frozenset(
+    {"toi", "o", "chau", "be", "tre", "em", "nha", "me", "bo", "song", "tai", "tu", "ve", "chuyen", "goi",
+     "cho", "truong", "hoc"}
+)
 
 
 # What people call provinces besides their names.
@@ -88,6 +111,7 @@ class Mention:
     prefix: str | None  # kind announced by the type word in front
     prefix_start: int
     in_detail: bool = False
+    in_landmark: bool = False  # "chợ Thạnh Hóa": a market's name, not the province's
     inside_longer: bool = False  # "Tân Hưng" within "Tân Hưng Đông": the longer name is meant
     inside_typo: bool = False  # "Trường Long" within "Trường Long Ty": maybe Trường Long Tây is meant
     written: str = ""  # as typed, accents kept, to prefer "Cẩm Giàng" over "Cẩm Giang"
@@ -119,6 +143,18 @@ class NameIndex:
             self._add(name_key(w.short), Entry("ward", w.key))
             for alias in gaz.aliases.get(w.key, []):
                 self._add(_strip(alias, WARD_TYPE_PREFIXES, w.short), Entry("ward", w.key))
+        # Every word of every name, and the words around names: a Telex leftover is read only as one
+        # of these ("Ea Kar" keeps its "kar"; "looj" becomes "lo" because Cam Lộ has one).
+        self.words: frozenset[str] = frozenset(
+            t.text
+            for names in (
+                [p.short for p in gaz.provinces.values()], [p.short for p in gaz.legacy_provinces.values()],
+                [d.short for d in gaz.legacy_districts.values()], [c.short for c in gaz.communes.values()],
+                [w.short for w in gaz.legacy_wards.values()],
+            )
+            for name in names
+            for t in tokenize(name)
+        ) | {w for words in [*TYPE_WORDS, *VILLAGE_WORDS] for w in words} | EXTRA_WORDS
         self.old_district_of_commune = gaz.district_communes
         self.province_of_old = {k: lp.new_province_code for k, lp in gaz.legacy_provinces.items()}
         # The small pools a typo is forgiven in: the wards of one old district, the communes of one
@@ -197,10 +233,14 @@ def _looks_like_name(text: str, token: Token, mixed_case: bool) -> bool:
     return not mixed_case or first.isupper() or first.isdigit()
 
 
-def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]], str | None]:
-    """Spans of village / street parts (token indices) and the first village as written."""
+def find_details(
+    text: str, tokens: list[Token]
+) -> tuple[list[tuple[int, int]], str | None, list[tuple[int, int]]]:
+    """Spans of village / street parts (token indices), the first village as written, and the spans
+    of landmarks (a school, a market) among them."""
     mixed_case = text != text.lower() and text != text.upper()
     spans: list[tuple[int, int]] = []
+    landmarks: list[tuple[int, int]] = []
     village: str | None = None
     i = 0
     while i < len(tokens):
@@ -208,8 +248,15 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
             ((n, VILLAGE_WORDS[w]) for n in (3, 2, 1) if (w := words_at(tokens, i, n)) and w in VILLAGE_WORDS),
             None,
         )
-        not_a_village = words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
-        if found is None or not_a_village:
+        landmark = 0
+        if tokens[i].text in _LANDMARK_FIRST:
+            landmark = next((n for n in (3, 2, 1) if _opens_landmark(text, tokens, i, n)), 0)
+            if landmark:
+                found = (landmark, False)
+        if found is None or (
+            words_at(tokens, i - 1, 2) in {("dac", "khu"), ("thanh", "pho")} or after_ward_word(tokens, i)
+            or type_before(tokens, i)[0] is not None  # "TP. Buôn Ma Thuột", "huyện Lang Chánh"
+        ):  # fmt: skip
             i += 1
             continue
         n, is_village = found
@@ -219,17 +266,36 @@ def find_details(text: str, tokens: list[Token]) -> tuple[list[tuple[int, int]],
                 j += 1
             elif _looks_like_name(text, tokens[j], mixed_case):
                 while (
-                    j < min(len(tokens), i + n + 2)
+                    j < min(len(tokens), i + n + (LANDMARK_NAME_WORDS if landmark else 2))
                     and tokens[j].segment == tokens[i].segment
                     and not starts_type(tokens, j)
                 ):
                     j += 1
         if j > i + n:
             spans.append((i, j))
+            if landmark:
+                landmarks.append((i, j))
             if is_village and village is None:
                 village = text[tokens[i].start : tokens[j - 1].end]
         i = max(j, i + 1)
-    return spans, village
+    return spans, village, landmarks
+
+
+def _opens_landmark(text: str, tokens: list[Token], i: int, n: int) -> bool:
+    words = words_at(tokens, i, n)
+    if words not in LANDMARK_WORDS:
+        return False
+    if words == ("cho",):  # "chợ" (market), not "cho" (for): as typed, or in a text typed without accents
+        typed = text[tokens[i].start : tokens[i].end].lower()
+        return typed == "chợ" or (typed == "cho" and text == fold_case(text))
+    return True
+
+
+def fold_case(text: str) -> str:
+    """The text as it would be without its accents, case kept: equal to the text when none were typed."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)).replace(
+        "đ", "d"
+    ).replace("Đ", "D")
 
 
 def after_ward_word(tokens: list[Token], i: int) -> bool:
@@ -279,6 +345,20 @@ def find_mentions(
             o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in named
         )
     return found
+
+
+def mend_telex(index: NameIndex, tokens: list[Token]) -> list[Token]:
+    """ "xax Cam Looj, Quangr Trij": Telex keys the phone left in the words, read as the words meant."""
+    mended = tokens
+    for i, t in enumerate(tokens):
+        if t.text in index.words:
+            continue
+        meant = untelex(t.text)
+        if meant is not None and meant in index.words:
+            if mended is tokens:
+                mended = list(tokens)
+            mended[i] = replace(t, text=meant)
+    return mended
 
 
 def mend_type_words(text: str, tokens: list[Token]) -> list[Token]:

@@ -57,3 +57,29 @@ def tokenize(text: str) -> list[Token]:
             else:
                 tokens.append(Token(_norm_token(part), match.start(), match.end(), segment))
     return tokens
+
+
+# Telex, the usual way to type Vietnamese on a phone: "aa" is â, "ow" is ơ, "dd" is đ, and a tone key
+# after the word (s sắc, f huyền, r hỏi, x ngã, j nặng). When the phone's keyboard did not turn the
+# keys into accents, they stay in the word: "xax" is xã, "huyeenj" huyện, "phuwowngf" phường.
+_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"), ("ow", "o"), ("uw", "u"))
+_TONE_KEYS = frozenset("sfrxj")
+_VOWELS = frozenset("aeiouy")
+
+
+def untelex(word: str) -> str | None:
+    """The folded word a Telex leftover stands for ("huyeenj" -> "huyen"), or None when it is not one.
+
+    Only the form: whether the result is a word that names places is for the caller to check.
+    """
+    if len(word) < 3 or not word.isalpha() or not word.isascii():
+        return None
+    bare = word
+    if bare[-1] in _TONE_KEYS and any(ch in _VOWELS for ch in bare[:-1]):
+        bare = bare[:-1]
+    for pair, single in _TELEX_PAIRS:
+        bare = bare.replace(pair, single)
+    bare = bare.replace("w", "u")  # "w" alone is ư: "nhwng" is "nhưng"
+    if bare == word or not any(ch in _VOWELS for ch in bare):
+        return None
+    return bare

@@ -187,3 +187,25 @@ def test_only_the_commune_chair_of_that_commune_approves_the_plan(client) -> Non
     assert approved.status_code == 200 and approved.json()["state"] == "intervening"
     view = client.get(f"/api/v1/cases/{reference}", headers=bearer("chair-cl", "commune_chair", "44", "19597"))
     assert view.status_code == 200 and view.json()["history"][-1]["actor"] == "chair-cl"
+
+
+def test_a_report_naming_the_reporters_place_and_the_childs_goes_to_the_childs(client) -> None:
+    # Issue 22: the reporter's own ward comes first and is written in full; the child's commune wins.
+    location = "Tôi ở phường Tam Thanh, Lạng Sơn, gọi báo cháu bé ở xã Cam Lộ, Quảng Trị"
+    response = client.post("/api/v1/reports", json={**GOOD, "location": location})
+    assert response.status_code == 201 and response.json()["status"] != "needs_routing"
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == response.json()["reference"])).scalar_one()
+        assert case.commune_code == "19597" and case.state == "assigned"
+
+
+def test_two_places_both_the_childs_wait_for_an_operator_who_sees_both(client) -> None:
+    location = "nhà cháu ở xã Cam Lộ, Quảng Trị, chuyện xảy ra ở phường Tam Thanh, Lạng Sơn"
+    response = client.post("/api/v1/reports", json={**GOOD, "location": location})
+    assert response.status_code == 201 and response.json()["status"] == "needs_routing"
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == response.json()["reference"])).scalar_one()
+        decision = uow.session.execute(select(RouteRecord).where(RouteRecord.case_id == case.id)).scalar_one()
+        shown = [c["commune_code"] for c in decision.decision["candidates"]]
+        assert {"19597", "05986"} <= set(shown[:2])
+        assert case.commune_code is None
