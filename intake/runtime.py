@@ -23,6 +23,7 @@ from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
 from workflows.field.delivery import deliver_next
 from workflows.jobs import sweep, use_delivery_waker
+from workflows.operations.heartbeat import note_sweep, worker_name
 from workflows.supervision.daily import run_due_daily_jobs
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
     """Fire what is overdue and wake the deliverers for what is due, every second, whatever Redis did;
     run the daily jobs (the report reminders) when their hour has come."""
     every = interval or get_settings().sweep_interval_seconds
+    name = worker_name()
     while not stop.is_set():
         try:
             done = sweep()
@@ -39,6 +41,7 @@ def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
                 log.info("sweeper: %s", done)
             if daily := run_due_daily_jobs():
                 log.info("daily jobs: %s", daily)
+            note_sweep(name)  # a round that failed notes nothing: "nothing swept" shows it
         except Exception:
             log.exception("sweeper round failed; trying again")
         stop.wait(every)
