@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     report_reminders: bool = True
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
     queue_name: str = "hotline"
+    worker_probe_port: int = Field(default=0, ge=0, le=65535)  # the worker's /healthz and /readyz; 0: none
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
     # Delivery (notifier.outbox): threads per worker, how long a provider outage is retried, throttles.
     delivery_threads: int = Field(default=4, ge=1, le=64)
@@ -155,6 +156,15 @@ class Settings(BaseSettings):
 
     def shift_leads(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.shift_lead_phones.split(",") if p.strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg(cls, value: str) -> str:
+        # libpq's own form (what CloudNativePG's and most operators' secrets hold) means psycopg 3 here.
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value[len(plain):]
+        return value
 
     @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod

@@ -39,3 +39,10 @@ def test_both_forms_at_once_or_a_missing_file_are_refused(tmp_path: Path, monkey
     monkeypatch.setenv("HOTLINE_TWILIO_AUTH_TOKEN", "y")
     with pytest.raises(ValueError, match="not both"):
         Settings(_env_file=None)
+
+
+def test_an_operators_libpq_url_means_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql://hotline:pw@hotline-db-rw:5432/hotline")
+    assert Settings(_env_file=None).database_url == "postgresql+psycopg://hotline:pw@hotline-db-rw:5432/hotline"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "sqlite:///x.db")
+    assert Settings(_env_file=None).database_url == "sqlite:///x.db"
