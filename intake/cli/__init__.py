@@ -53,7 +53,10 @@ def serve(
 
     active_policy()  # refuse to start on a broken SLA policy, naming the line
     metrics_dir(port)
-    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port,
+    configure_logging()
+    # JSON lines: uvicorn's own loggers go to our handler (with the request id) instead of its text format.
+    log_config = uvicorn.config.LOGGING_CONFIG if get_settings().log_format == "text" else None
+    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port, log_config=log_config,
                 workers=workers or default_workers(get_settings().database_url), access_log=access_log)
 
 
