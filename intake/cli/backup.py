@@ -30,7 +30,9 @@ def libpq(url: str) -> tuple[str, dict[str, str]]:
     """A SQLAlchemy URL as libpq's, the password moved to PGPASSWORD (never on a command line)."""
     parsed: URL = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
-        raise typer.BadParameter("backup and restore are for PostgreSQL; the SQLite demo is one file to copy")
+        say("Sao lưu và khôi phục dành cho PostgreSQL; bản chạy thử SQLite là một tệp, hãy sao chép tệp đó.",
+            "Backup and restore are for PostgreSQL; the SQLite demo is one file: copy it.", err=True)
+        raise typer.Exit(2)
     env = {**os.environ}
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)

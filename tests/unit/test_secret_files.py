@@ -46,3 +46,18 @@ def test_an_operators_libpq_url_means_psycopg(monkeypatch: pytest.MonkeyPatch) -
     assert Settings(_env_file=None).database_url == "postgresql+psycopg://hotline:pw@hotline-db-rw:5432/hotline"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", "sqlite:///x.db")
     assert Settings(_env_file=None).database_url == "sqlite:///x.db"
+
+
+def test_backup_refuses_the_sqlite_demo_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from core.settings import reset_settings
+    from intake.cli import app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    reset_settings()
+    try:
+        result = CliRunner().invoke(app, ["backup", str(tmp_path / "x.dump")])
+    finally:
+        reset_settings()
+    assert result.exit_code == 2 and "SQLite" in result.output and "Traceback" not in result.output
