@@ -128,8 +128,7 @@ def test_a_backup_restores_into_an_empty_database_and_the_line_goes_on(
         assert read == "Lê Thị Cúc"
         rig.assert_exactly_once("restore drill")
         print(f"[restore drill] cases {cases}, timers pending at the backup {len(pending_timers)} (all fired), "
-              f"{time.monotonic() - started:.1f} s")
-        assert time.monotonic() - started < 90
+              f"{time.monotonic() - started:.1f} s")  # bounded by the waits above, not asserted: no timed test
     finally:
         for worker in rig.workers:
             from tests.faults.conftest import kill_group
