@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "hotline111"
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -27,8 +28,57 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_DATA_DIR / 'hotline.db'}"
 
 
+# Settings that may hold a secret besides the SecretStr ones: a URL can carry a password.
+SECRET_URLS = ("database_url", "redis_url")
+# HOTLINE_DATA_KEYS_FILE is its own setting (one "id:secret" a line, core.crypto), not a `_FILE` of this kind.
+OWN_FILE_SETTING = ("data_keys",)
+
+
+def secret_names() -> tuple[str, ...]:
+    """Every setting that can be read from a file: `HOTLINE_<NAME>_FILE` names the file (a container's or
+    Kubernetes' mounted secret), whose content, trailing newline stripped, is the value."""
+    secret = [name for name, info in Settings.model_fields.items()
+              if info.annotation is SecretStr and name not in OWN_FILE_SETTING]
+    return (*SECRET_URLS, *secret)
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """`HOTLINE_X_FILE=/run/secrets/x` for every secret: the value never has to sit in the environment.
+    Setting both `HOTLINE_X` and `HOTLINE_X_FILE` is refused, as is a file that cannot be read."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in secret_names():
+            var = f"HOTLINE_{name.upper()}"
+            path = os.environ.get(f"{var}_FILE")
+            if not path:
+                continue
+            if os.environ.get(var):
+                raise ValueError(f"Chỉ đặt một trong {var} và {var}_FILE. / Set {var} or {var}_FILE, not both.")
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise ValueError(f"Không đọc được tệp {var}_FILE ({path}): {exc.strerror}. / "
+                                 f"Cannot read {var}_FILE ({path}): {exc.strerror}.") from None
+        return values
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings, file_secret_settings
 
     database_url: str = Field(default_factory=default_database_url)
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -64,6 +114,7 @@ class Settings(BaseSettings):
     report_reminders: bool = True
     lines_file: Path | None = None  # HOTLINE_LINES_FILE: the hotline lines (TOML); none: 111 on twilio_from
     queue_name: str = "hotline"
+    worker_probe_port: int = Field(default=0, ge=0, le=65535)  # the worker's /healthz and /readyz; 0: none
     sweep_interval_seconds: float = Field(default=1.0, gt=0)  # sets the lateness under load
     # Delivery (notifier.outbox): threads per worker, how long a provider outage is retried, throttles.
     delivery_threads: int = Field(default=4, ge=1, le=64)
@@ -79,6 +130,8 @@ class Settings(BaseSettings):
     answer_link_hours: float = Field(default=72.0, gt=0)  # how long a one-tap link in an SMS works
     reply_code_days: int = Field(default=30, ge=1)  # a reply code ("NHAN 3") is recycled after this
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"  # JSON lines with the request's id; text for a terminal
+    metrics_token: SecretStr = SecretStr("")  # when set, GET /metrics needs "Authorization: Bearer <it>"
     # Public intake limits (intake.api.ratelimit): reports per client address / per reporter phone per window.
     intake_limit_per_address: int = Field(default=30, ge=1)
     intake_limit_per_phone: int = Field(default=5, ge=1)
@@ -103,6 +156,15 @@ class Settings(BaseSettings):
 
     def shift_leads(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.shift_lead_phones.split(",") if p.strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg(cls, value: str) -> str:
+        # libpq's own form (what CloudNativePG's and most operators' secrets hold) means psycopg 3 here.
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value[len(plain):]
+        return value
 
     @field_validator("public_base_url", "twilio_api_base", "jasmin_url", "zalo_api_base", "zalo_oauth_base")
     @classmethod

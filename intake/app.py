@@ -20,7 +20,7 @@ from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
 from intake.api import cases as api_cases
-from intake.api import health
+from intake.api import health, metrics
 from intake.api import reports as api_reports
 from intake.api.input_guard import InputGuard
 from intake.api.problems import on_database_down, on_hotline_error, on_http_error, on_validation_error
@@ -67,9 +67,10 @@ def create_app() -> FastAPI:
     for down in (OperationalError, InterfaceError, PoolTimeout, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(down, on_database_down)
     app.add_middleware(InputGuard)
-    for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases,
-                   people_web, voice_answer, answer_page, board_statistics, supervisor_board, desk, contact_pages,
-                   case_pages, code_signin, officer_pages):
+    app.add_middleware(metrics.Edge)  # outermost: the id is in every line, the time covers the guard
+    for module in (health, metrics, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks,
+                   api_cases, people_web, voice_answer, answer_page, board_statistics, supervisor_board, desk,
+                   contact_pages, case_pages, code_signin, officer_pages):
         app.include_router(module.router)
     app.include_router(docs_router(app))
     mount_static(app)

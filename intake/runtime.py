@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
@@ -23,22 +25,41 @@ from core.queue import get_queue, get_redis, work_queues
 from core.settings import get_settings
 from workflows.field.delivery import deliver_next
 from workflows.jobs import sweep, use_delivery_waker
+from workflows.operations.heartbeat import note_sweep, worker_name
 from workflows.supervision.daily import run_due_daily_jobs
 
 log = logging.getLogger(__name__)
+
+
+class Liveness:
+    """When the sweeper's loop last went round (done or failed): a loop stuck for a minute is a dead worker."""
+
+    STUCK_AFTER = 60.0
+    last = time.monotonic()
+
+    @classmethod
+    def beat(cls) -> None:
+        cls.last = time.monotonic()
+
+    @classmethod
+    def alive(cls) -> bool:
+        return time.monotonic() - cls.last < cls.STUCK_AFTER
 
 
 def sweep_forever(stop: threading.Event, interval: float | None = None) -> None:
     """Fire what is overdue and wake the deliverers for what is due, every second, whatever Redis did;
     run the daily jobs (the report reminders) when their hour has come."""
     every = interval or get_settings().sweep_interval_seconds
+    name = worker_name()
     while not stop.is_set():
+        Liveness.beat()
         try:
             done = sweep()
             if any(done.values()):
                 log.info("sweeper: %s", done)
             if daily := run_due_daily_jobs():
                 log.info("daily jobs: %s", daily)
+            note_sweep(name)  # a round that failed notes nothing: "nothing swept" shows it
         except Exception:
             log.exception("sweeper round failed; trying again")
         stop.wait(every)
@@ -99,9 +120,54 @@ def delivery_thread_count() -> int:
     return 1 if s.database_url.startswith("sqlite") else s.delivery_threads  # SQLite: one writer anyway
 
 
+class _Probes(BaseHTTPRequestHandler):
+    """`GET /healthz`: the sweeper's loop goes round; `GET /readyz`: the database and Redis answer."""
+
+    def do_GET(self) -> None:  # http.server names it so
+        if self.path == "/healthz":
+            ok = Liveness.alive()
+        elif self.path == "/readyz":
+            ok = _dependencies_answer()
+        else:
+            self.send_error(404)
+            return
+        body = b'{"status": "ok"}' if ok else b'{"status": "unavailable"}'
+        self.send_response(200 if ok else 503)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # a probe a second is noise
+        return
+
+
+def _dependencies_answer() -> bool:
+    from sqlalchemy import text
+
+    from core.db import get_engine
+
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        get_redis().ping()
+    except Exception:
+        return False
+    return True
+
+
+def serve_probes(port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:  # noqa: S104 (a pod's probe port)
+    """The worker's liveness and readiness for an orchestrator (HOTLINE_WORKER_PROBE_PORT; 0: none)."""
+    server = ThreadingHTTPServer((host, port), _Probes)
+    threading.Thread(target=server.serve_forever, daemon=True, name="probes").start()
+    return server
+
+
 def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> None:
     """A worker that runs jobs in-process (no fork: no inherited DB pool), with threads for the rest."""
     stop = threading.Event()
+    if (port := get_settings().worker_probe_port) and not burst:
+        serve_probes(port)
     if with_sweeper:
         threading.Thread(target=sweep_forever, args=(stop,), daemon=True, name="sweeper").start()
     if not burst:

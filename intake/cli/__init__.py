@@ -8,6 +8,7 @@ import os
 import typer
 
 from core.logging import configure_logging
+from intake.cli.backup import backup_command, restore_command
 from intake.cli.keys import app as keys_app
 from intake.cli.operators import callers as callers_app
 from intake.cli.operators import operators as operators_app
@@ -51,8 +52,27 @@ def serve(
     from workflows.clocks.context import active_policy
 
     active_policy()  # refuse to start on a broken SLA policy, naming the line
-    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port,
+    metrics_dir(port)
+    configure_logging()
+    # JSON lines: uvicorn's own loggers go to our handler (with the request id) instead of its text format.
+    log_config = uvicorn.config.LOGGING_CONFIG if get_settings().log_format == "text" else None
+    uvicorn.run("intake.app:create_app", factory=True, host=host, port=port, log_config=log_config,
                 workers=workers or default_workers(get_settings().database_url), access_log=access_log)
+
+
+def metrics_dir(port: int) -> str:
+    """prometheus_client's multiprocess mode: each process writes its request timings under this folder and
+    /metrics sums them. Set before the processes start; emptied at each start (a dead process's files would
+    count again)."""
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(Path(tempfile.gettempdir()) / f"hotline-metrics-{port}")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    return folder
 
 
 def default_workers(database_url: str) -> int:
@@ -106,6 +126,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(policy_app, name="policy")
 app.command(name="route", help=route.__doc__)(route)
+app.command(name="backup", help=backup_command.__doc__)(backup_command)
+app.command(name="restore", help=restore_command.__doc__)(restore_command)
 
 
 def _add_dev_commands() -> None:
