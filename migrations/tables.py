@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "workflows.case.models", "workflows.contacts.models", "workflows.access.models",
     "workflows.clocks.models", "workflows.team.models", "workflows.supervision.models",
     "workflows.case.intake_record_models", "workflows.supervision.daily_models", "workflows.case.record_models",
+    "workflows.services.models", "workflows.referrals.models",
 )
 
 
