@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.clock import VIETNAM, as_utc
 from core.db import UnitOfWork, for_update
@@ -30,6 +31,7 @@ from workflows.referrals.policy import referral_policy
 from workflows.referrals.texts import sms, when
 from workflows.referrals.tokens import link_url
 from workflows.services.models import Agency, AgencyContact
+from workflows.services.service import is_agency_contact
 from workflows.services.taxonomy import taxonomy
 
 FIRE_JOB = "workflows.jobs.fire_referral"
@@ -226,3 +228,10 @@ def answer(
            facts={"referral": ref})
     wake_after_commit(uow, referral)
     return Answered(target, ref)
+
+
+def answers_referrals(session: Session, phone: str) -> bool:
+    """A phone an agency (or the 111 line's shift leads) answers referrals from: its SMS are answers."""
+    if is_agency_contact(session, phone):
+        return True
+    return any(lead.phone == phone for lead in load_shift_leads(session))
