@@ -141,19 +141,21 @@ def test_an_approved_plan_refers_answers_and_climbs(clock, tmp_path) -> None:
     code = re.search(r"\b(\d{6})\b", sms_to(HEALTH, "sign_in")[-1])
     assert code and not referral_links.sign_in(UnitOfWork(), token=token[1], code="000000" if code[1] != "000000"
                                                else "111111")
-    assert referral_links.sign_in(UnitOfWork(), token=token[1], code=code[1])
-    page = referral_links.show_referral(UnitOfWork(), token=token[1])
+    session = referral_links.sign_in(UnitOfWork(), token=token[1], code=code[1])
+    assert session and referral_links.show_referral(UnitOfWork(), token=token[1]).child_name is None  # another browser
+    page = referral_links.show_referral(UnitOfWork(), token=token[1], session=session)
     assert page.signed_in and page.identity_allowed and page.child_name == CHILD and page.reason == "Khám sức khỏe"
     assert referral_links.answer_by_link(UnitOfWork(), token=token[1], action="accept", text=None).kind == "accepted"
     assert referral_links.answer_by_link(UnitOfWork(), token=token[1], action="accept", text=None).kind == "repeat"
 
     # The forensic referral: no consent recorded, so even signed in the page names nobody.
-    forensic_token = re.search(r"/gt/([a-z0-9]+)", [b for b in told_health if forensic.reference in b][0])
+    forensic_token = re.search(r"/gt/([a-z0-9]+)", next(b for b in told_health if forensic.reference in b))
     assert forensic_token is not None
     referral_links.send_code(UnitOfWork(), token=forensic_token[1])
     code = re.search(r"\b(\d{6})\b", sms_to(HEALTH, "sign_in")[-1])
-    assert code and referral_links.sign_in(UnitOfWork(), token=forensic_token[1], code=code[1])
-    hidden = referral_links.show_referral(UnitOfWork(), token=forensic_token[1])
+    session = referral_links.sign_in(UnitOfWork(), token=forensic_token[1], code=code[1])
+    assert code and session
+    hidden = referral_links.show_referral(UnitOfWork(), token=forensic_token[1], session=session)
     assert hidden.signed_in and not hidden.identity_allowed and hidden.child_name is None
 
     # Left unanswered, it breaches at respond_by: the agency's next contact, then the chair, then the supervisor.
@@ -201,3 +203,32 @@ def test_a_bad_directory_imports_nothing(db, tmp_path) -> None:
     assert not parsed.ok and [e.line for e in parsed.errors] == [6]
     message = str(parsed.errors[0])
     assert "cấp không rõ" in message and "cắt tóc" in message and "số điện thoại" in message and "thứ tự" in message
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+def test_the_agency_page_signs_in_by_code_and_answers(clock, client, tmp_path) -> None:
+    approved_case(directory(tmp_path))
+    health = referrals()["health_exam"]
+    body = next(b for b in sms_to(HEALTH, "referral") if health.reference in b)
+    path = "/gt/" + re.search(r"/gt/([a-z0-9]+)", body)[1]  # type: ignore[index]
+    page = client.get(path)
+    assert page.status_code == 200 and health.reference in page.text and "Mai" not in page.text
+    assert client.get("/gt/aaaaaaaaaa1").status_code == 404
+    assert client.post(path, data={"csrf": "forged", "action": "accept"}).status_code == 403
+    sent = client.post(path, data={"csrf": _csrf(page.text), "action": "send_code"})
+    assert sent.status_code == 200
+    code = re.search(r"\b(\d{6})\b", sms_to(HEALTH, "sign_in")[-1])[1]  # type: ignore[index]
+    wrong = client.post(path, data={"csrf": _csrf(sent.text), "action": "sign_in", "code": "12345x"})
+    assert wrong.status_code == 422 and "Mai" not in wrong.text
+    signed = client.post(path, data={"csrf": _csrf(sent.text), "action": "sign_in", "code": code})
+    assert signed.status_code == 200 and CHILD in signed.text
+    empty = client.post(path, data={"csrf": _csrf(signed.text), "action": "decline", "text": " "})
+    assert empty.status_code == 422 and referrals()["health_exam"].state == "sent"
+    accepted = client.post(path, data={"csrf": _csrf(signed.text), "action": "accept"})
+    assert accepted.status_code == 200 and referrals()["health_exam"].state == "accepted"
+    assert client.get(path + "?lang=en").status_code == 200

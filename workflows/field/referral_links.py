@@ -62,8 +62,17 @@ def _load(uow: UnitOfWork, token: str, *, lock: bool = False) -> tuple[ReferralL
     return link, referral, case
 
 
-def _page(uow: UnitOfWork, link: ReferralLink, referral: Referral, case: Case, now: datetime) -> ReferralPage:
-    signed_in = link.signed_in_at is not None and link.expires_at > now
+def _session_of(link: ReferralLink) -> str | None:
+    if link.signed_in_at is None:
+        return None
+    return code_hash(link.id, f"session:{link.signed_in_at.timestamp():.6f}")[:32]
+
+
+def _page(uow: UnitOfWork, link: ReferralLink, referral: Referral, case: Case, now: datetime,
+          session: str | None) -> ReferralPage:
+    expected = _session_of(link)
+    signed_in = expected is not None and session is not None and secrets.compare_digest(expected, session) \
+        and link.expires_at > now
     allowed = signed_in and identity_allowed(referral, case)
     return ReferralPage(
         reference=referral.reference, service=service_name(referral.service), agency=agency_name(uow, referral),
@@ -75,11 +84,12 @@ def _page(uow: UnitOfWork, link: ReferralLink, referral: Referral, case: Case, n
     )
 
 
-def show_referral(uow: UnitOfWork, *, token: str) -> ReferralPage:
+def show_referral(uow: UnitOfWork, *, token: str, session: str | None = None) -> ReferralPage:
+    """The page; `session` is what `sign_in` gave this browser (None: not signed in)."""
     with uow:
         now = utcnow()
         link, referral, case = _load(uow, token)
-        page = _page(uow, link, referral, case, now)
+        page = _page(uow, link, referral, case, now, session)
         purpose = "referral identity" if page.identity_allowed else "referral page"
         uow.session.add(CaseRead(case_id=case.id, reader=link.reader, via="link", purpose=purpose, at=now))
         uow.commit()
@@ -101,20 +111,22 @@ def send_code(uow: UnitOfWork, *, token: str) -> None:
         uow.commit()
 
 
-def sign_in(uow: UnitOfWork, *, token: str, code: str) -> bool:
+def sign_in(uow: UnitOfWork, *, token: str, code: str) -> str | None:
+    """The session of this browser on this link when the code is right (None: wrong, expired, too many tries)."""
     with uow:
         now = utcnow()
         link, _referral, _case = _load(uow, token)
         if link.code_hash is None or link.code_expires_at is None or link.code_expires_at <= now \
                 or link.code_tries >= MAX_TRIES:
-            return False
+            return None
         if secrets.compare_digest(link.code_hash, code_hash(link.id, code.strip())):
             link.signed_in_at, link.code_hash = now, None
+            session = _session_of(link)
             uow.commit()
-            return True
+            return session
         link.code_tries += 1
         uow.commit()
-        return False
+        return None
 
 
 def answer_by_link(uow: UnitOfWork, *, token: str, action: str, text: str | None) -> Answered:
