@@ -27,6 +27,7 @@ from workflows.referrals.models import Referral
 from workflows.services.directory_file import parse_directory
 from workflows.services.models import Agency
 from workflows.services.service import import_directory
+from workflows.supervision.statistics import Period, Scope, statistics
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 POLICE, POLICE_2 = "+84914567890", "+84916111222"  # the first is also the roster's commune police
@@ -194,6 +195,14 @@ def test_an_approved_plan_refers_answers_and_climbs(clock, tmp_path) -> None:
             CaseRead.case_id == case.id, CaseRead.via == "link")).all()
         assert ("referral page", reads[0][1]) in reads and any(p == "referral identity" for p, _ in reads)
         assert all(r.startswith("agency-contact:") for _, r in reads)
+
+        # The statistics count them: by service, by outcome, and the time to accept.
+        found = statistics(uow.session, period=Period(date(2027, 3, 1), date(2027, 3, 31)), scope=Scope())
+        assert found.referrals_by_service == {"forensic_exam": 1, "health_exam": 1, "police_protection": 1}
+        assert found.referrals_by_outcome == {"forensic_exam/sent": 1, "health_exam/accepted": 1,
+                                              "police_protection/done": 1}
+        accept = next(d for d in found.durations if d.step == "referral_accept")
+        assert accept.count == 2 and accept.median_hours is not None
 
 
 def test_a_bad_directory_imports_nothing(db, tmp_path) -> None:
