@@ -32,6 +32,7 @@ from intake.people.users import display_names
 from intake.people.web import NO_STORE, current_session
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language
+from intake.web.referral_list import referral_context
 from intake.web.templating import render
 from routing import gazetteer
 from workflows.access.audit import HiddenCase
@@ -148,6 +149,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         actions=_actions(view["state"], who.role, place, session),
         open_form=open_form, values=values or {}, errors=errors_text, message=message,
         ok=status < 400 and done in FORMS, areas=AREAS, service_rows=range(SERVICE_ROWS),
+        **referral_context(case_id, lang),
         due=lambda iso: at_local(datetime.fromisoformat(iso)),
     )
 

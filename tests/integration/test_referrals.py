@@ -16,6 +16,8 @@ from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from notifier.ports import InboundSms
+from tests.integration.commune_helpers import OFFICER as OFFICER_PHONE
+from tests.integration.commune_helpers import sign_in as sign_in_officer
 from workflows.case.facts import parse_facts
 from workflows.case.models import Case, CaseRead
 from workflows.case.reports import NewReport
@@ -221,7 +223,7 @@ def _csrf(html: str) -> str:
 
 
 def test_the_agency_page_signs_in_by_code_and_answers(clock, client, tmp_path) -> None:
-    approved_case(directory(tmp_path))
+    ref = approved_case(directory(tmp_path))
     health = referrals()["health_exam"]
     body = next(b for b in sms_to(HEALTH, "referral") if health.reference in b)
     path = "/gt/" + re.search(r"/gt/([a-z0-9]+)", body)[1]  # type: ignore[index]
@@ -241,3 +243,9 @@ def test_the_agency_page_signs_in_by_code_and_answers(clock, client, tmp_path) -
     accepted = client.post(path, data={"csrf": _csrf(signed.text), "action": "accept"})
     assert accepted.status_code == 200 and referrals()["health_exam"].state == "accepted"
     assert client.get(path + "?lang=en").status_code == 200
+
+    # The commune's page of the case lists its referrals with their state and deadlines.
+    sign_in_officer(client, OFFICER_PHONE)
+    case_page = client.get(f"/xa/ca/{ref}")
+    assert case_page.status_code == 200 and health.reference in case_page.text and "Đã nhận" in case_page.text
+    assert "Chờ trả lời" in case_page.text and "05/03/2027" in case_page.text
