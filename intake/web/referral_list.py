@@ -11,10 +11,12 @@ from workflows.referrals.queries import referrals_of_case
 HEADINGS: dict[str, dict[str, str]] = {
     "vi": {"title": "Đề nghị dịch vụ", "reference": "Mã", "service": "Dịch vụ", "agency": "Cơ sở",
            "state": "Tình trạng", "respond_by": "Trả lời trước", "due_on": "Hoàn thành trước", "late": "Quá hạn",
-           "none": "Chưa có đề nghị dịch vụ nào."},
+           "none": "Chưa có đề nghị dịch vụ nào.", "late_title": "Đề nghị dịch vụ quá hạn", "case": "Ca",
+           "late_none": "Không có đề nghị dịch vụ nào quá hạn."},
     "en": {"title": "Service referrals", "reference": "Ref.", "service": "Service", "agency": "Agency",
            "state": "State", "respond_by": "Answer by", "due_on": "Done by", "late": "Late",
-           "none": "No referral yet."},
+           "none": "No referral yet.", "late_title": "Late referrals", "case": "Case",
+           "late_none": "No late referral."},
 }
 
 

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock, set_clock
 from core.db import UnitOfWork, unit_of_work
+from intake.people import sessions, users
 from notifier.models import OutboxMessage
 from notifier.ports import InboundSms
 from tests.integration.commune_helpers import OFFICER as OFFICER_PHONE
 from tests.integration.commune_helpers import sign_in as sign_in_officer
+from workflows.access.models import User
 from workflows.case.facts import parse_facts
 from workflows.case.models import Case, CaseRead
 from workflows.case.reports import NewReport
@@ -249,3 +251,23 @@ def test_the_agency_page_signs_in_by_code_and_answers(clock, client, tmp_path) -
     case_page = client.get(f"/xa/ca/{ref}")
     assert case_page.status_code == 200 and health.reference in case_page.text and "Đã nhận" in case_page.text
     assert "Chờ trả lời" in case_page.text and "05/03/2027" in case_page.text
+
+
+def test_the_board_shows_late_referrals_in_its_province_only(clock, client, tmp_path) -> None:
+    ref = approved_case(directory(tmp_path))
+    forensic = referrals()["forensic_exam"]
+    clock.set(forensic.respond_by + timedelta(seconds=1))
+    sweep()
+    for username, scope in (("gs-qt", {"province": "44"}), ("gs-dl", {"province": "66"})):
+        users.add_user(UnitOfWork(), username=username, role="province_supervisor", password=None, **scope)
+        with UnitOfWork() as uow:
+            user_id = uow.session.execute(select(User.id).where(User.username == username)).scalar_one()
+        cookie, _session = sessions.start(UnitOfWork(), user_id=user_id, client="test")
+        client.cookies.set(sessions.COOKIE, cookie)
+        board = client.get("/bang-giam-sat")
+        assert board.status_code == 200
+        section = board.text.split('id="late-referrals"')[1].split("</section>")[0]
+        if scope["province"] == "44":
+            assert forensic.reference in section and ref in section and "Mai" not in section
+        else:
+            assert forensic.reference not in section
