@@ -24,6 +24,6 @@ def referral_context(case_id: int, language: str) -> dict[str, Any]:
     """`referrals` and `rt` for templates/_referrals.html."""
     with UnitOfWork() as uow:
         lines = referrals_of_case(uow.session, case_id, now=utcnow(), language=language)
-    rows = [{"line": line, "respond_by": local(line.respond_by).strftime("%H:%M %d/%m"),
+    rows = [{"line": line, "respond_by": "—" if line.kind == "task" else local(line.respond_by).strftime("%H:%M %d/%m"),
              "due_on": line.due_on.strftime("%d/%m/%Y")} for line in lines]
     return {"referrals": rows, "rt": HEADINGS["en" if language == "en" else "vi"]}

@@ -52,6 +52,7 @@ def upgrade() -> None:
         "referrals",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("reference", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False, server_default="referral"),
         sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_referrals_case_id_cases"), nullable=False),
         sa.Column("agency_id", sa.Integer, sa.ForeignKey("agencies.id", name="fk_referrals_agency_id_agencies")),
         sa.Column("service", sa.String(40), nullable=False),

@@ -119,9 +119,13 @@ def test_an_approved_plan_refers_answers_and_climbs(clock, tmp_path) -> None:
     agencies = directory(tmp_path)
     ref = approved_case(agencies)
     made = referrals()
-    assert set(made) == {"police_protection", "health_exam", "forensic_exam"}
-    assert all(r.state == "sent" and r.due_on == date(2027, 3, 5) for r in made.values())
-    police, health, forensic = made["police_protection"], made["health_exam"], made["forensic_exam"]
+    assert set(made) == {"police_protection", "health_exam", "forensic_exam", "follow_up"}
+    assert all(r.due_on == date(2027, 3, 5) for r in made.values())
+    assert {r.service for r in made.values() if r.state == "sent" and r.kind == "referral"} == set(made) - {"follow_up"}
+    police, health, forensic, task = (made[s] for s in ("police_protection", "health_exam", "forensic_exam",
+                                                          "follow_up"))
+    assert task.kind == "task" and task.state == "accepted" and task.reason == "Họp gia đình"
+    assert sms_to(OFFICER, "referral") == []  # the commune's own task: nobody is texted until it is late
 
     # Told by SMS, the agency's first contact only, with the referral's reference and a link; no identity.
     told_police, told_health = sms_to(POLICE, "referral"), sms_to(HEALTH, "referral")
@@ -182,6 +186,12 @@ def test_an_approved_plan_refers_answers_and_climbs(clock, tmp_path) -> None:
     late = referrals()["forensic_exam"]
     assert late.state == "sent" and late.breached_at is not None and late.next_at is None
     assert [t["role"] for t in late.told] == ["agency_next", "commune_chair", "supervisor"]
+
+    # The plan's own task (no agency) is a clock too: late, the officer is told, and reports it done by SMS.
+    overdue = sms_to(OFFICER, "referral_agency_next")
+    assert len(overdue) == 1 and task.reference in overdue[0] and "chua xong" in overdue[0]
+    assert "XONG" in (reply(OFFICER, f"XONG {task.reference} đã họp gia đình", 4) or "")
+    assert referrals()["follow_up"].state == "done"
 
     # The police accepted in time but are past the due date (5 March, 17:00): late, the same ladder climbs on
     # the "complete" clock; reported done with the outcome, it stops.

@@ -27,6 +27,9 @@ class Referral(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    # referral: a service asked of an agency; task: a dated follow-up task of the plan, the commune's own,
+    # that is a clock like the others (no agency: the commune officer answers for it, XONG when done).
+    kind: Mapped[str] = mapped_column(String(16), default="referral", server_default="referral")
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     service: Mapped[str] = mapped_column(String(40))

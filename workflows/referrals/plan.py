@@ -12,7 +12,7 @@ from core.errors import InvalidInput
 from workflows.case.facts import DraftPlan, PlanService
 from workflows.case.models import Case
 from workflows.referrals.models import Referral
-from workflows.referrals.service import refer
+from workflows.referrals.service import plan_task, refer
 from workflows.services.models import Agency
 
 
@@ -40,7 +40,7 @@ def check_plan_lines(uow: UnitOfWork, services: tuple[PlanService, ...]) -> None
 
 
 def refer_plan(uow: UnitOfWork, case: Case, *, actor: str, via: str, now: datetime) -> list[Referral]:
-    """On approval: one referral per line that names an agency or the line, once (a re-approval adds none)."""
+    """On approval: a referral per line that names an agency or the line, a task per other line; once each."""
     plan = latest_plan(case)
     if plan is None:
         return []
@@ -48,7 +48,11 @@ def refer_plan(uow: UnitOfWork, case: Case, *, actor: str, via: str, now: dateti
         select(Referral.plan_line).where(Referral.case_id == case.id, Referral.plan_line.is_not(None))).scalars()}
     referrals = []
     for number, line in enumerate(plan.services, start=1):
-        if not line.is_referral or number in made or line.service_code is None:
+        if number in made:
+            continue
+        if not line.is_referral or line.service_code is None:  # the commune's own task: a clock all the same
+            referrals.append(plan_task(uow, case, task=line.service, starts_on=line.starts_on, due_on=line.ends_on,
+                                       plan_line=number, actor=actor, via=via, now=now))
             continue
         referrals.append(refer(
             uow, case, agency_id=None if line.to_line else line.agency_id, service=line.service_code,

@@ -21,6 +21,7 @@ STATE_TEXTS: dict[str, tuple[str, str]] = {
     "cancelled": ("Đã hủy", "Cancelled"),
 }
 LINE_NAME = ("Tổng đài 111", "The 111 line")
+TASK_NAME = ("Việc của xã", "The commune's own task")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class ReferralLine:
     due_on: date
     late: bool
     breached: bool
+    kind: str = "referral"
+    service_detail: str | None = None  # a task: what the plan says to do (shown to staff who may see the case)
 
 
 def _lines(session: Session, rows: list[tuple[Referral, str]], *, now: datetime, language: str) -> list[ReferralLine]:
@@ -49,7 +52,9 @@ def _lines(session: Session, rows: list[tuple[Referral, str]], *, now: datetime,
         out.append(ReferralLine(
             reference=referral.reference, case_reference=case_ref, service=service_name(referral.service, language),
             service_code=referral.service,
-            agency=names.get(referral.agency_id, "") if referral.agency_id else LINE_NAME[en],
+            agency=TASK_NAME[en] if referral.kind == "task" else
+            names.get(referral.agency_id, "") if referral.agency_id else LINE_NAME[en],
+            kind=referral.kind, service_detail=referral.reason if referral.kind == "task" else None,
             state=STATE_TEXTS.get(referral.state, (referral.state, referral.state))[en], state_code=referral.state,
             respond_by=referral.respond_by, due_on=referral.due_on, late=late,
             breached=referral.breached_at is not None))
@@ -85,7 +90,7 @@ def referral_figures(session: Session, *, since: datetime, until: datetime, prov
     """Referrals made in [since, until) for a scope: by service, by service and outcome, time to accept."""
     stmt = (select(Referral.service, Referral.state, Referral.created_at, Referral.accepted_at)
             .join(Case, Case.id == Referral.case_id)
-            .where(Referral.created_at >= since, Referral.created_at < until))
+            .where(Referral.kind == "referral", Referral.created_at >= since, Referral.created_at < until))
     if province:
         stmt = stmt.where(Case.province_code == province)
     if commune:
@@ -107,7 +112,8 @@ def referrals_for_export(session: Session, case_ids: list[int]) -> dict[int, lis
     if not case_ids:
         return {}
     rows = session.execute(select(Referral, Agency.level).outerjoin(Agency, Agency.id == Referral.agency_id)
-                           .where(Referral.case_id.in_(case_ids)).order_by(Referral.id)).all()
+                           .where(Referral.case_id.in_(case_ids), Referral.kind == "referral")
+                           .order_by(Referral.id)).all()
     out: dict[int, list[dict[str, object]]] = {}
     for referral, level in rows:
         out.setdefault(referral.case_id, []).append({

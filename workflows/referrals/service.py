@@ -82,8 +82,28 @@ def service_name(code: str, language: str = "vi") -> str:
 
 
 def agency_name(uow: UnitOfWork, referral: Referral) -> str:
+    if referral.kind == "task":
+        return sms("commune_task")
     agency = uow.session.get(Agency, referral.agency_id) if referral.agency_id else None
     return agency.name if agency else sms("line")
+
+
+def plan_task(uow: UnitOfWork, case: Case, *, task: str, starts_on: date | None, due_on: date, plan_line: int,
+              actor: str, via: str, now: datetime) -> Referral:
+    """A dated task of the approved plan that no agency is asked for: the commune's own, a clock due at the
+    end of its last day, climbing the same ladder when it is not reported done (XONG GT... or its page)."""
+    referral = Referral(
+        reference=new_referral_reference(), kind="task", case_id=case.id, agency_id=None, service="follow_up",
+        taxonomy_version=taxonomy().version, reason=task, urgency=case.urgency, consent_child=None,
+        consent_caregiver=False, starts_on=starts_on, due_on=due_on, plan_line=plan_line, respond_by=now,
+        state="accepted", accepted_at=now, created_by=actor, created_at=now, clock="complete", step=0, told=[])
+    referral.next_at = due_moment(due_on)
+    uow.session.add(referral)
+    uow.session.flush()
+    record(case, event="plan_task", actor=actor, via=via, now=now,
+           facts={"referral": referral.reference, "due_on": due_on.isoformat()})
+    wake_after_commit(uow, referral)
+    return referral
 
 
 def refer(
@@ -130,7 +150,16 @@ def _priority(urgency: str) -> int:
 
 
 def agency_contacts(uow: UnitOfWork, referral: Referral) -> list[Recipient]:
-    """Who answers for the referral's agency, in chain order; the 111 line: its shift leads."""
+    """Who answers for the referral's agency, in chain order; the 111 line: its shift leads; a task: the
+    commune's child protection officers."""
+    if referral.kind == "task":
+        case = uow.session.get(Case, referral.case_id)
+        if case is None or case.team_id is None:
+            return []
+        members = uow.session.execute(select(TeamMember).where(
+            TeamMember.team_id == case.team_id, TeamMember.role == "child_protection_officer")
+            .order_by(TeamMember.chain_order)).scalars()
+        return [Recipient(c.phone, f"member:{c.id}") for c in members]
     if referral.agency_id is None:
         return [Recipient(s.phone, f"shift-lead:{s.supervisor_id}") for s in load_shift_leads(uow.session)]
     rows = uow.session.execute(select(AgencyContact).where(AgencyContact.agency_id == referral.agency_id)

@@ -41,6 +41,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "late_respond": ("chua tra loi", "not answered"),
     "late_complete": ("chua xong", "not done"),
     "line": ("Tong dai 111", "the 111 line"),
+    "commune_task": ("can bo xa", "the commune officer"),
 }
 
 ANSWERS: dict[str, tuple[str, str]] = {
