@@ -107,9 +107,13 @@ def sweep(limit: int = 500) -> dict[str, int]:
         # A short batch means nothing is left; a batch where nothing fired would come back the same.
         if len(timers) < limit or done == 0:
             break
-    with unit_of_work() as uow:
-        referrals = referral_ladder.sweep(uow, now=utcnow())
-        uow.commit()
+    referrals = 0
+    try:  # a referral that fails to climb must not keep the messages below from being re-sent
+        with unit_of_work() as uow:
+            referrals = referral_ladder.sweep(uow, now=utcnow())
+            uow.commit()
+    except Exception:
+        log.exception("referral ladders not swept this round; tried again next round")
     with unit_of_work() as uow:
         due = due_for_delivery(uow.session, now=utcnow())
     # One job per row and state (attempt, next time): repeated sweeps, or sweeps during a Redis outage,
