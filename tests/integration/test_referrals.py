@@ -18,6 +18,7 @@ from intake.people import sessions, users
 from notifier.models import OutboxMessage
 from notifier.ports import InboundSms
 from tests.integration.commune_helpers import OFFICER as OFFICER_PHONE
+from tests.integration.commune_helpers import post_form
 from tests.integration.commune_helpers import sign_in as sign_in_officer
 from workflows.access.models import User
 from workflows.case.facts import parse_facts
@@ -281,3 +282,32 @@ def test_the_board_shows_late_referrals_in_its_province_only(clock, client, tmp_
             assert forensic.reference in section and ref in section and "Mai" not in section
         else:
             assert forensic.reference not in section
+
+
+def test_the_commune_plan_form_chooses_agencies_from_the_directory(clock, client, tmp_path) -> None:
+    agencies = directory(tmp_path)
+    ref = open_ticket(UnitOfWork(), report=NewReport(description="Trẻ bị bỏ mặc", location="xã Cam Lộ, Quảng Trị",
+                                                      child_age="5"), channel="api").reference
+    for trigger, facts in (("acknowledge", {}), ("report_assessment", {"risk_level": "medium"}),
+                           ("begin_detailed_assessment", {})):
+        _do(ref, trigger, **facts)
+    sign_in_officer(client, OFFICER_PHONE)
+    page = client.get(f"/xa/ca/{ref}")
+    health = agencies["Trạm y tế xã Cam Lộ"]
+    assert f'value="{health}:health_exam"' in page.text and 'value="line:legal_aid"' in page.text
+    line = {"plan": "Mẫu 04", "svc-0-service": "Khám", "svc-0-starts_on": "01/03/2027", "svc-0-ends_on": "04/03/2027",
+            "svc-0-responsible": "Cán bộ BVTE", "svc-0-consent_caregiver": "yes",
+            "svc-1-service": "Trợ giúp pháp lý", "svc-1-starts_on": "01/03/2027", "svc-1-ends_on": "10/03/2027",
+            "svc-1-responsible": "Cán bộ BVTE", "svc-1-offer": "line:legal_aid"}
+    bad = post_form(client, ref, "draft_plan", {**line, "svc-0-offer": "x:nope"})
+    assert bad.status_code == 422 and 'id="err-svc-0-offer"' in bad.text
+    wrong = post_form(client, ref, "draft_plan", {**line, "svc-0-offer": f"{health}:police_protection"})
+    assert wrong.status_code in (409, 422) and referrals() == {}
+    good = post_form(client, ref, "draft_plan", {**line, "svc-0-offer": f"{health}:health_exam"})
+    assert good.status_code == 200, good.text[:500]
+    _do(ref, "approve_plan", actor="chair", role="commune_chair")
+    made = referrals()
+    assert set(made) == {"health_exam", "legal_aid"}
+    assert made["health_exam"].agency_id == health and made["health_exam"].consent_caregiver
+    assert made["legal_aid"].agency_id is None  # to the 111 line: its shift lead is told
+    assert any(made["legal_aid"].reference in body for body in sms_to("+842433111111", "referral"))
