@@ -27,7 +27,7 @@ from intake.api.problems import on_database_down, on_hotline_error, on_http_erro
 from intake.api.ratelimit import RateLimited, on_rate_limited
 from intake.board import statistics as board_statistics
 from intake.board import supervisor as supervisor_board
-from intake.commune import answer_page, code_signin, officer_pages
+from intake.commune import answer_page, code_signin, directory_page, officer_pages, referral_page
 from intake.console import case_pages, contact_pages, desk
 from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_answer, voice_intake, zalo_webhooks
@@ -69,8 +69,8 @@ def create_app() -> FastAPI:
     app.add_middleware(InputGuard)
     app.add_middleware(metrics.Edge)  # outermost: the id is in every line, the time covers the guard
     for module in (health, metrics, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks,
-                   api_cases, people_web, voice_answer, answer_page, board_statistics, supervisor_board, desk,
-                   contact_pages, case_pages, code_signin, officer_pages):
+                   api_cases, people_web, voice_answer, answer_page, referral_page, board_statistics, supervisor_board,
+                   desk, contact_pages, case_pages, code_signin, directory_page, officer_pages):
         app.include_router(module.router)
     app.include_router(docs_router(app))
     mount_static(app)

@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "workflows.clocks.models", "workflows.team.models", "workflows.supervision.models",
     "workflows.case.intake_record_models", "workflows.supervision.daily_models", "workflows.case.record_models",
     "workflows.operations.models",
+    "workflows.services.models", "workflows.referrals.models",
 )
 
 

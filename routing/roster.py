@@ -81,7 +81,7 @@ def normalize_phone(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _cells(path: Path) -> Iterator[tuple[int, list[str]]]:
+def spreadsheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line number as the user sees it, cell texts) for each row of a CSV or XLSX file."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         book = load_workbook(path, read_only=True, data_only=True)
@@ -117,7 +117,7 @@ def _header_map(values: list[str]) -> dict[str, int] | None:
 
 def count_lines(path: str | Path) -> int:
     """How many lines the file has (the length of a progress bar)."""
-    return sum(1 for _ in _cells(Path(path)))
+    return sum(1 for _ in spreadsheet_rows(Path(path)))
 
 
 def parse_roster(
@@ -129,7 +129,7 @@ def parse_roster(
     errors: list[RosterError] = []
     columns: dict[str, int] | None = None
     seen: dict[tuple[str, str], int] = {}
-    for line, values in _cells(Path(path)):
+    for line, values in spreadsheet_rows(Path(path)):
         if on_line is not None:
             on_line()
         if not any(v.strip() for v in values):

@@ -18,6 +18,7 @@ from workflows.case.models import Case, Timer
 from workflows.clocks.timers import lock_due, lock_overdue
 from workflows.escalation.breaches import on_timer
 from workflows.field.delivery import deliver_next
+from workflows.referrals import ladder as referral_ladder
 from workflows.team.assignment import lock_case_row
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,14 @@ def fire_timer_in(uow: UnitOfWork, timer_id: int) -> str:
     if timer is None:
         return "noop"
     return on_timer(uow, case, timer, now=utcnow())
+
+
+def fire_referral(referral_id: int) -> str:
+    """A referral's ladder rung (workflows.referrals.ladder); a stale or repeated wake-up does nothing."""
+    with unit_of_work() as uow:
+        outcome = referral_ladder.fire(uow, referral_id, now=utcnow())
+        uow.commit()
+        return outcome
 
 
 def deliver_message(outbox_id: int) -> str:
@@ -98,11 +107,20 @@ def sweep(limit: int = 500) -> dict[str, int]:
         # A short batch means nothing is left; a batch where nothing fired would come back the same.
         if len(timers) < limit or done == 0:
             break
+    referrals = 0
+    try:  # a referral that fails to climb must not keep the messages below from being re-sent
+        with unit_of_work() as uow:
+            referrals = referral_ladder.sweep(uow, now=utcnow())
+            uow.commit()
+    except Exception:
+        log.exception("referral ladders not swept this round; tried again next round")
     with unit_of_work() as uow:
         due = due_for_delivery(uow.session, now=utcnow())
     # One job per row and state (attempt, next time): repeated sweeps, or sweeps during a Redis outage,
     # never pile up jobs for the same message.
     queued = sum(_wake_up(outbox_id, job_id("outbox", outbox_id, n, int(at.timestamp()))) for outbox_id, n, at in due)
+    if referrals:
+        log.info("referral ladders: %d rungs fired", referrals)
     return {"timers_fired": fired, "messages_requeued": queued}
 
 

@@ -26,7 +26,7 @@ from workflows.access.policy import Principal, may_view_statistics
 from workflows.supervision.closed_export import closed_cases
 from workflows.supervision.report_reminders import mark_submitted
 from workflows.supervision.report_status import DeadlineStatus, owed_deadlines, submission_status
-from workflows.supervision.statistics import STEPS, Period, Scope, Statistics, statistics
+from workflows.supervision.statistics import REFERRAL_STEP, STEPS, Period, Scope, Statistics, statistics
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
@@ -127,7 +127,7 @@ def statistics_page(request: Request, start: Start = None, end: End = None, prov
     query = f"tu={period.start.isoformat()}&den={period.end.isoformat()}&tinh={scope.province or ''}" \
             f"&xa={scope.commune or ''}"
     charts = [(title, counts, bar_chart(counts, title=title)) for _key, title, counts in found.tables()]
-    steps = {step: (vi, en) for step, vi, en in STEPS}
+    steps = {step: (vi, en) for step, vi, en in (*STEPS, REFERRAL_STEP)}
     own = _own_unit(who)
     page = render("statistics.html", lang="vi", found=found, period=period, scope=scope, charts=charts,
                   steps=steps, query=query, deadlines=_submissions(scope), own=own, owed=_owed(own),

@@ -34,6 +34,7 @@ from intake.people.guard import audited, case_rule
 from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.live import POLL_SECONDS, SharedReads, event_stream
+from intake.web.referral_list import HEADINGS
 from intake.web.templating import render
 from routing import gazetteer
 from routing.models import Team
@@ -43,6 +44,7 @@ from workflows.case.models import Case
 from workflows.case.taxonomy import load as taxonomy
 from workflows.casework.queries import read_case
 from workflows.casework.service import reroute
+from workflows.referrals.queries import late_referrals
 from workflows.supervision.actions import escalate_now, take_over
 from workflows.supervision.board import (
     BOARD_ROLES,
@@ -176,13 +178,15 @@ def board(request: Request) -> Response:
     with UnitOfWork() as uow:
         deadlines = submission_status(uow.session, province=scope.province, commune=scope.commune,
                                       today=local(utcnow()).date())
+        late = late_referrals(uow.session, now=utcnow(), language=lang,
+                              province_codes=[scope.province] if scope.province else None)
     view = _view(scope, asked)
     done = request.query_params.get("da")
     ref = normalise_reference(request.query_params.get("ca") or "")[:16]
     message = board_texts(lang)[DONE[done]].format(ref=ref) if done in DONE and ref else None
     response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=view["summary"].clocks,
                       outline=outline(dict(view["counts"].by_state)), mermaid=mermaid_source(), user=session.user,
-                      deadlines=deadlines,
+                      deadlines=deadlines, late_referrals=late, rt=HEADINGS[lang],
                       csrf=session.csrf_token, other=("vi" if lang == "en" else "en"), path=request.url.path,
                       stream=f"{BOARD}/su-kien{asked.query(lang)}", message=message,
                       other_query=asked.query("vi" if lang == "en" else "en"))

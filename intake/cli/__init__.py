@@ -14,6 +14,7 @@ from intake.cli.operators import callers as callers_app
 from intake.cli.operators import operators as operators_app
 from intake.cli.policy import app as policy_app
 from intake.cli.route import route
+from intake.cli.services import app as services_app
 from intake.cli.teams import app as teams_app
 from intake.cli.tokens import app as tokens_app
 from intake.cli.users import app as users_app
@@ -119,6 +120,7 @@ def token(
 
 
 app.add_typer(teams_app, name="teams")
+app.add_typer(services_app, name="services")
 app.add_typer(operators_app, name="operators")
 app.add_typer(callers_app, name="callers")
 app.add_typer(keys_app, name="keys")

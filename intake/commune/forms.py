@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from workflows.case.facts import AREAS, Facts, parse_facts
 from workflows.case.form01 import parse_date
+from workflows.services.taxonomy import taxonomy
 
 Message = tuple[str, str]
 REQUIRED: Message = ("Mục này bắt buộc", "This field is required")
@@ -132,10 +133,36 @@ def _plan(r: _Reader) -> dict[str, Any]:
                 "cost_vnd": r.money(names["cost_vnd"])}
         if starts and ends and date.fromisoformat(ends) < date.fromisoformat(starts):
             r.errors[names["ends_on"]] = ENDS_EARLY
+        line.update(_referral_of(r, i))
         services.append(line)
     if not services:
         r.errors.setdefault("svc-0-service", NO_SERVICE)
     return {"plan": r.text("plan"), "services": services}
+
+
+def offer_value(agency_id: int | None, service_code: str) -> str:
+    """A choice of the plan line's agency select: `<agency id>:<service>`, or `line:<service>` (the 111 line)."""
+    return f"{agency_id if agency_id is not None else 'line'}:{service_code}"
+
+
+def _referral_of(r: _Reader, i: int) -> dict[str, Any]:
+    """Issue 19: the line's choice from the directory (none: the commune's own task) and the consents."""
+    name = f"svc-{i}-offer"
+    offer = (r.values.get(name) or "").strip()
+    found: dict[str, Any] = {}
+    if offer:
+        who, _, code = offer.partition(":")
+        if not code or code not in taxonomy().services or not (who == "line" or (who.isdecimal() and len(who) < 10)):
+            r.errors[name] = BAD_CHOICE
+        else:
+            found = {"service_code": code, **({"to_line": True} if who == "line" else {"agency_id": int(who)})}
+    child = r.yes_no(f"svc-{i}-consent_child", required=False)
+    caregiver = r.yes_no(f"svc-{i}-consent_caregiver", required=False)
+    if found and child is not None:
+        found["consent_child"] = child
+    if found and caregiver:
+        found["consent_caregiver"] = True
+    return found
 
 
 def _separation(r: _Reader) -> dict[str, Any]:

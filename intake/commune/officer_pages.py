@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.commune.code_signin import SIGN_IN
-from intake.commune.forms import CHAIR_ONLY, FORMS, SERVICE_ROWS, read_form
+from intake.commune.forms import CHAIR_ONLY, FORMS, SERVICE_ROWS, offer_value, read_form
 from intake.commune.officer_texts import officer_texts
 from intake.commune.record_view import describe
 from intake.console.common import at_local
@@ -32,6 +32,7 @@ from intake.people.users import display_names
 from intake.people.web import NO_STORE, current_session
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language
+from intake.web.referral_list import referral_context
 from intake.web.templating import render
 from routing import gazetteer
 from workflows.access.audit import HiddenCase
@@ -41,6 +42,8 @@ from workflows.case.machine import allowed_triggers
 from workflows.case.records import case_id_of, forms_of, intake_record_of
 from workflows.casework.queries import commune_work_list, read_case
 from workflows.casework.service import apply
+from workflows.services.service import list_agencies
+from workflows.services.taxonomy import taxonomy
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 6000  # longer than any field's own limit: the form's checks say what is too long
@@ -104,6 +107,21 @@ def cases(request: Request) -> Response:
     return _render(request, "commune/cases.html", session=session, cases=rows)
 
 
+def _offers(province: str | None, commune: str | None, lang: str) -> list[tuple[str, str]]:
+    """What a plan line may ask for: each directory agency's services for this commune, and the 111 line's."""
+    services = taxonomy().services
+
+    def named(code: str) -> str:
+        return services[code].en if lang == "en" else services[code].vi
+
+    with UnitOfWork() as uow:
+        agencies = list_agencies(uow.session, province_code=province or "--", commune_code=commune or "")
+        offers = [(offer_value(a.id, code), f"{a.name}: {named(code)}") for a in agencies for code in a.services
+                  if code in services]
+    line = officer_texts(lang)["to_line"]
+    return offers + [(offer_value(None, code), f"{line}: {named(code)}") for code in services if code != "follow_up"]
+
+
 def _actions(state: str, role: str, place: Place, session: Session) -> list[str]:
     who = session.user.principal()
     return [trigger for trigger in allowed_triggers(state)
@@ -148,6 +166,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         actions=_actions(view["state"], who.role, place, session),
         open_form=open_form, values=values or {}, errors=errors_text, message=message,
         ok=status < 400 and done in FORMS, areas=AREAS, service_rows=range(SERVICE_ROWS),
+        **referral_context(case_id, lang), offers=_offers(view.get("province_code"), view.get("commune_code"), lang),
         due=lambda iso: at_local(datetime.fromisoformat(iso)),
     )
 

@@ -30,6 +30,7 @@ from intake.console.texts import console_texts
 from intake.people.guard import Refused, audited, case_rule
 from intake.people.sessions import Session
 from intake.people.web import current_session
+from intake.web.referral_list import referral_context
 from notifier.models import OutboxMessage
 from routing import gazetteer
 from workflows.access.audit import HiddenCase
@@ -79,7 +80,14 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
     routes = may_route(who, _place(view), to_province=view.get("province_code"))
     return page(request, "console/case.html", session=session, status=status, view=_localised(view),
                 identity=identity, may_act=may_transition(who, _place(view), "assign"), may_reroute=routes,
-                message=message, values={}, errors={}, must_choose=True, **_extras(view["reference"]))
+                message=message, values={}, errors={}, must_choose=True, **_extras(view["reference"]),
+                **_referrals(view["reference"], lang_of(request)))
+
+
+def _referrals(reference: str, lang: str) -> dict[str, Any]:
+    with UnitOfWork() as uow:
+        case_id = uow.session.execute(select(Case.id).where(Case.reference == reference)).scalar_one()
+    return referral_context(case_id, lang)
 
 
 def _localised(view: dict[str, Any]) -> dict[str, Any]:

@@ -187,6 +187,10 @@ def pages() -> list[Page]:
         Page("GET", "/xa", ("hoa", "op")), Page("GET", "/xa/ca/{case}", ("hoa", "binh"), {"done": "acknowledge"}),
         Page("GET", "/x/{link}"),
         Page("POST", "/x/{link}", fields={"action": "accept", "reason": "x"}, csrf="link"),
+        # Issue 19: a referral's link page (a token it did not make: its not-found page) and the directory.
+        Page("GET", "/gt/{link}"),
+        Page("POST", "/gt/{link}", fields={"action": "sign_in", "code": "123456", "text": "x"}, csrf=""),
+        Page("GET", "/xa/dich-vu", ("hoa", "op")),
     ]
     # The commune's forms share their page, its session and CSRF checks: those are tried on the first one.
     for i, trigger in enumerate([*FORMS, "nope"]):

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from workflows.services.taxonomy import taxonomy
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Risk = Literal["high", "medium", "low"]
@@ -104,12 +106,28 @@ class PlanService(Facts):
     responsible: Short
     provider: Short | None = None
     cost_vnd: int | None = Field(default=None, ge=0, le=MAX_COST_VND)
+    # Chosen from the service directory (workflows.services): on approval the line becomes a referral to
+    # `agency_id` (or to the 111 line, `to_line`, for a service the province lacks), due on `ends_on`.
+    service_code: Short | None = None
+    agency_id: int | None = Field(default=None, ge=1)
+    to_line: bool = False
+    urgency: Literal["emergency", "high", "normal"] | None = None
+    consent_child: bool | None = None  # NĐ 56 Art. 33: the child's, from age 7
+    consent_caregiver: bool = False  # the parent's or caregiver's
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> PlanService:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
+        if self.service_code is not None and self.service_code not in taxonomy().services:
+            raise ValueError("service_code is not in the services taxonomy")
+        if self.agency_id is not None and self.to_line:
+            raise ValueError("a referral goes to an agency or to the 111 line, not both")
         return self
+
+    @property
+    def is_referral(self) -> bool:
+        return self.service_code is not None and (self.agency_id is not None or self.to_line)
 
 
 class DraftPlan(Facts):

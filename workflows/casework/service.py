@@ -19,7 +19,7 @@ from core.insert_plan import write_new
 from notifier.templates import informed_sms
 from workflows.access.audit import HiddenCase, missing_case
 from workflows.case.effects import message, record
-from workflows.case.facts import Facts, facts_model
+from workflows.case.facts import DraftPlan, Facts, facts_model
 from workflows.case.intake_record import first_receipt, intake_record
 from workflows.case.machine import ROUTABLE, Transition, fire
 from workflows.case.models import Case, RawSubmission, Ticket
@@ -29,6 +29,7 @@ from workflows.clocks.context import active_policy
 from workflows.clocks.timers import arm, cancel_open, wake_up_after_commit
 from workflows.contacts.service import contact_became_case
 from workflows.escalation.breaches import tell_supervisors
+from workflows.referrals.plan import check_plan_lines, refer_plan
 from workflows.team import assignment
 from workflows.team.rerouting import back_to_routing
 from workflows.team.routing_step import home_team_phones, keep, operator_decision, route_case
@@ -159,11 +160,22 @@ def transition(
               actor=actor, via=via, now=now)
     if trigger == "wrong_commune":
         back_to_routing(uow, case, actor=actor, reason=reason, now=now)
+    _referrals_of_plan(uow, case, trigger, given, actor=actor, via=via, now=now)
     if step.source != step.dest:
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
     return step
+
+
+def _referrals_of_plan(uow: UnitOfWork, case: Case, trigger: str, facts: dict[str, Any], *, actor: str, via: str,
+                       now: datetime) -> None:
+    """Issue 19: a drafted plan's agencies come from the directory; its approval sends their referrals."""
+    if trigger == "draft_plan" and facts.get("services"):
+        check_plan_lines(uow, DraftPlan.model_validate(
+            {k: v for k, v in facts.items() if k in ("plan", "services")}).services)
+    if trigger == "approve_plan":
+        refer_plan(uow, case, actor=actor, via=via, now=now)
 
 
 def _kept_facts(facts: dict[str, Any]) -> dict[str, Any] | None:

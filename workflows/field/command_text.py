@@ -10,6 +10,7 @@ the case last sent to this phone).
     DA XAC MINH [n] CAO|TB|THAP   initial assessment reported, with the risk level
     KHAN CAP [n]                  emergency protection started
     XONG [n]                      the work is done (plan carried out, or review finished)
+    NHAN|TU CHOI|XONG GT...       an agency's answer to a referral (XONG with the outcome)
     HUONG DAN | ?                 help
 """
 
@@ -51,7 +52,7 @@ class Command:
     kind: str  # acknowledge | decline | wrong_commune | assessed | emergency | done | help | unknown
     code: int | None = None  # the reply code of the SMS (1..99)
     reference: str | None = None  # a full case reference, when typed instead of the code
-    reason: str | None = None  # decline: as typed, diacritics kept
+    reason: str | None = None  # decline (and done: an outcome): as typed, diacritics kept
     risk_level: str | None = None  # assessed: high | medium | low
 
 
@@ -73,7 +74,7 @@ def parse_command(text: str) -> Command:
         return Command("unknown")
     rest = tokens[used:]
     code, reference, rest = _target(rest, anywhere=kind == "assessed")
-    if kind == "decline":
+    if kind in ("decline", "done"):  # done: the outcome an agency reports for a referral (XONG GT... <ket qua>)
         reason = text[rest[0][1]:rest[-1][2]].strip() if rest else ""
         return Command(kind, code, reference, reason=reason or None)
     if kind == "assessed":

@@ -29,6 +29,7 @@ from workflows.case.machine import TERMINAL
 from workflows.case.models import Case, RawSubmission
 from workflows.casework.service import lock_case, transition
 from workflows.field.command_text import Command, parse_command
+from workflows.field.referral_answers import is_referral_command, referral_sms_answer
 from workflows.team.actors import actor_for_phone
 from workflows.team.answer_keys import case_for_code, team_member
 from workflows.team.assignment import decline_moves_on
@@ -57,6 +58,9 @@ def handle_command(
     through the outbox in the same transaction, so a retried webhook sends nothing twice.
     """
     def answer() -> str:
+        command = parse_command(text)
+        if is_referral_command(command):  # an agency answering a referral (GT...), not a case
+            return referral_sms_answer(uow, command, phone=normalize_phone(from_phone) or from_phone, now=utcnow())
         return _sms_answer(uow, from_phone=from_phone, text=text).sms()
 
     def send_back(text_out: str) -> None:

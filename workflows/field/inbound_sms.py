@@ -14,6 +14,7 @@ from workflows.case.effects import reply
 from workflows.contacts.conversations import receive_public_message
 from workflows.contacts.lines import line_for_number
 from workflows.field.commands import handle_command
+from workflows.referrals.service import answers_referrals
 
 _MEMBERS = cast(Table, TeamMember.__table__)
 _MEMBER_BY_PHONE = select(_MEMBERS.c.id).where(_MEMBERS.c.phone == bindparam("phone")).limit(1)
@@ -31,7 +32,7 @@ def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
     """
     now = utcnow()
     with UnitOfWork() as uow:
-        if not is_team_member(uow, message.from_phone):
+        if not is_team_member(uow, message.from_phone) and not answers_referrals(uow.session, message.from_phone):
             answer = receive_public_message(uow, channel="sms", provider=message.provider,
                                             external_id=message.external_id, sender=message.from_phone,
                                             text=message.text, line=line_for_number(message.to).code, now=now)

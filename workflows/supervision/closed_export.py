@@ -18,11 +18,12 @@ from core.db import UnitOfWork
 from workflows.access.policy import Place, Principal, may_view_case, may_view_identity
 from workflows.case.age_bands import UNKNOWN
 from workflows.case.models import Case, CaseHistory, CaseRead
+from workflows.referrals.queries import referrals_for_export
 from workflows.supervision.statistics import Period, Scope
 
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
 COLUMNS = ("reference", "received_at", "closed_at", "province_code", "commune_code", "commune_name", "line",
-           "urgency", "category", "risk_level", "immediate_danger", "child_sex", "child_age_band")
+           "urgency", "category", "risk_level", "immediate_danger", "child_sex", "child_age_band", "referrals")
 IDENTITY_COLUMNS = ("child_name", "child_age", "location_text", "reporter_name", "reporter_phone")
 
 
@@ -32,6 +33,11 @@ def cell(value: object) -> str:
     if PLAIN_NUMBER.match(text):
         return text  # a phone number (+84...) is data, not a formula
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def referral_cell(referrals: list[dict[str, object]]) -> str:
+    """Issue 19: a case's referrals in one cell, `service:agency level:state:due date` joined by `;`."""
+    return ";".join(f"{r['service']}:{r['agency_level']}:{r['state']}:{r['due_on']}" for r in referrals)
 
 
 def _when(moment: datetime | None) -> str:
@@ -54,14 +60,16 @@ def closed_cases(uow: UnitOfWork, *, who: Principal, period: Period, scope: Scop
     yield [*COLUMNS, *IDENTITY_COLUMNS]
     with uow:
         now = utcnow()
-        for case, closed in uow.session.execute(stmt).all():
+        found = uow.session.execute(stmt).all()
+        referred = referrals_for_export(uow.session, [case.id for case, _ in found])
+        for case, closed in found:
             place = Place(case.line, case.province_code, case.commune_code)
             if not may_view_case(who, place):
                 continue
             row = [case.reference, _when(case.received_at), _when(closed), case.province_code or "",
                    case.commune_code or "", cell(case.commune_name), case.line, case.urgency, case.category or "",
                    case.risk_level or "", "1" if case.immediate_danger else "0", case.child_sex,
-                   case.child_age_band or UNKNOWN]
+                   case.child_age_band or UNKNOWN, referral_cell(referred.get(case.id, []))]
             identity = may_view_identity(who, place)
             if identity:
                 row += [cell(getattr(case, name)) for name in IDENTITY_COLUMNS]

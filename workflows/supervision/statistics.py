@@ -23,6 +23,7 @@ from core.clock import VIETNAM
 from workflows.case.age_bands import BAND_NAMES, UNKNOWN
 from workflows.case.models import Case, CaseHistory
 from workflows.contacts.models import IntakeContact
+from workflows.referrals.queries import referral_figures
 
 # (history event, the step's name in vi, en): time from T0 (received_at) to the first such event.
 STEPS: tuple[tuple[str, str, str], ...] = (
@@ -32,6 +33,8 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("approve_plan", "Phê duyệt kế hoạch", "Approve"),
     ("approve_closure", "Đóng ca", "Close"),
 )
+# Not a history event: the time from a referral's SMS to the agency's acceptance (workflows.referrals).
+REFERRAL_STEP = ("referral_accept", "Cơ sở nhận đề nghị dịch vụ", "Agency accepts a referral")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class Statistics:
     cases_by_commune: dict[str, int] = field(default_factory=dict)
     durations: list[Duration] = field(default_factory=list)
     breaches_by_clock: dict[str, int] = field(default_factory=dict)
+    referrals_by_service: dict[str, int] = field(default_factory=dict)  # issue 19: services asked, by type
+    referrals_by_outcome: dict[str, int] = field(default_factory=dict)  # "<service>/<state>"
 
     @property
     def contacts_total(self) -> int:
@@ -98,6 +103,8 @@ class Statistics:
             ("cases_by_age_band", "Ca theo nhóm tuổi", self.cases_by_age_band),
             ("cases_by_commune", "Ca theo xã", self.cases_by_commune),
             ("breaches_by_clock", "Vi phạm thời hạn theo đồng hồ", self.breaches_by_clock),
+            ("referrals_by_service", "Dịch vụ đề nghị theo loại", self.referrals_by_service),
+            ("referrals_by_outcome", "Dịch vụ đề nghị theo kết quả", self.referrals_by_outcome),
         ]
 
 
@@ -212,4 +219,16 @@ def statistics(session: Session, *, period: Period, scope: Scope) -> Statistics:
         breaches_by_clock=_breaches(session, period, scope),
     )
     found.cases_total = sum(found.cases_by_sex.values())
+    _add_referrals(session, found)
     return found
+
+
+def _add_referrals(session: Session, found: Statistics) -> None:
+    since, until = found.period.bounds()
+    figures = referral_figures(session, since=since, until=until, province=found.scope.province,
+                               commune=found.scope.commune)
+    found.referrals_by_service, found.referrals_by_outcome = figures.by_service, figures.by_outcome
+    if figures.accept_hours:
+        found.durations.append(Duration(REFERRAL_STEP[0], len(figures.accept_hours),
+                                        _round(percentile(figures.accept_hours, 0.5)),
+                                        _round(percentile(figures.accept_hours, 0.9))))
