@@ -17,6 +17,10 @@ from core.db import Base, UtcDateTime
 
 PRIORITY = {"emergency": 0, "high": 1, "normal": 2}
 OPS_PRIORITY = 0  # alerts to the shift lead go first
+# A sign-in code goes after any case's message to the same phone, and never takes a case message's slot:
+# the per-phone throttle only counts messages at least as urgent as the one it holds back.
+SIGNIN_PRIORITY = 3
+MAX_OUTBOX_ID = 2**31 - 1  # the id column is a 32-bit integer: a receipt's id above it names no row
 
 
 class OutboxMessage(Base):
@@ -30,7 +34,8 @@ class OutboxMessage(Base):
     to_phone: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    priority: Mapped[int] = mapped_column(Integer, default=2)  # 0 emergency (and ops alerts), 1 high, 2 normal
+    # 0 emergency (and ops alerts), 1 high, 2 normal, 3 sign-in code
+    priority: Mapped[int] = mapped_column(Integer, default=2)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # attempts started (committed before the call)
     attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -44,6 +44,13 @@ STATUS_RANK = {
     "completed": 4, "busy": 4, "no-answer": 4, "canceled": 4, "read": 5,
 }
 FAILED = {"failed", "undelivered", "busy", "no-answer", "canceled"}
+# What each channel's receipts may say: a call's status on an SMS row (or the reverse) is not a receipt for it.
+CHANNEL_STATUSES = {
+    "sms": frozenset({"accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed",
+                      "read", "canceled"}),
+    "voice": frozenset({"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer",
+                        "failed", "canceled"}),
+}
 FIRST_BACKOFF_SECONDS = 15
 
 
@@ -168,9 +175,12 @@ def _attempt(msg: OutboxMessage, action: str) -> Attempt:
 
 
 def _last_attempt_to(session: Session, msg: OutboxMessage) -> datetime | None:
+    """The last SMS to this phone that holds `msg` back: only one at least as urgent does (an emergency is
+    never delayed by a sign-in code or a reminder; a code waits behind everything)."""
     return session.execute(
         select(func.max(OutboxMessage.attempt_started_at)).where(
             OutboxMessage.to_phone == msg.to_phone, OutboxMessage.channel == "sms", OutboxMessage.id != msg.id,
+            OutboxMessage.priority <= msg.priority,
         )
     ).scalar()
 
@@ -284,6 +294,9 @@ def record_status(
         for_update(session, select(OutboxMessage).where(OutboxMessage.id == outbox_id))
     ).scalar_one_or_none()
     if msg is None or status not in STATUS_RANK:
+        return False
+    if status not in CHANNEL_STATUSES.get(msg.channel, STATUS_RANK):
+        log.warning("outbox %s: a %s receipt cannot say %r; ignored", msg.id, msg.channel, status)
         return False
     if provider_sid and msg.provider_sid and provider_sid != msg.provider_sid:
         return False
