@@ -139,6 +139,47 @@ def test_twilio_webhooks_refuse_what_does_not_fit(client, reference) -> None:
         assert uow.session.execute(select(Case.state)).scalar_one() == "assigned"
 
 
+def test_a_signed_receipt_with_an_endless_error_code_is_a_422_not_a_500(client, reference) -> None:
+    from notifier.models import OutboxMessage
+
+    with unit_of_work() as uow:
+        outbox_id = uow.session.execute(select(OutboxMessage.id)).scalars().first()
+    status = {"MessageSid": "SM" + "a" * 32, "MessageStatus": "undelivered", "ErrorCode": "9" * 5000}
+    _is_problem(_signed_post(client, f"/twilio/status?outbox={outbox_id}", status), 422)
+    _is_problem(_signed_post(client, f"/twilio/status?outbox={outbox_id}", {**status, "ErrorCode": "9" * 12}), 422)
+    with unit_of_work() as uow:
+        assert uow.session.get(OutboxMessage, outbox_id).status == "pending"  # nothing changed
+
+
+def test_a_jasmin_receipt_beyond_the_outbox_column_is_a_422_not_a_500(client) -> None:
+    from notifier.callbacks import receipt_signature
+
+    for outbox_id in (2**31, 2**62):
+        response = client.post(f"/jasmin/dlr?outbox={outbox_id}&sig={receipt_signature(outbox_id)}",
+                               data={"id": "jas-1", "message_status": "DELIVRD"})
+        _is_problem(response, 422)
+    response = client.post(f"/jasmin/dlr?outbox=1&sig={receipt_signature(1)}",
+                           data={"id": "j" * 65, "message_status": "DELIVRD"})
+    _is_problem(response, 422)
+
+
+def test_a_call_status_does_not_move_an_sms_row(client, reference) -> None:
+    from notifier.models import OutboxMessage
+
+    with unit_of_work() as uow:
+        msg = uow.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).scalars().first()
+        msg.status, msg.provider_sid = "sent", "SM" + "c" * 32
+        uow.commit()
+        outbox_id = msg.id
+    for status in ("completed", "no-answer", "ringing", "busy"):
+        response = _signed_post(client, f"/twilio/status?outbox={outbox_id}",
+                                {"CallSid": "SM" + "c" * 32, "CallStatus": status})
+        assert response.status_code == 204
+    with unit_of_work() as uow:
+        assert uow.session.get(OutboxMessage, outbox_id).status == "sent"
+        assert uow.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1  # no fall-over
+
+
 def test_a_body_that_is_not_utf8_is_a_422(client) -> None:
     response = client.post("/api/v1/reports", content=b'{"description": "\xff\xfe"}',
                            headers={"content-type": "application/json"})
