@@ -31,6 +31,7 @@ from intake.console import case_pages, contact_pages, desk
 from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_answer, voice_intake, zalo_webhooks
 from intake.web.docs import docs_router, mount_static
+from intake.web.security_headers import SecurityHeaders
 from routing.locate import warm_up
 from workflows.clocks.context import active_policy
 
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
     for down in (OperationalError, InterfaceError, PoolTimeout, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(down, on_database_down)
     app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer has them, refusals included
     for module in (health, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks, api_cases,
                    people_web, voice_answer, answer_page, board_statistics, supervisor_board, desk, contact_pages,
                    case_pages, code_signin, officer_pages):

@@ -39,3 +39,14 @@ def test_report_validation_messages_are_bilingual() -> None:
     assert errors["description"]["message"] == "Bắt buộc phải có."
     assert errors["child_age"]["message_en"] == "Must be at most 17."
     assert errors["reporter_phone"]["message"].startswith("Số điện thoại không hợp lệ")
+
+
+def test_the_way_back_from_an_error_page_never_leaves_the_site() -> None:
+    from intake.api.problems import way_back
+
+    here = "hotline.example"
+    assert way_back("https://hotline.example/thong-ke?tu=2026-01-01", here) == "/thong-ke?tu=2026-01-01"
+    for referer in ("https://hotline.example//evil.example/", "https://hotline.example/\\evil.example",
+                    "https://hotline.example/\t/evil.example", "https://evil.example/thong-ke", "", "javascript:x",
+                    "https://hotline.example/a\\b", "https://hotline.example/\r\n/evil.example"):
+        assert way_back(referer, here) == "/", referer
