@@ -21,6 +21,24 @@ class RedactPhones(logging.Filter):
         return True
 
 
+# The secrets a URL of ours can carry: Jasmin's inbound key and a receipt's signature in the query, the
+# one-tap token in the path of /x/<token>. Only the access log prints URLs (off unless asked).
+_URL_SECRET = re.compile(r"(?i)([?&](?:key|sig|signature|token|code|password)=)[^&\s\"]*")
+_PATH_TOKEN = re.compile(r"(/x/)[^/?\s\"]+")
+
+
+class MaskUrlSecrets(logging.Filter):
+    """For the access log: a request line keeps its route, never a key or a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _PATH_TOKEN.sub(r"\1***", _URL_SECRET.sub(r"\1***", message))
+        masked = _PHONE.sub(_mask, masked)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
 def _mask(match: re.Match[str]) -> str:
     digits = sum(c.isdigit() for c in match.group())
     return "[redacted]" if 9 <= digits <= 15 else match.group()  # phones, not dates or counts
@@ -36,4 +54,6 @@ def configure_logging() -> None:
     root.addHandler(handler)
     root.setLevel(get_settings().log_level)
     logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per transition is noise
+    # uvicorn's access log has its own handler (not ours): the filter sits on the logger itself.
+    logging.getLogger("uvicorn.access").addFilter(MaskUrlSecrets())
     root._hotline_configured = True  # type: ignore[attr-defined]
