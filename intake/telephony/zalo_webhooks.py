@@ -13,7 +13,7 @@ from core.errors import Forbidden, InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.web.forms import PostedBody
 from notifier.zalo_adapter import parse_event, signature_is_valid
-from workflows.case.effects import reply
+from workflows.case.effects import reply_to_public
 from workflows.contacts.conversations import receive_public_message
 from workflows.contacts.lines import DEFAULT_LINE
 
@@ -44,6 +44,6 @@ def zalo_webhook(
                                         sender=message.from_phone, text=message.text[:2000], line=DEFAULT_LINE,
                                         now=now)
         if answer:
-            reply(uow, to=message.from_phone, body=answer, now=now)
+            reply_to_public(uow, to=message.from_phone, body=answer, now=now)
         uow.commit()
     return JSONResponse({"ok": True})

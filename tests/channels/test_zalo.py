@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.db import UnitOfWork, unit_of_work
 from devtools.zalo_standin import ZaloStandIn
@@ -56,7 +56,11 @@ def test_three_zalo_messages_are_one_contact_answered_once_through_the_oa_then_a
         (contact,) = uow.session.execute(select(IntakeContact).where(IntakeContact.channel == "zalo")).scalars()
         inbound = uow.session.execute(select(ContactMessage).where(ContactMessage.direction == "in")).scalars().all()
         (answer,) = uow.session.execute(select(OutboxMessage).where(OutboxMessage.purpose == "reply")).scalars()
-    assert len(inbound) == 3 and answer.to_phone == f"zalo:{USER}"
+    assert len(inbound) == 3 and answer.to_sealed == f"zalo:{USER}"  # the user's id, encrypted...
+    with unit_of_work() as uow:  # ...and in no column in clear
+        stored = uow.session.execute(text("SELECT to_phone, to_sealed FROM outbox WHERE id = :id"),
+                                     {"id": answer.id}).one()
+    assert stored.to_phone.startswith("pub:") and USER not in stored.to_phone and USER not in stored.to_sealed
 
     assert deliver_message(answer.id) in ("sent", "queued", "accepted")
     assert zalo.refreshes == 1  # the first send refreshed the token pair before using it
