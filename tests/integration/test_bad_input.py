@@ -214,6 +214,25 @@ def test_child_age_must_be_an_age(client, age) -> None:
     assert _count(Case) == 0
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("consent_to_contact", 0), ("consent_to_contact", 1), ("consent_to_contact", "true"),
+    ("immediate_danger", "yes"), ("immediate_danger", "1"), ("child_age", "7"), ("child_age", 7.0),
+    ("reporter_phone", "０９１２３４５６７８"), ("reporter_phone", "٠٩١٢٣٤٥٦٧٨"), ("reporter_phone", "0912-FLOWER"),
+])
+def test_the_api_is_strict_about_yes_no_numbers_and_digits(client, field, value) -> None:
+    errors = _is_problem(client.post("/api/v1/reports", json={**GOOD, field: value}), 422)["errors"]
+    assert [e["field"] for e in errors] == [field]
+    assert _count(Case) == _count(RawSubmission) == 0
+
+
+def test_the_form_still_takes_its_own_text_boxes(client) -> None:
+    page = client.post("/bao-cao", data={**GOOD, "child_age": " 7 ", "immediate_danger": "on",
+                                         "reporter_phone": "(091) 234-5678", "consent_to_contact": "on"})
+    assert page.status_code == 201, page.text
+    typo = client.post("/bao-cao", data={**GOOD, "child_age": "７"})
+    assert typo.status_code == 422 and _count(Case) == 1
+
+
 def test_vietnamese_messages_are_plain_vietnamese(client) -> None:
     errors = _is_problem(client.post("/api/v1/reports", json={**GOOD, "child_sex": "boy", "category": "x",
                                                              "child_age": True}), 422)["errors"]
