@@ -95,3 +95,15 @@ def test_unsigned_or_wrongly_signed_zalo_webhooks_are_refused(client, zalo):
     # a header is bytes: a letter outside ASCII in it is a wrong signature too, not a 500
     assert client.post("/zalo/webhook", content=body,
                        headers={"X-ZEvent-Signature": "mac=\u00e9".encode("latin-1")}).status_code == 403
+
+
+def test_a_signed_zalo_event_from_long_ago_is_refused_as_a_replay(client, zalo):
+    import time
+
+    for at in (time.time() - 3600, time.time() + 3600):  # an old event replayed, or one dated far ahead
+        body, headers = zalo.signed_webhook(user_id=USER, text="Chào 111", msg_id=f"old-{at:.0f}", at=at)
+        assert client.post("/zalo/webhook", content=body, headers=headers).status_code == 403
+    with unit_of_work() as uow:
+        assert uow.session.execute(select(ContactMessage)).first() is None  # nothing taken in
+    body, headers = zalo.signed_webhook(user_id=USER, text="Chào 111", msg_id="now", at=time.time() - 60)
+    assert client.post("/zalo/webhook", content=body, headers=headers).status_code == 200
