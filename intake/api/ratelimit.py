@@ -103,7 +103,8 @@ def _hit(pairs: tuple[tuple[Limit, str], ...], *, scope: str) -> None:
     window_ms = pairs[0][0].window_seconds * 1000  # the limits of one call share their window
     now_ms = int(utcnow().timestamp() * 1000)
     keys = [_key(limit, subject, scope) for limit, subject in pairs]
-    args = [now_ms, window_ms, f"{now_ms}-{secrets.token_hex(6)}", *(limit.most for limit, _ in pairs)]
+    args: list[int | str] = [now_ms, window_ms, f"{now_ms}-{secrets.token_hex(6)}",
+                             *(limit.most for limit, _ in pairs)]
     try:
         over, wait_ms = (int(v) for v in _script()(keys=keys, args=args))
     except Exception as exc:  # fail open: losing the limit is better than losing a report
