@@ -157,6 +157,10 @@ def claim_next(
         if msg.status == "attempting":  # its lease ran out: the outcome of attempt `attempts` is unknown
             msg.next_attempt_at = now + policy.lease  # nobody else reconciles it while we ask
             return _attempt(msg, "reconcile")
+        if msg.purpose == "ops_alert" and (ahead := _alert_ahead(session, msg)) is not None:
+            # "Working again" never overtakes "failing" to the same shift lead (the first waits out its backoff).
+            msg.next_attempt_at = max(now, ahead) + timedelta(seconds=1)
+            continue
         if find_flag(session, msg.to_phone, msg.channel):
             msg.attempts += 1
             msg.attempt_started_at = msg.next_attempt_at = now
@@ -184,6 +188,16 @@ def _attempt(msg: OutboxMessage, action: str) -> Attempt:
     return Attempt(outbox_id=msg.id, number=msg.attempts, channel=msg.channel, to=msg.to_sealed or msg.to_phone,
                    body=msg.body, started_at=msg.attempt_started_at or msg.created_at, action=action,
                    stored_to=msg.to_phone)
+
+
+def _alert_ahead(session: Session, msg: OutboxMessage) -> datetime | None:
+    """When the earliest alert queued before `msg` to the same phone, and not yet out, is due; else None."""
+    return session.execute(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.to_phone == msg.to_phone, OutboxMessage.purpose == "ops_alert",
+            OutboxMessage.id < msg.id, OutboxMessage.status.in_(("pending", "attempting")),
+        )
+    ).scalar()
 
 
 def _last_attempt_to(session: Session, msg: OutboxMessage) -> datetime | None:

@@ -375,3 +375,21 @@ def test_an_emergency_is_never_held_back_by_sign_in_codes_or_a_lower_priority_sm
     assert sorted(codes) == ["pending", "pending", "queued"]  # queued, never dropped
     monkeypatch.undo()
     reset_settings()
+
+
+def test_working_again_never_reaches_the_shift_lead_before_failing(clock) -> None:
+    """The "provider failing" alert waits out a backoff; the "working again" one queued meanwhile used to go
+    first, so the shift lead read the outage's end before its start."""
+    gateway = Flaky({LEAD: [TransientDeliveryError("timeout")]})
+    _use(gateway)
+    for body in ("111: nha cung cap SMS dang loi", "111: nha cung cap SMS hoat dong lai"):
+        with unit_of_work() as uow:
+            queue_message(uow.session, case_id=None, channel="sms", to_phone=LEAD, body=body, purpose="ops_alert",
+                          now=clock.now(), priority=0)
+            uow.commit()
+        _drain()
+    assert gateway.sent == []  # the first failed once and waits; the second waits behind it
+    clock.advance(timedelta(seconds=20))
+    _drain()
+    assert [body for _, body in gateway.sent] == ["111: nha cung cap SMS dang loi",
+                                                  "111: nha cung cap SMS hoat dong lai"]
