@@ -160,12 +160,13 @@ async def on_hotline_error(request: Request, exc: Exception) -> Response:
 async def on_database_down(request: Request, exc: Exception) -> Any:
     """The database (or Redis) does not answer: say so, 503, never a traceback; the form gets a page."""
     log.error("storage unavailable: %s", type(exc).__name__)
-    if request.url.path.startswith("/bao-cao"):
+    if request.url.path.startswith("/bao-cao") or for_a_person(request):  # a page: a page to read, never JSON
         from intake.web.i18n import pick_language, texts
         from intake.web.templating import render
 
         lang = pick_language(request)
-        page = render("unavailable.html", status=503, lang=lang, t=texts(lang))
+        page = render("unavailable.html", status=503, lang=lang, t=texts(lang),
+                      staff=not request.url.path.startswith("/bao-cao"))
         page.headers["Retry-After"] = "30"
         return page
     return problem(503, "Tạm thời không phục vụ được / Service unavailable",

@@ -28,6 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable_title": "Hệ thống tạm thời gián đoạn",
         "unavailable_text": "Chúng tôi chưa lưu được báo cáo của bạn. Xin quay lại trang trước và gửi lại sau ít phút.",
         "unavailable_call": "Nếu trẻ đang gặp nguy hiểm, hãy gọi ngay 111 (miễn phí, 24/7).",
+        "unavailable_staff": "Hệ thống chưa đọc hoặc lưu được dữ liệu, nên chưa có gì thay đổi. Xin thử lại sau ít "
+                             "phút; cuộc gọi khẩn cấp vẫn được chuyển tới tư vấn viên đang trực.",
         "refused_title": "Chưa thực hiện được",
         "refused_text": "Thông tin gửi lên chưa đúng, nên chưa có gì thay đổi. Xin quay lại, sửa rồi gửi lại:",
         "refused_back": "Quay lại",
@@ -55,6 +57,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable_title": "The service is briefly unavailable",
         "unavailable_text": "Your report could not be stored yet. Please go back and send it again in a few minutes.",
         "unavailable_call": "If a child is in danger now, call 111 (free, 24/7).",
+        "unavailable_staff": "The data could not be read or stored, so nothing has changed. Please try again in a few "
+                             "minutes; calls are still put through to the operators on duty.",
         "refused_title": "This could not be done",
         "refused_text": "Something sent was not right, so nothing has changed. Please go back, correct it and "
                         "send it again:",

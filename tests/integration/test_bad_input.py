@@ -297,3 +297,15 @@ def test_database_down_is_a_503_problem_and_a_readable_page(client, operator, da
     assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
     assert "Hệ thống tạm thời gián đoạn" in page.text and "gọi ngay 111" in page.text
     assert "Traceback" not in page.text
+
+
+def test_database_down_on_a_staff_page_is_a_page_not_json(client, operator, database_down) -> None:
+    shown = []
+    for path in ("/ban-tiep-nhan", "/bang-giam-sat", "/thong-ke", "/xa"):
+        page = client.get(path, cookies={"hl_session": "x" * 40}, follow_redirects=False)
+        if page.status_code in (302, 303, 307):  # a sign-in redirect needs no database: nothing to show
+            continue
+        shown.append(path)
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), (path, page.text)
+        assert "chưa có gì thay đổi" in page.text and "Traceback" not in page.text
+    assert len(shown) >= 3, shown
