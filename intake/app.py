@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.crypto import key_ring
+from core.db import UnitOfWork
 from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
@@ -34,6 +36,7 @@ from intake.web.docs import docs_router, mount_static
 from intake.web.security_headers import SecurityHeaders
 from routing.locate import warm_up
 from workflows.clocks.context import active_policy
+from workflows.contacts.voice_steps import remember_on_duty
 
 
 @asynccontextmanager
@@ -42,6 +45,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     key_ring()  # a malformed HOTLINE_DATA_KEYS stops the service here, not at the first report
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
+    try:  # who a call is put through to if the database stops answering later (best effort: it may be down now)
+        remember_on_duty(UnitOfWork())
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("operators on duty not read at start (%s)", type(exc).__name__)
     # What start-up built (the gazetteer's index, the app, the policy) lives as long as the process: move it
     # out of the collector's reach, so no full collection walks it again in the middle of a request.
     gc.collect()

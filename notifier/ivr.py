@@ -25,9 +25,19 @@ def _say(target: VoiceResponse | Gather, text: str) -> None:
 
 
 @lru_cache(maxsize=64)
-def system_down() -> str:
-    """When the service cannot take calls (the database does not answer): where else to turn."""
+def system_down(operators: tuple[str, ...] = ()) -> str:
+    """When the service cannot take calls (the database does not answer): put the caller through to the
+    operators on duty (as last read), all rung at once; if none answers, or none is known, where else to turn."""
     r = VoiceResponse()
+    if operators:
+        _say(r, "Xin chờ trong giây lát, chúng tôi đang nối máy tới tư vấn viên.")
+        dial = Dial(timeout=30, answer_on_bridge=True)
+        for address in operators:
+            if address.startswith("sip:"):
+                dial.sip(address)
+            else:
+                dial.number(address)
+        r.append(dial)
     _say(r, "Tổng đài 111 đang tạm gián đoạn. Nếu trẻ em đang gặp nguy hiểm, xin gọi ngay 113 "
             "cho công an hoặc 115 cho cấp cứu. Xin gọi lại 111 sau ít phút.")
     r.hangup()
