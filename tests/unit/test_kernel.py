@@ -78,6 +78,9 @@ def test_a_body_that_never_finishes_is_answered_408_not_kept_open(monkeypatch) -
         answers.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/reports", "headers": [], "query_string": b""}
-    asyncio.run(asyncio.wait_for(InputGuard(app)(scope, receive, send), timeout=10))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, whatever another test left running here
+        pool.submit(asyncio.run, asyncio.wait_for(InputGuard(app)(scope, receive, send), timeout=10)).result()
     reset_settings()
     assert reached == [] and answers[0]["status"] == 408
