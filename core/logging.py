@@ -29,6 +29,22 @@ class RedactPhones(logging.Filter):
 
 def redact(text: str) -> str:
     return _PHONE.sub(_mask, text)
+# The secrets a URL of ours can carry: Jasmin's inbound key and a receipt's signature in the query, the
+# one-tap token in the path of /x/<token>. Only the access log prints URLs (off unless asked).
+_URL_SECRET = re.compile(r"(?i)([?&](?:key|sig|signature|token|code|password)=)[^&\s\"]*")
+_PATH_TOKEN = re.compile(r"(/x/)[^/?\s\"]+")
+
+
+class MaskUrlSecrets(logging.Filter):
+    """For the access log: a request line keeps its route, never a key or a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _PATH_TOKEN.sub(r"\1***", _URL_SECRET.sub(r"\1***", message))
+        masked = _PHONE.sub(_mask, masked)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -65,4 +81,6 @@ def configure_logging() -> None:
     root.addHandler(handler)
     root.setLevel(get_settings().log_level)
     logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per transition is noise
+    # uvicorn's access log has its own handler (not ours): the filter sits on the logger itself.
+    logging.getLogger("uvicorn.access").addFilter(MaskUrlSecrets())
     root._hotline_configured = True  # type: ignore[attr-defined]

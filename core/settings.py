@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     zalo_app_secret: SecretStr = SecretStr("")
     zalo_oa_secret: SecretStr = SecretStr("")  # signs the webhooks
     zalo_refresh_token: SecretStr = SecretStr("")  # the first one; later ones are kept in the database
+    # A request's whole body must arrive within this (an upload left hanging is answered 408 and closed).
+    body_timeout_seconds: float = Field(default=30, gt=0)
+    # A signed Zalo event is taken only this close to now (its `timestamp`): an old one replayed is refused.
+    zalo_event_window_seconds: int = Field(default=300, gt=0)
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     secret_key: SecretStr = SecretStr(DEV_SECRET)  # key "k0" of the data key ring; blind indexes; signing

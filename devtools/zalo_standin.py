@@ -46,9 +46,10 @@ class ZaloStandIn:
         with self._lock:
             self.valid_access.clear()
 
-    def signed_webhook(self, *, user_id: str, text: str, msg_id: str | None = None) -> tuple[bytes, dict[str, str]]:
-        """The body and headers Zalo posts when a user writes to the OA."""
-        timestamp = str(int(time.time() * 1000))
+    def signed_webhook(self, *, user_id: str, text: str, msg_id: str | None = None,
+                       at: float | None = None) -> tuple[bytes, dict[str, str]]:
+        """The body and headers Zalo posts when a user writes to the OA (`at`: when, in Unix seconds)."""
+        timestamp = str(int((time.time() if at is None else at) * 1000))
         body = json.dumps({
             "app_id": self.app_id, "event_name": "user_send_text", "timestamp": timestamp,
             "sender": {"id": user_id}, "recipient": {"id": self.oa_id},

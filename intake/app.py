@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,12 +11,13 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import i18n
 from core.crypto import key_ring
+from core.db import UnitOfWork
 from core.errors import HotlineError
 from core.logging import configure_logging
 from core.settings import get_settings, require_real_secret
@@ -32,8 +34,10 @@ from intake.console import case_pages, contact_pages, desk
 from intake.people import web as people_web
 from intake.telephony import jasmin_webhooks, twilio_webhooks, voice_answer, voice_intake, zalo_webhooks
 from intake.web.docs import docs_router, mount_static
+from intake.web.security_headers import SecurityHeaders
 from routing.locate import warm_up
 from workflows.clocks.context import active_policy
+from workflows.contacts.voice_steps import remember_on_duty
 
 
 @asynccontextmanager
@@ -43,6 +47,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     active_policy()  # a broken SLA policy stops the service here, with the line and the problem
     warm_up()  # build the gazetteer index now, not on the first caller's report
     i18n.load_all()  # read and compile the text catalogs now, not on the first caller's webhook
+    try:  # who a call is put through to if the database stops answering later (best effort: it may be down now)
+        remember_on_duty(UnitOfWork())
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("operators on duty not read at start (%s)", type(exc).__name__)
     # What start-up built (the gazetteer's index, the app, the policy) lives as long as the process: move it
     # out of the collector's reach, so no full collection walks it again in the middle of a request.
     gc.collect()
@@ -67,7 +75,8 @@ def create_app() -> FastAPI:
     for down in (OperationalError, InterfaceError, PoolTimeout, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(down, on_database_down)
     app.add_middleware(InputGuard)
-    app.add_middleware(metrics.Edge)  # outermost: the id is in every line, the time covers the guard
+    app.add_middleware(SecurityHeaders)  # every answer has them, refusals included
+    app.add_middleware(metrics.Edge)  # outermost: the id is in every line, the time covers the guard and the headers
     for module in (health, metrics, api_reports, twilio_webhooks, voice_intake, jasmin_webhooks, zalo_webhooks,
                    api_cases, people_web, voice_answer, answer_page, referral_page, board_statistics, supervisor_board,
                    desk, contact_pages, case_pages, code_signin, directory_page, officer_pages):

@@ -39,9 +39,19 @@ def __getattr__(name: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def system_down() -> str:
-    """When the service cannot take calls (the database does not answer): where else to turn."""
+def system_down(operators: tuple[str, ...] = ()) -> str:
+    """When the service cannot take calls (the database does not answer): put the caller through to the
+    operators on duty (as last read), all rung at once; if none answers, or none is known, where else to turn."""
     r = VoiceResponse()
+    if operators:
+        _say(r, _("ivr.putting_through"))
+        dial = Dial(timeout=30, answer_on_bridge=True)
+        for address in operators:
+            if address.startswith("sip:"):
+                dial.sip(address)
+            else:
+                dial.number(address)
+        r.append(dial)
     _say(r, _("ivr.system_down"))
     r.hangup()
     return str(r)

@@ -13,10 +13,15 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
+from core.crypto import EncryptedText
 from core.db import Base, UtcDateTime
 
 PRIORITY = {"emergency": 0, "high": 1, "normal": 2}
 OPS_PRIORITY = 0  # alerts to the shift lead go first
+# A sign-in code goes after any case's message to the same phone, and never takes a case message's slot:
+# the per-phone throttle only counts messages at least as urgent as the one it holds back.
+SIGNIN_PRIORITY = 3
+MAX_OUTBOX_ID = 2**31 - 1  # the id column is a 32-bit integer: a receipt's id above it names no row
 
 
 class OutboxMessage(Base):
@@ -26,11 +31,15 @@ class OutboxMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | voice
     purpose: Mapped[str] = mapped_column(String(32))  # assignment | escalation | ladder | reminder | ops_alert ...
-    # A staff phone, or (answers to the public) a number or "zalo:<user id>" that wrote to the line first.
+    # A staff phone in clear (it is on the roster anyway), or, for an answer to a member of the public who
+    # wrote to the line, "pub:<keyed hash>" with the number (or "zalo:<user id>") encrypted in `to_sealed`:
+    # the public's numbers are in no dump or backup in clear. The hash keeps the per-recipient throttle.
     to_phone: Mapped[str] = mapped_column(String(64), index=True)
+    to_sealed: Mapped[str | None] = mapped_column(EncryptedText)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    priority: Mapped[int] = mapped_column(Integer, default=2)  # 0 emergency (and ops alerts), 1 high, 2 normal
+    # 0 emergency (and ops alerts), 1 high, 2 normal, 3 sign-in code
+    priority: Mapped[int] = mapped_column(Integer, default=2)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # attempts started (committed before the call)
     attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.crypto import blind_index
 from core.db import for_update, try_hold
 from core.settings import Settings, get_settings
 from notifier.folding import fold_before_send
@@ -44,7 +45,20 @@ STATUS_RANK = {
     "completed": 4, "busy": 4, "no-answer": 4, "canceled": 4, "read": 5,
 }
 FAILED = {"failed", "undelivered", "busy", "no-answer", "canceled"}
+# What each channel's receipts may say: a call's status on an SMS row (or the reverse) is not a receipt for it.
+CHANNEL_STATUSES = {
+    "sms": frozenset({"accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed",
+                      "read", "canceled"}),
+    "voice": frozenset({"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer",
+                        "failed", "canceled"}),
+}
 FIRST_BACKOFF_SECONDS = 15
+PUBLIC_PREFIX = "pub:"  # an outbox recipient who is a member of the public: only a keyed hash in to_phone
+
+
+def public_address(to: str) -> str:
+    """What the outbox keeps in clear for a member of the public's number or Zalo id: a keyed hash."""
+    return PUBLIC_PREFIX + blind_index(to)[:56]
 
 
 @dataclass(frozen=True)
@@ -89,18 +103,19 @@ class Attempt:
     outbox_id: int
     number: int
     channel: str
-    to: str
+    to: str  # the real address, decrypted for the provider only (never logged)
     body: str
     started_at: datetime
     action: str  # send | reconcile | flagged
+    stored_to: str = ""  # the row's to_phone (a keyed hash for the public): what other rows are matched by
 
 
 def queue_message(
     session: Session, *, case_id: int | None, channel: str, to_phone: str, body: str, purpose: str,
-    now: datetime, priority: int = 2,
+    now: datetime, priority: int = 2, public: bool = False,
 ) -> OutboxMessage:
     msg = new_message(case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, now=now,
-                      priority=priority)
+                      priority=priority, public=public)
     session.add(msg)
     session.flush()
     return msg
@@ -108,11 +123,14 @@ def queue_message(
 
 def new_message(
     *, case_id: int | None = None, channel: str, to_phone: str, body: str, purpose: str, now: datetime,
-    priority: int = 2,
+    priority: int = 2, public: bool = False,
 ) -> OutboxMessage:
-    """A pending message, not yet in any session (the caller adds it; its id comes with the flush)."""
+    """A pending message, not yet in any session (the caller adds it; its id comes with the flush).
+
+    `public`: the recipient is a member of the public; their number is kept encrypted, never in clear."""
     return OutboxMessage(
-        case_id=case_id, channel=channel, to_phone=to_phone, body=body, purpose=purpose, priority=priority,
+        case_id=case_id, channel=channel, to_phone=public_address(to_phone) if public else to_phone,
+        to_sealed=to_phone if public else None, body=body, purpose=purpose, priority=priority,
         status="pending", created_at=now, next_attempt_at=now, attempts=0, provider_failures=0,
     )
 
@@ -139,6 +157,10 @@ def claim_next(
         if msg.status == "attempting":  # its lease ran out: the outcome of attempt `attempts` is unknown
             msg.next_attempt_at = now + policy.lease  # nobody else reconciles it while we ask
             return _attempt(msg, "reconcile")
+        if msg.purpose == "ops_alert" and (ahead := _alert_ahead(session, msg)) is not None:
+            # "Working again" never overtakes "failing" to the same shift lead (the first waits out its backoff).
+            msg.next_attempt_at = max(now, ahead) + timedelta(seconds=1)
+            continue
         if find_flag(session, msg.to_phone, msg.channel):
             msg.attempts += 1
             msg.attempt_started_at = msg.next_attempt_at = now
@@ -163,14 +185,28 @@ def claim_next(
 
 
 def _attempt(msg: OutboxMessage, action: str) -> Attempt:
-    return Attempt(outbox_id=msg.id, number=msg.attempts, channel=msg.channel, to=msg.to_phone, body=msg.body,
-                   started_at=msg.attempt_started_at or msg.created_at, action=action)
+    return Attempt(outbox_id=msg.id, number=msg.attempts, channel=msg.channel, to=msg.to_sealed or msg.to_phone,
+                   body=msg.body, started_at=msg.attempt_started_at or msg.created_at, action=action,
+                   stored_to=msg.to_phone)
+
+
+def _alert_ahead(session: Session, msg: OutboxMessage) -> datetime | None:
+    """When the earliest alert queued before `msg` to the same phone, and not yet out, is due; else None."""
+    return session.execute(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.to_phone == msg.to_phone, OutboxMessage.purpose == "ops_alert",
+            OutboxMessage.id < msg.id, OutboxMessage.status.in_(("pending", "attempting")),
+        )
+    ).scalar()
 
 
 def _last_attempt_to(session: Session, msg: OutboxMessage) -> datetime | None:
+    """The last SMS to this phone that holds `msg` back: only one at least as urgent does (an emergency is
+    never delayed by a sign-in code or a reminder; a code waits behind everything)."""
     return session.execute(
         select(func.max(OutboxMessage.attempt_started_at)).where(
             OutboxMessage.to_phone == msg.to_phone, OutboxMessage.channel == "sms", OutboxMessage.id != msg.id,
+            OutboxMessage.priority <= msg.priority,
         )
     ).scalar()
 
@@ -267,6 +303,8 @@ def _provider_failed(
 
 
 def _flag(session: Session, msg: OutboxMessage, error: RecipientFailure, *, now: datetime) -> None:
+    if msg.to_phone.startswith(PUBLIC_PREFIX):
+        return  # flags are for roster numbers, which someone can fix; a member of the public is not on one
     flag(session, phone=msg.to_phone, channel=msg.channel, reason=error.reason, error_code=error.code,
          now=now, outbox_id=msg.id)
 
@@ -284,6 +322,9 @@ def record_status(
         for_update(session, select(OutboxMessage).where(OutboxMessage.id == outbox_id))
     ).scalar_one_or_none()
     if msg is None or status not in STATUS_RANK:
+        return False
+    if status not in CHANNEL_STATUSES.get(msg.channel, STATUS_RANK):
+        log.warning("outbox %s: a %s receipt cannot say %r; ignored", msg.id, msg.channel, status)
         return False
     if provider_sid and msg.provider_sid and provider_sid != msg.provider_sid:
         return False

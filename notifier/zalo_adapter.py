@@ -47,6 +47,16 @@ def signature_is_valid(body: bytes, header: str, settings: Settings | None = Non
     return same_secret(given, expected)
 
 
+def event_is_recent(body: bytes, *, now: datetime, window: timedelta) -> bool:
+    """The event's own `timestamp` (milliseconds) within `window` of now, either side (clocks drift)."""
+    try:
+        stamp = json.loads(body).get("timestamp")
+        at = datetime.fromtimestamp(int(str(stamp)) / 1000, tz=now.tzinfo)
+    except (ValueError, AttributeError, TypeError, OverflowError, OSError):
+        return False
+    return abs(at - now) <= window
+
+
 @dataclass(frozen=True)
 class ZaloEvent:
     name: str

@@ -142,6 +142,17 @@ def _list(raw: str | None) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def province_codes() -> frozenset[str]:
+    """The 2025 map's 34 province codes, read alone (without building the whole gazetteer)."""
+    conn = sqlite3.connect(f"file:{_data_dir() / 'dataset.db'}?mode=ro", uri=True)
+    try:
+        return frozenset(str(code).zfill(2) for (code,) in conn.execute(
+            "SELECT DISTINCT provinceCode FROM admin_units"))
+    finally:
+        conn.close()
+
+
+@lru_cache(maxsize=1)
 def load() -> Gazetteer:
     """The gazetteer, built on first use and kept for the life of the process."""
     data = _data_dir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -60,9 +60,10 @@ class TransitionIn(BaseModel):
 
 @router.get("/cases/{reference}", summary="A case: state, timers, history, breaches (read is audited)",
             responses=PROTECTED)
-def get_case(reference: Reference, who: Who, identity: bool = False) -> dict[str, Any]:
+def get_case(reference: Reference, who: Who, response: Response, identity: bool = False) -> dict[str, Any]:
     """A case you may not see answers 404 like a missing one; `identity=true` needs its own permission
-    (403 without it) and is audited apart from the plain read."""
+    (403 without it) and is audited apart from the plain read. No cache may keep a case (`no-store`)."""
+    response.headers["Cache-Control"] = "no-store"
     rule = case_rule(who)
     if identity:
         rule = case_rule(who, also=may_view_identity, object_kind="identity",

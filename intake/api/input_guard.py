@@ -8,12 +8,14 @@ problem+json 422. A body larger than any report we accept is a 413.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import i18n
+from core.settings import get_settings
 from intake.api.problems import problem
 
 # The public form answers a person with the form again, the bad box marked: it checks its own fields.
@@ -64,8 +66,17 @@ class InputGuard:
             return
         chunks: list[bytes] = []
         size, more = 0, True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + get_settings().body_timeout_seconds
         while more:
-            message = await receive()
+            try:  # an upload that never finishes is not kept open: the whole body has a deadline
+                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                await problem(408, "Hết thời gian gửi / Request timeout",
+                              "Nội dung gửi lên quá chậm hoặc không gửi hết; xin gửi lại. / "
+                              "The body was too slow or never finished; please send it again.",
+                              headers={"Connection": "close"})(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

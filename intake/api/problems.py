@@ -86,15 +86,24 @@ def for_a_person(request: Request) -> bool:
     return route is not None and not getattr(route, "include_in_schema", True)
 
 
+def way_back(referer: str, netloc: str) -> str:
+    """A path on this site from the Referer, or "/": never a way off it (`//evil.example/` is another host
+    to a browser, and so is `/\\evil.example`: browsers read a backslash as a slash)."""
+    parts = urlsplit(referer)
+    path = parts.path
+    if (parts.netloc != netloc or not path.startswith("/") or path[1:2] in ("/", "\\")
+            or any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in referer)):
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def refused_page(request: Request, status: int, messages: Sequence[tuple[str, str]]) -> Response:
     """Bad input on a page: what was wrong, in the reader's language, and the way back (nothing changed)."""
     from intake.web.i18n import pick_language, texts
     from intake.web.templating import render
 
     lang = pick_language(request)
-    referer = urlsplit(request.headers.get("referer", ""))
-    back = (referer.path + (f"?{referer.query}" if referer.query else "")
-            if referer.netloc == request.url.netloc and referer.path.startswith("/") else "/")
+    back = way_back(request.headers.get("referer", ""), request.url.netloc)
     return render("refused.html", status=status, lang=lang, t=texts(lang), back=back,
                   messages=[en if lang == "en" else vi for vi, en in messages])
 
@@ -131,12 +140,13 @@ async def on_hotline_error(request: Request, exc: Exception) -> Response:
 async def on_database_down(request: Request, exc: Exception) -> Any:
     """The database (or Redis) does not answer: say so, 503, never a traceback; the form gets a page."""
     log.error("storage unavailable: %s", type(exc).__name__)
-    if request.url.path.startswith("/bao-cao"):
+    if request.url.path.startswith("/bao-cao") or for_a_person(request):  # a page: a page to read, never JSON
         from intake.web.i18n import pick_language, texts
         from intake.web.templating import render
 
         lang = pick_language(request)
-        page = render("unavailable.html", status=503, lang=lang, t=texts(lang))
+        page = render("unavailable.html", status=503, lang=lang, t=texts(lang),
+                      staff=not request.url.path.startswith("/bao-cao"))
         page.headers["Retry-After"] = "30"
         return page
     return problem(503, "Tạm thời không phục vụ được / Service unavailable",

@@ -1,7 +1,8 @@
 """Limits on public intake, so that one client cannot flood the commune teams with reports.
 
-Counted in Redis (a fixed window per limit, INCR and EXPIRE in one Lua script): per client address
-and per reporter phone (its blind index: the number never appears in a Redis key). A web report
+Counted in Redis over a sliding window (a sorted set of the accepted requests' times per subject, trimmed,
+counted and added to in one Lua script: a fixed window let twice the limit through across its boundary):
+per client address and per reporter phone (its blind index: the number never appears in a Redis key). A web report
 counts both in one round trip (`check_intake`, one script, sent by its SHA once Redis knows it). The client
 address is the connection's, or, when the connection comes from a configured proxy
 (HOTLINE_TRUSTED_PROXIES), the first address of X-Forwarded-For that is not one of ours.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,23 +33,25 @@ from intake.api.problems import problem
 
 log = logging.getLogger(__name__)
 
-# KEYS[1]: the window's counter; ARGV[1]: the window in seconds. Atomic: a counter never lives forever.
-_HIT = """
-local count = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-
-# Both intake limits in one round trip. KEYS: the address's counter, then (optional) the phone's; ARGV[1]: the
-# window, ARGV[2], ARGV[3]: the most allowed. Returns 0, or the 1-based index of the limit that is over; a
-# request refused by its address is not counted against its phone (as when they were two calls).
-_HIT_INTAKE = """
+# One or more limits in one round trip, over a sliding window. KEYS: a sorted set per limit (the address's,
+# then the phone's); ARGV[1]: now in ms (the injected clock's), ARGV[2]: the window in ms, ARGV[3]: this
+# request's member (unique), ARGV[3 + i]: the most allowed for KEYS[i]. Returns {0, 0} and records the request
+# under every key, or {i, ms until the oldest counted request leaves the window} for the first limit that is
+# over, recording nothing (a refused request is counted against no limit). A set never outlives its window.
+_HIT_SLIDING = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
-  if count > tonumber(ARGV[i + 1]) then return i end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[3 + i]) then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return {i, tonumber(oldest[2]) + window - now}
+  end
 end
-return 0
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[3])
+  redis.call('PEXPIRE', key, window)
+end
+return {0, 0}
 """
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -84,16 +88,7 @@ def intake_limits() -> tuple[Limit, Limit]:
 
 def check(limit: Limit, subject: str, *, scope: str = "intake") -> None:
     """Count one request of `subject` (an address, a blind index) against `limit`; RateLimited if over."""
-    window = limit.window_seconds
-    now = int(utcnow().timestamp())
-    slot = now // window
-    try:
-        count = get_redis().eval(_HIT, 1, _key(limit, subject, slot, scope), window)
-    except Exception as exc:  # fail open: losing the limit is better than losing a report
-        log.warning("rate limit %s not checked, Redis did not answer (%s)", limit.name, type(exc).__name__)
-        return
-    if int(count) > limit.most:  # the window ends on a multiple of its length
-        raise RateLimited(retry_after=max(1, (slot + 1) * window - now), limit=limit.name)
+    _hit(((limit, subject),), scope=scope)
 
 
 def check_intake(request: Request, phone: str | None) -> None:
@@ -101,29 +96,34 @@ def check_intake(request: Request, phone: str | None) -> None:
     index), in one round trip; RateLimited names the first one that is over."""
     limits = intake_limits() if phone else intake_limits()[:1]
     subjects = (client_address(request), blind_index(phone)) if phone else (client_address(request),)
-    window = limits[0].window_seconds  # both limits share the intake window
-    now = int(utcnow().timestamp())
-    slot = now // window
-    keys = [_key(limit, subject, slot, "intake") for limit, subject in zip(limits, subjects, strict=True)]
+    _hit(tuple(zip(limits, subjects, strict=True)), scope="intake")
+
+
+def _hit(pairs: tuple[tuple[Limit, str], ...], *, scope: str) -> None:
+    window_ms = pairs[0][0].window_seconds * 1000  # the limits of one call share their window
+    now_ms = int(utcnow().timestamp() * 1000)
+    keys = [_key(limit, subject, scope) for limit, subject in pairs]
+    args: list[int | str] = [now_ms, window_ms, f"{now_ms}-{secrets.token_hex(6)}",
+                             *(limit.most for limit, _ in pairs)]
     try:
-        over = int(_intake_script()(keys=keys, args=[window, *(limit.most for limit in limits)]))
+        over, wait_ms = (int(v) for v in _script()(keys=keys, args=args))
     except Exception as exc:  # fail open: losing the limit is better than losing a report
         log.warning("intake limits not checked, Redis did not answer (%s)", type(exc).__name__)
         return
     if over:
-        raise RateLimited(retry_after=max(1, (slot + 1) * window - now), limit=limits[over - 1].name)
+        raise RateLimited(retry_after=max(1, -(-wait_ms // 1000)), limit=pairs[over - 1][0].name)
 
 
-def _key(limit: Limit, subject: str, slot: int, scope: str) -> str:
-    return f"{get_settings().queue_name}:rl:{scope}:{limit.name}:{subject}:{slot}"
+def _key(limit: Limit, subject: str, scope: str) -> str:
+    return f"{get_settings().queue_name}:rl:{scope}:{limit.name}:{subject}:sliding"
 
 
-def _intake_script() -> Script:
+def _script() -> Script:
     """The script object of the process's Redis client: EVALSHA, and EVAL once if Redis lost it."""
     redis = get_redis()
     script = _scripts.get(id(redis))
     if script is None or script.registered_client is not redis:
-        script = _scripts[id(redis)] = redis.register_script(_HIT_INTAKE)
+        script = _scripts[id(redis)] = redis.register_script(_HIT_SLIDING)
     return script
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from typing import Annotated, Literal
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from workflows.case.reports import NewReport
 
+_PHONE_CHARS = re.compile(r"[0-9+\-. ()]+")
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 OPTIONAL_TEXT = ("location", "child_home", "child_name", "reporter_name", "reporter_phone")
 # The abuse taxonomy of Luật Trẻ em Art. 4 as codes (bạo lực, bóc lột, xâm hại tình dục, mua bán, bỏ rơi...).
@@ -33,16 +35,17 @@ class ReportIn(BaseModel):
         default=None, description="Nơi trẻ sống, nếu khác nơi xảy ra / where the child lives, if elsewhere"
     )
     child_name: Annotated[Text, StringConstraints(max_length=120)] | None = None
-    child_age: int | None = Field(default=None, ge=0, le=17)
+    # Strict: "7", 7.0, 0/1 for a yes/no or "yes" are somebody else's format; the form converts its own.
+    child_age: int | None = Field(default=None, ge=0, le=17, strict=True)
     child_sex: Literal["female", "male", "unknown"] = "unknown"
-    immediate_danger: bool = False
+    immediate_danger: bool = Field(default=False, strict=True)
     category: Category | None = Field(
         default=None, description="Loại xâm hại nếu biết / abuse type if known (sexual abuse and trafficking "
         "bring in the commune police)"
     )
     reporter_name: Annotated[Text, StringConstraints(max_length=120)] | None = None
     reporter_phone: Annotated[Text, StringConstraints(max_length=30)] | None = None
-    consent_to_contact: bool = False
+    consent_to_contact: bool = Field(default=False, strict=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -84,6 +87,10 @@ def visible(text: str) -> str:
 
 
 def to_e164(raw: str) -> str:
+    """A Vietnamese number in any usual writing (0912 345 678, +84 912-345-678, (091) 2345678), in ASCII digits
+    only: phonenumbers also reads fullwidth or Arabic-Indic digits and letters (vanity numbers); we do not."""
+    if not _PHONE_CHARS.fullmatch(raw):
+        raise ValueError("phone")
     try:
         number = phonenumbers.parse(raw, "VN")
     except phonenumbers.NumberParseException as exc:

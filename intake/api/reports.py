@@ -71,6 +71,8 @@ def report_form_submit(request: Request, form: PostedForm) -> HTMLResponse:
             "consent_to_contact": "consent_to_contact" in values}
     if not data.get("child_age"):
         data.pop("child_age", None)
+    elif data["child_age"].strip().isascii() and data["child_age"].strip().isdecimal():
+        data["child_age"] = int(data["child_age"])  # the form's box is text; the API takes a number only
     try:
         report = ReportIn.model_validate(data)
     except ValidationError as exc:

@@ -63,7 +63,7 @@ def answer_page(token: str, request: Request) -> HTMLResponse:
     except LinkNotFound:
         return _render(request, token, page=None, nonce=nonce, message=page_texts(_lang(request))["not_found"],
                        status=404)
-    return _render(request, token, page=page, nonce=nonce)
+    return _render(request, token, page=page, nonce=nonce, status=409 if page.expired else 200)  # as documented
 
 
 @router.post("/x/{token}", response_class=HTMLResponse)

@@ -27,7 +27,7 @@ from core.db import UnitOfWork, for_update
 from core.settings import get_settings
 from intake.people.roster_members import member_for_phone, user_for_member
 from intake.people.signin import lock_until
-from notifier.models import OPS_PRIORITY
+from notifier.models import SIGNIN_PRIORITY
 from notifier.templates import signin_code_sms
 from routing.roster import normalize_phone
 from workflows.access.models import SignInAttempt, SignInCode
@@ -78,7 +78,7 @@ def request_code(uow: UnitOfWork, *, phone: str, client: str) -> CodeAnswer:
                          failures=0))
         if code is not None:
             send(uow, to=number, body=signin_code_sms(code=code, minutes=settings.signin_code_minutes),
-                 purpose="signin_code", now=now, priority=OPS_PRIORITY)
+                 purpose="signin_code", now=now, priority=SIGNIN_PRIORITY)
         uow.commit()
     return CodeAnswer("sent")
 

@@ -19,6 +19,7 @@ from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.web.forms import PostedForm
 from notifier.callbacks import inbound_key_is_valid, receipt_signature_is_valid
 from notifier.jasmin_adapter import ACK, parse_inbound, parse_receipt
+from notifier.models import MAX_OUTBOX_ID
 from workflows.field.inbound_sms import receive_sms
 from workflows.field.receipts import record_delivery
 
@@ -55,11 +56,13 @@ def mobile_originated(form: JasminForm, key: Annotated[str, Query(max_length=200
              summary="Báo cáo gửi tin của Jasmin / Jasmin delivery receipt for an outbox message")
 def delivery_receipt(
     form: JasminForm,
-    outbox: Annotated[int, Query(ge=1, le=2**62)],
+    outbox: Annotated[int, Query(ge=1, le=MAX_OUTBOX_ID)],
     sig: Annotated[str, Query(max_length=64)] = "",
 ) -> str:
     if not receipt_signature_is_valid(outbox, sig):
         raise Forbidden("Chữ ký báo cáo không hợp lệ", "Invalid receipt signature")
+    if len(form.get("id", "")) > MAX_ID:
+        raise InvalidInput("Mã tin nhắn (id) quá dài", "The message id is too long", field="id")
     receipt = parse_receipt(outbox, form)
     if receipt.status:  # a state we do not know changes nothing, and Jasmin need not retry it
         record_delivery(UnitOfWork(), outbox_id=receipt.outbox_id, status=receipt.status,

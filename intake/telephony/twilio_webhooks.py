@@ -13,6 +13,7 @@ from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
 from core.settings import get_settings
 from intake.api.problems import problem_responses
+from notifier.models import MAX_OUTBOX_ID
 from notifier.ports import InboundSms
 from notifier.twilio_adapter import recipient_reason, signature_is_valid
 from workflows.field.inbound_sms import receive_sms
@@ -21,9 +22,8 @@ from workflows.field.receipts import record_delivery
 router = APIRouter(prefix="/twilio", tags=["twilio"], responses=problem_responses(403))
 
 _SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio's are 34 (SM/MM/CA + 32 hex); our columns hold 64
-MAX_OUTBOX_ID = 2**31 - 1  # the outbox id column is a 32-bit integer
 # What we read from a form, and how long it may be (Twilio adds fields without notice: the rest is ignored).
-_LIMITS = {"From": 32, "To": 32, "Body": 1600, "MessageStatus": 32, "CallStatus": 32}
+_LIMITS = {"From": 32, "To": 32, "Body": 1600, "MessageStatus": 32, "CallStatus": 32, "ErrorCode": 9}
 
 
 async def signed_form(

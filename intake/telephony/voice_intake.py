@@ -20,6 +20,7 @@ from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.telephony.twilio_webhooks import Form
 from notifier import ivr
 from workflows.contacts import voice_steps as voice
+from workflows.contacts.lines import line_for_number
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio voice"])
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ def incoming(form: Form) -> Response:
         return _twiml(voice.incoming_call(UnitOfWork(), call_sid=_call_sid(form), from_phone=form.get("From", ""),
                                           to_number=form.get("To", ""), now=utcnow()))
     except SQLAlchemyError:
-        log.exception("voice intake cannot reach the database; the caller hears where else to turn")
-        return _twiml(ivr.system_down())
+        log.exception("voice intake cannot reach the database; the caller is put through to the operators on duty")
+        line = line_for_number(form.get("To", "")[:32]).code  # the lines file, not the database
+        return _twiml(ivr.system_down(voice.last_known_on_duty(line)))
 
 
 @router.post("/menu", responses=WEBHOOK_ERRORS, summary="Lựa chọn của người gọi / The caller's keypress")

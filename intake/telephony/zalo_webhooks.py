@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header
@@ -10,10 +11,11 @@ from fastapi.responses import JSONResponse
 from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import Forbidden, InvalidInput
+from core.settings import get_settings
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.web.forms import PostedBody
-from notifier.zalo_adapter import parse_event, signature_is_valid
-from workflows.case.effects import reply
+from notifier.zalo_adapter import event_is_recent, parse_event, signature_is_valid
+from workflows.case.effects import reply_to_public
 from workflows.contacts.conversations import receive_public_message
 from workflows.contacts.lines import DEFAULT_LINE
 
@@ -29,6 +31,9 @@ def zalo_webhook(
         raise InvalidInput("Nội dung không hợp lệ", "The body is too large or invalid", field="body")
     if not signature_is_valid(body, x_zevent_signature):
         raise Forbidden("Chữ ký Zalo không hợp lệ", "Invalid Zalo signature")
+    window = timedelta(seconds=get_settings().zalo_event_window_seconds)
+    if not event_is_recent(body, now=utcnow(), window=window):
+        raise Forbidden("Sự kiện Zalo quá cũ hoặc thiếu thời điểm", "The Zalo event is too old or has no timestamp")
     try:
         event = parse_event(body)
     except (ValueError, AttributeError, TypeError) as exc:
@@ -44,6 +49,6 @@ def zalo_webhook(
                                         sender=message.from_phone, text=message.text[:2000], line=DEFAULT_LINE,
                                         now=now)
         if answer:
-            reply(uow, to=message.from_phone, body=answer, now=now)
+            reply_to_public(uow, to=message.from_phone, body=answer, now=now)
         uow.commit()
     return JSONResponse({"ok": True})

@@ -62,7 +62,7 @@ def test_a_supervisor_sees_a_breach_arrive_live_and_reassigns_the_case(page, clo
     _sign_in(page, "gs-quang-tri", province="44")
     page.click("#to-board")
     page.wait_for_url("**/bang-giam-sat")
-    page.wait_for_function("document.getElementById('live-status').textContent.includes('trực tiếp')")
+    page.wait_for_selector("#live-status:has-text('trực tiếp')")  # no eval: the CSP forbids it
     row = f'#rows li[data-ref="{ref}"][data-clock="acknowledge"]'
     assert page.locator(row).get_attribute("data-status") == "hour"  # 15 minutes to accept an emergency
     assert page.locator(f'#rows li[data-ref="{quiet}"]').count() >= 1

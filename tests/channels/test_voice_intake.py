@@ -184,3 +184,28 @@ def test_when_the_database_is_down_the_caller_still_hears_where_to_turn(public, 
         reset_engine()
     assert call.state == "ended" and "113" in call.said() and "115" in call.said()
     _assert_vietnamese_and_anonymous(call)
+
+
+def test_when_the_database_is_down_a_call_is_put_through_to_the_operators_on_duty(public, operators, monkeypatch):
+    """It used to end the call with a message: now the operators on duty (as last read) are rung at once."""
+    from core.db import reset_engine
+    from core.settings import reset_settings
+    from workflows.contacts.voice_steps import remember_on_duty
+
+    remember_on_duty(UnitOfWork())  # what start-up reads, or the last call that rang an operator
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1")
+    reset_settings()
+    reset_engine()
+    try:
+        call = public.dial(from_=CALLER, to=LINE_111)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        reset_engine()
+    assert call.state == "bridged"
+    dial = ET.fromstring(call.documents[-1]).find("Dial")
+    assert dial is not None
+    rung = [(e.tag, (e.text or "").strip()) for e in dial]
+    assert rung == [("Number", "+84900000001"), ("Sip", "sip:minh@pbx.local")]
+    assert "+84900000003" not in call.documents[-1]  # not on duty
+    assert "113" in call.documents[-1]  # and if nobody answers, where else to turn

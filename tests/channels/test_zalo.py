@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.db import UnitOfWork, unit_of_work
 from devtools.zalo_standin import ZaloStandIn
@@ -56,7 +56,11 @@ def test_three_zalo_messages_are_one_contact_answered_once_through_the_oa_then_a
         (contact,) = uow.session.execute(select(IntakeContact).where(IntakeContact.channel == "zalo")).scalars()
         inbound = uow.session.execute(select(ContactMessage).where(ContactMessage.direction == "in")).scalars().all()
         (answer,) = uow.session.execute(select(OutboxMessage).where(OutboxMessage.purpose == "reply")).scalars()
-    assert len(inbound) == 3 and answer.to_phone == f"zalo:{USER}"
+    assert len(inbound) == 3 and answer.to_sealed == f"zalo:{USER}"  # the user's id, encrypted...
+    with unit_of_work() as uow:  # ...and in no column in clear
+        stored = uow.session.execute(text("SELECT to_phone, to_sealed FROM outbox WHERE id = :id"),
+                                     {"id": answer.id}).one()
+    assert stored.to_phone.startswith("pub:") and USER not in stored.to_phone and USER not in stored.to_sealed
 
     assert deliver_message(answer.id) in ("sent", "queued", "accepted")
     assert zalo.refreshes == 1  # the first send refreshed the token pair before using it
@@ -91,3 +95,15 @@ def test_unsigned_or_wrongly_signed_zalo_webhooks_are_refused(client, zalo):
     # a header is bytes: a letter outside ASCII in it is a wrong signature too, not a 500
     assert client.post("/zalo/webhook", content=body,
                        headers={"X-ZEvent-Signature": "mac=\u00e9".encode("latin-1")}).status_code == 403
+
+
+def test_a_signed_zalo_event_from_long_ago_is_refused_as_a_replay(client, zalo):
+    import time
+
+    for at in (time.time() - 3600, time.time() + 3600):  # an old event replayed, or one dated far ahead
+        body, headers = zalo.signed_webhook(user_id=USER, text="Chào 111", msg_id=f"old-{at:.0f}", at=at)
+        assert client.post("/zalo/webhook", content=body, headers=headers).status_code == 403
+    with unit_of_work() as uow:
+        assert uow.session.execute(select(ContactMessage)).first() is None  # nothing taken in
+    body, headers = zalo.signed_webhook(user_id=USER, text="Chào 111", msg_id="now", at=time.time() - 60)
+    assert client.post("/zalo/webhook", content=body, headers=headers).status_code == 200

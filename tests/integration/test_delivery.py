@@ -342,3 +342,54 @@ def test_a_receipt_that_blames_the_number_flags_it_and_tells_the_next_contact(cl
     with unit_of_work() as uow:
         flag = uow.session.execute(select(RecipientFlag)).scalar_one()
         assert (flag.phone, flag.reason, flag.error_code) == (OFFICER, "landline", 30006)
+
+
+def test_an_emergency_is_never_held_back_by_sign_in_codes_or_a_lower_priority_sms(clock, monkeypatch) -> None:
+    """Three sign-in codes asked for an officer's phone (no sign-in needed) used to hold that officer's
+    emergency assignment for 180 s: codes shared the one-a-minute slot and ranked with emergencies."""
+    from intake.people.one_time_codes import request_code
+
+    monkeypatch.setenv("HOTLINE_PHONE_MIN_INTERVAL_SECONDS", "60")
+    reset_settings()
+    gateway = Flaky({})
+    _use(gateway)
+    for n in range(3):
+        assert request_code(UnitOfWork(), phone=OFFICER, client=f"10.0.0.{n}").outcome == "sent"
+    assert _drain() == 1  # one code now; the others wait their turn behind it
+    clock.advance(timedelta(seconds=5))
+    _open(danger=True)
+    assert _drain() == 1
+    assert "KHAN CAP" in gateway.sent[-1][1]  # at once, not after the codes
+    _open()  # a normal case waits behind the emergency (the phone's minute), and the codes behind both
+    clock.advance(timedelta(seconds=5))
+    assert _drain() == 0
+    clock.advance(timedelta(seconds=55))
+    assert _drain() == 1 and "KHAN CAP" not in gateway.sent[-1][1] and "Ma dang nhap" not in gateway.sent[-1][1]
+    # ...and a normal SMS just sent does not hold back the next emergency either.
+    clock.advance(timedelta(seconds=5))
+    _open(danger=True)
+    assert _drain() == 1 and "KHAN CAP" in gateway.sent[-1][1]
+    with unit_of_work() as uow:
+        codes = uow.session.execute(select(OutboxMessage.status).where(
+            OutboxMessage.purpose == "signin_code")).scalars().all()
+    assert sorted(codes) == ["pending", "pending", "queued"]  # queued, never dropped
+    monkeypatch.undo()
+    reset_settings()
+
+
+def test_working_again_never_reaches_the_shift_lead_before_failing(clock) -> None:
+    """The "provider failing" alert waits out a backoff; the "working again" one queued meanwhile used to go
+    first, so the shift lead read the outage's end before its start."""
+    gateway = Flaky({LEAD: [TransientDeliveryError("timeout")]})
+    _use(gateway)
+    for body in ("111: nha cung cap SMS dang loi", "111: nha cung cap SMS hoat dong lai"):
+        with unit_of_work() as uow:
+            queue_message(uow.session, case_id=None, channel="sms", to_phone=LEAD, body=body, purpose="ops_alert",
+                          now=clock.now(), priority=0)
+            uow.commit()
+        _drain()
+    assert gateway.sent == []  # the first failed once and waits; the second waits behind it
+    clock.advance(timedelta(seconds=20))
+    _drain()
+    assert [body for _, body in gateway.sent] == ["111: nha cung cap SMS dang loi",
+                                                  "111: nha cung cap SMS hoat dong lai"]

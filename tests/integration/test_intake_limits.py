@@ -108,3 +108,19 @@ def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(limits) -> Non
     # A client cannot hide behind an address it writes itself: the nearest hop our proxy saw counts.
     assert client_address(_request("10.1.2.3", "1.2.3.4, 203.0.113.9, 10.0.0.5")) == "203.0.113.9"
     assert client_address(_request("198.51.100.7", "203.0.113.9")) == "198.51.100.7"  # not our proxy
+
+
+def test_the_window_slides_so_a_boundary_never_lets_twice_the_limit_through(client, limits) -> None:
+    """With a fixed window, 30 reports just before its end and 30 just after went through: 60 in 20 s."""
+    from core.clock import get_clock
+
+    limits(intake_limit_per_address=3, intake_limit_window_seconds=60)
+    clock = get_clock()
+    clock.advance(timedelta(seconds=50))  # 10 s before what was a fixed window's end
+    assert [client.post("/api/v1/reports", json=REPORT).status_code for _ in range(3)] == [201] * 3
+    clock.advance(timedelta(seconds=20))  # past that boundary: the last 60 s still hold 3 reports
+    refused = client.post("/api/v1/reports", json=REPORT)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "40"  # when the first leaves
+    clock.advance(timedelta(seconds=40))
+    assert client.post("/api/v1/reports", json=REPORT).status_code == 201
+    assert _cases() == 4

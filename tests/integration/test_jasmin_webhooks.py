@@ -76,6 +76,24 @@ def test_a_receipt_needs_its_signature_and_moves_the_status_forward_only(client,
         assert uow.session.get(OutboxMessage, outbox_id).status == "delivered"
 
 
+def test_the_answer_to_a_member_of_the_public_keeps_their_number_only_encrypted(client, jasmin_settings, gateway):
+    from sqlalchemy import text
+
+    from workflows.jobs import deliver_message
+
+    public = "84987000222"  # a parent writing to the short code, as the carrier writes it
+    response = client.post(f"/jasmin/mo?key={KEY}", data={"id": "pub-1", "from": public, "to": "111",
+                                                          "content": "Chao 111, hang xom danh con"})
+    assert response.status_code == 200 and response.text == "ACK/Jasmin"
+    with unit_of_work() as uow:
+        rows = uow.session.execute(text("SELECT id, to_phone, to_sealed FROM outbox")).all()
+    assert len(rows) == 1
+    (outbox_id, to_phone, to_sealed) = rows[0]
+    assert to_phone.startswith("pub:") and "987000222" not in to_phone and "987000222" not in to_sealed
+    assert deliver_message(outbox_id) in ("sent", "queued", "accepted")
+    assert [to for kind, to, _ in gateway.sent if kind == "sms"] == ["+" + public]  # still reaches them
+
+
 def test_nul_bytes_in_an_mo_are_a_clear_error(client, jasmin_settings):
     response = client.post(f"/jasmin/mo?key={KEY}", data={"id": "m9", "from": OFFICER, "content": "NHAN\x00"})
     assert response.status_code == 422

@@ -187,3 +187,40 @@ def test_the_migration_runs_on_sqlite_and_old_clear_decisions_are_read_then_encr
     with Session(engine) as s:
         assert s.get(RouteRecord, 1).decision["recipients"] == []  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_the_migration_seals_the_publics_numbers_already_in_the_outbox(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from migrations.run import alembic_config
+    from notifier.models import OutboxMessage
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config()
+    cfg.attributes["connection"] = engine
+    command.upgrade(cfg, "board_channel")  # before: the answers to the public kept their numbers in clear
+    rows = [(1, "zalo:8451209712345678901", "reply"), (2, "+84987000222", "reply"), (3, "+84912345678", "reply"),
+            (4, "+84912345678", "assignment")]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO teams (id, commune_code, commune_name, province_code, province_name, "
+                          "created_at) VALUES (1, '19597', 'Xã Cam Lộ', '44', 'Quảng Trị', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO contacts (id, team_id, full_name, village, phone, role, chain_order, note) "
+                          "VALUES (1, 1, 'A', '', '+84912345678', 'officer', 1, '')"))
+        for outbox_id, to, purpose in rows:
+            conn.execute(text(
+                "INSERT INTO outbox (id, channel, purpose, to_phone, body, status, priority, attempts, "
+                "provider_failures, created_at, next_attempt_at, keys_at_send) VALUES (:id, 'sms', :purpose, :to, "
+                "'111: da nhan', 'queued', 2, 1, 0, '2026-01-05 02:00:00', '2026-01-05 02:00:00', 0)"),
+                {"id": outbox_id, "to": to, "purpose": purpose})
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, to_phone || ' ' || coalesce(to_sealed, '') FROM outbox")).all())
+    assert "8451209712345678901" not in stored[1] and "987000222" not in stored[2]
+    assert stored[1].startswith("pub:") and stored[2].startswith("pub:")
+    assert stored[3].startswith("+84912345678") and stored[4].startswith("+84912345678")  # the roster's: as they were
+    with Session(engine) as s:
+        assert [s.get(OutboxMessage, i).to_sealed for i in (1, 2, 3)] == [  # type: ignore[union-attr]
+            "zalo:8451209712345678901", "+84987000222", None]
+    engine.dispose()

@@ -39,3 +39,48 @@ def test_report_validation_messages_are_bilingual() -> None:
     assert errors["description"]["message"] == "Bắt buộc phải có."
     assert errors["child_age"]["message_en"] == "Must be at most 17."
     assert errors["reporter_phone"]["message"].startswith("Số điện thoại không hợp lệ")
+
+
+def test_the_way_back_from_an_error_page_never_leaves_the_site() -> None:
+    from intake.api.problems import way_back
+
+    here = "hotline.example"
+    assert way_back("https://hotline.example/thong-ke?tu=2026-01-01", here) == "/thong-ke?tu=2026-01-01"
+    for referer in ("https://hotline.example//evil.example/", "https://hotline.example/\\evil.example",
+                    "https://hotline.example/\t/evil.example", "https://evil.example/thong-ke", "", "javascript:x",
+                    "https://hotline.example/a\\b", "https://hotline.example/\r\n/evil.example"):
+        assert way_back(referer, here) == "/", referer
+
+
+def test_a_body_that_never_finishes_is_answered_408_not_kept_open(monkeypatch) -> None:
+    import asyncio
+
+    from core.settings import reset_settings
+    from intake.api.input_guard import InputGuard
+
+    monkeypatch.setenv("HOTLINE_BODY_TIMEOUT_SECONDS", "0.2")
+    reset_settings()
+    reached: list[bool] = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(True)
+
+    async def receive():
+        if not sent_first:
+            sent_first.append(True)
+            return {"type": "http.request", "body": b'{"description": "', "more_body": True}
+        await asyncio.Event().wait()  # the rest never comes
+
+    sent_first: list[bool] = []
+    answers: list[dict] = []
+
+    async def send(message) -> None:
+        answers.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/reports", "headers": [], "query_string": b""}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, whatever another test left running here
+        pool.submit(asyncio.run, asyncio.wait_for(InputGuard(app)(scope, receive, send), timeout=10)).result()
+    reset_settings()
+    assert reached == [] and answers[0]["status"] == 408

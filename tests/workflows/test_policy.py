@@ -302,6 +302,11 @@ def test_toml_syntax_errors_name_the_line(tmp_path: Path, old: str, new: str, at
         ),
         ('[provinces."79".clocks.acknowledge]\nfrom = "received"\n', 'from = "received"\n', "unknown key"),
         ('[provinces."HCM".clocks.acknowledge]\nhigh = "PT30M"\n', '"HCM"', "must be 2 digits"),
+        ('[provinces."77".clocks.acknowledge]\nhigh = "PT30M"\n', '"77"', "no province has the code '77'"),
+        ('[provinces."79".clocks.acknowledge]\nnormal = "P3650D"\n', '"P3650D"', "too long"),
+        ('[provinces."79".clocks.acknowledge]\nnormal = "P9999999999D"\n', '"P9999999999D"', "too long"),
+        ('[provinces."79".clocks.acknowledge]\nnormal = "PT99999999999999999999S"\n', "PT999", "too long"),
+        ('[provinces."79".clocks.plan_draft]\nnormal = "250WD"\n', '"250WD"', "too long"),
     ],
 )
 def test_broken_province_overrides(tmp_path: Path, extra: str, at: str, problem: str):
@@ -347,3 +352,11 @@ def test_iso_durations(text: str, expected: timedelta):
 )
 def test_unparsable_durations(text: str):
     assert parse_span(text) is None
+
+
+@pytest.mark.parametrize("wait", ['"P3650D"', '"P9999999999D"'])
+def test_a_step_wait_of_years_is_refused_with_its_line(tmp_path: Path, wait: str):
+    text = DEFAULT_TEXT + f'\n[provinces."79".clocks.acknowledge]\nsteps = [{{ to = ["chain"], wait = {wait} }}]\n'
+    with pytest.raises(PolicyError) as refused:
+        load_policy(write(tmp_path, text))
+    assert refused.value.line == len(text.splitlines()) and "wait" in refused.value.en

@@ -57,15 +57,20 @@ def reply(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
     send(uow, to=to, body=body, purpose="reply", now=now)
 
 
+def reply_to_public(uow: UnitOfWork, *, to: str, body: str, now: datetime) -> None:
+    """An answer to a member of the public who wrote to the line: their number is stored only encrypted."""
+    send(uow, to=to, body=body, purpose="reply", now=now, public=True)
+
+
 def send(
     uow: UnitOfWork, *, to: str, body: str, purpose: str, now: datetime, channel: str = "sms",
-    case_id: int | None = None, priority: int = 2,
+    case_id: int | None = None, priority: int = 2, public: bool = False,
 ) -> int:
     """Write any message into the outbox; its delivery is queued once the transaction has committed.
 
     `priority` 0 goes first (a caller waiting now, an alert to the shift lead), 2 is a normal answer."""
     msg = queue_message(uow.session, case_id=case_id, channel=channel, to_phone=to, body=body, purpose=purpose,
-                        now=now, priority=priority)
+                        now=now, priority=priority, public=public)
     outbox_id = msg.id
     uow.after_commit(lambda: enqueue(DELIVER_JOB, outbox_id, job_id=f"outbox-{outbox_id}-1", messages=True))
     return outbox_id

@@ -13,9 +13,11 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from routing.gazetteer import province_codes
 from workflows.case.machine import RISK_LEVELS, STATES
 from workflows.clocks.policy import (
     ALWAYS_TOLD,
@@ -39,6 +41,10 @@ from workflows.clocks.policy import (
 
 _CLOCK_KEYS = ("all", *URGENCIES, "reminders", "steps", "quiet_hours")
 _BASE_ONLY_KEYS = ("from", "arm_if", "waits_for")  # not per province
+# No clock of the law or of ours runs longer than the 15 days of a temporary separation, or the working
+# days of a plan: a span beyond these is a typo ("P3650D" for "PT365M"), never a deadline.
+LONGEST = timedelta(days=90)
+LONGEST_WORKING_DAYS = 60
 
 
 def load_policy(path: Path | None = None) -> SlaPolicy:
@@ -201,10 +207,18 @@ class _Reader:
         return Clock(name, spans, counts_from, reminders, urgencies, risks, steps, waits_for, quiet)
 
     def span(self, text: Any, keys: tuple[str, ...]) -> Span:
-        span = parse_span(text) if isinstance(text, str) else None
+        try:
+            span = parse_span(text) if isinstance(text, str) else None
+        except OverflowError:  # more days than a date can hold: too long, like any span past LONGEST
+            span = Span(text, delta=timedelta.max)
         if span is None:
             raise self.fail(keys, f"thời hạn không hợp lệ {text!r} (ví dụ: \"PT15M\", \"P15D\", \"5WD\")",
                             f"invalid duration {text!r} (e.g. \"PT15M\", \"P15D\", \"5WD\")")
+        if _too_long(span):
+            raise self.fail(keys, f"thời hạn {text!r} quá dài (tối đa {LONGEST.days} ngày, "
+                                  f"{LONGEST_WORKING_DAYS} ngày làm việc)",
+                            f"duration {text!r} is too long (at most {LONGEST.days} days, "
+                            f"{LONGEST_WORKING_DAYS} working days)")
         return span
 
     def quiet(self, clock: str, text: Any, keys: tuple[str, ...]) -> QuietHours:
@@ -272,10 +286,16 @@ class _Reader:
             wait = {}
             for urgency in URGENCIES:
                 text = table.get(urgency, table.get("all"))
-                span = parse_span(text) if isinstance(text, str) else None
+                try:
+                    span = parse_span(text) if isinstance(text, str) else None
+                except OverflowError:
+                    span = None
                 if span is None or any(k not in ("all", *URGENCIES) for k in table):
                     raise bad(f"'wait' không hợp lệ {raw!r} (một thời hạn, hoặc theo mức khẩn)",
                               f"invalid wait {raw!r} (a duration, or one per urgency)")
+                if _too_long(span):
+                    raise bad(f"'wait' {raw!r} quá dài (tối đa {LONGEST.days} ngày)",
+                              f"'wait' {raw!r} is too long (at most {LONGEST.days} days)")
                 wait[urgency] = span
         return Step(to, channel, wait)
 
@@ -323,6 +343,9 @@ class _Reader:
         if not re.fullmatch(r"\d{2}", code) or not isinstance(body, dict):
             raise self.fail(keys, f"mã tỉnh '{code}' phải gồm 2 chữ số, với một bảng [clocks]",
                             f"province code '{code}' must be 2 digits, with a [clocks] table")
+        if code not in province_codes():
+            raise self.fail(keys, f"không có tỉnh mã '{code}' trên bản đồ 2025 (34 tỉnh, thành phố)",
+                            f"no province has the code '{code}' on the 2025 map (34 provinces)")
         self.only(body, keys, ("clocks",))
         out = {}
         for name, override in self.table(body, (*keys, "clocks")).items():
@@ -332,6 +355,10 @@ class _Reader:
                                 f"unknown clock '{name}' (not defined under [clocks])")
             out[name] = self.clock(name, override, ckeys, base=clocks[name])
         return out
+
+
+def _too_long(span: Span) -> bool:
+    return (span.delta or timedelta(0)) > LONGEST or (span.working_days or 0) > LONGEST_WORKING_DAYS
 
 
 _BARE = r"[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"|'[^']*'"

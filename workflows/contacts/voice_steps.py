@@ -155,9 +155,27 @@ def _enqueue_twiml(contact: IntakeContact) -> str:
 
 
 def operators_on_duty(uow: UnitOfWork, line: str) -> list[DutyOperator]:
-    return list(uow.session.execute(
+    operators = list(uow.session.execute(
         select(DutyOperator).where(DutyOperator.line == line, DutyOperator.on_duty.is_(True))
         .order_by(DutyOperator.ring_order, DutyOperator.id)).scalars())
+    _LAST_ON_DUTY[line] = tuple(o.address for o in operators)
+    return operators
+
+
+# The operators on duty per line at this process's last good read: who a call is put through to while the
+# database does not answer (staff addresses, in memory only).
+_LAST_ON_DUTY: dict[str, tuple[str, ...]] = {}
+
+
+def last_known_on_duty(line: str) -> tuple[str, ...]:
+    return _LAST_ON_DUTY.get(line, ())
+
+
+def remember_on_duty(uow: UnitOfWork) -> None:
+    """Read every line's operators on duty now (at start-up), so an outage right after still has them."""
+    with uow:
+        for line in configured_lines():
+            operators_on_duty(uow, line)
 
 
 def ring_next_operator(uow: UnitOfWork, contact: IntakeContact, *, now: datetime) -> bool:

@@ -33,7 +33,8 @@ def deliver_next(*, only: int | None = None) -> str | None:
     policy = DeliveryPolicy.from_settings()
     with unit_of_work() as uow:
         attempt = claim_next(uow.session, now=utcnow(), policy=policy, only=only, before_send=keys_when_sent)
-        exclude = known_sids(uow.session, attempt.to) if attempt and attempt.action == "reconcile" else frozenset()
+        reconciling = attempt is not None and attempt.action == "reconcile"
+        exclude = known_sids(uow.session, attempt.stored_to or attempt.to) if attempt and reconciling else frozenset()
         uow.commit()  # the attempt is on record before the provider hears of it
     if attempt is None:
         return None

@@ -10,7 +10,7 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.ports import InboundSms
 from routing.models import Contact as TeamMember
-from workflows.case.effects import reply
+from workflows.case.effects import reply_to_public
 from workflows.contacts.conversations import receive_public_message
 from workflows.contacts.lines import line_for_number
 from workflows.field.commands import handle_command
@@ -37,7 +37,7 @@ def receive_sms(message: InboundSms, *, answer_by_sms: bool) -> str | None:
                                             external_id=message.external_id, sender=message.from_phone,
                                             text=message.text, line=line_for_number(message.to).code, now=now)
             if answer and answer_by_sms:
-                reply(uow, to=message.from_phone, body=answer, now=now)
+                reply_to_public(uow, to=message.from_phone, body=answer, now=now)
             uow.commit()
             return answer
     return handle_command(UnitOfWork(), channel=message.provider, external_id=message.external_id,
