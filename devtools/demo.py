@@ -93,11 +93,26 @@ def demo_password(username: str, role: str, display_name: str, **scope: str) -> 
     return password
 
 
+def demo_province_supervisor() -> str:
+    """The roster's province supervisor of Quảng Trị as a staff account (the board and the statistics of the
+    province, the report it owes); its password is made up at each start."""
+    from sqlalchemy import select
+
+    from core.db import unit_of_work
+    from routing.models import Team
+
+    with unit_of_work() as uow:
+        code = uow.session.execute(select(Team.province_code).where(Team.commune_name == "Xã Cam Lộ")).scalar()
+    return demo_password("demo-tinh", "province_supervisor", "Giám sát Sở Y tế Quảng Trị (chạy thử)",
+                         province=code or "44")
+
+
 def _print_welcome(port: int, twilio_url: str) -> None:
     from intake.people.auth import issue_token
 
     password = demo_password("demo-operator", "operator", "Tư vấn viên (chạy thử)")
     lead = demo_password("demo-supervisor", "shift_lead", "Trưởng ca (chạy thử)", line="111")
+    province = demo_province_supervisor()
     base = f"http://127.0.0.1:{port}"
     print(f"""
 hotline111 đang chạy / is running
@@ -106,6 +121,7 @@ hotline111 đang chạy / is running
   Gọi 111 như người dân / call 111 .. {twilio_url}/ (form at the top)
   Đăng nhập cán bộ / staff sign-in .. {base}/dang-nhap  (demo-operator / {password})
   Bảng giám sát / supervisor board .. {base}/bang-giam-sat  (demo-supervisor / {lead})
+  Giám sát tỉnh / province supervisor {base}/dang-nhap  (demo-tinh / {province}: the board and /thong-ke of Quảng Trị)
   Tài liệu API / API docs ........... {base}/docs
   Sơ đồ quy trình / workflow ........ {base}/api/v1/workflow.mmd
   Mã điều phối viên / operator token: {issue_token("demo-operator", "operator")}

@@ -19,6 +19,7 @@ from core.clock import local, utcnow
 from core.db import UnitOfWork, unit_of_work
 from core.errors import HotlineError, InvalidInput
 from intake.board.charts import bar_chart
+from intake.console.common import not_found, to_sign_in
 from intake.people.web import current_session, session_for_form
 from intake.web.templating import render
 from workflows.access.audit import record_denial
@@ -51,13 +52,13 @@ def _asked(request: Request, start: date | None, end: date | None, province: str
            ) -> tuple[Principal, Period, Scope] | Response:
     session = current_session(request)
     if session is None:
-        return RedirectResponse("/dang-nhap", status_code=303)
+        return to_sign_in(request)
     who = session.user.principal()
     scope = Scope(province=province or None, commune=commune or None) if (province or commune) else default_scope(who)
     if not may_view_statistics(who, province=scope.province, commune=scope.commune):
         record_denial(UnitOfWork(), who=who, object_kind="statistics", object_id=None, via="ui",
                       action=f"{request.url.path} {scope.label}")
-        raise HTTPException(status_code=404)
+        return not_found(request, session)  # a page, like any page that is not there
     fallback = default_period(local(utcnow()).date())
     period = Period(start or fallback.start, end or fallback.end)
     # The first and the last day a date can hold have no Vietnam midnight in UTC (Period.bounds).

@@ -30,6 +30,7 @@ from intake.people.guard import Refused, audited, case_rule
 from intake.people.sessions import Session
 from intake.people.users import display_names
 from intake.people.web import NO_STORE, current_session
+from intake.web import words
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language
 from intake.web.referral_list import referral_context
@@ -79,7 +80,7 @@ def _render(request: Request, name: str, *, session: Session, status: int = 200,
     response = render(name, status=status, lang=lang, t=officer_texts(lang), states=state_names(lang),
                       suffix=_suffix(lang), other=("vi" if lang == "en" else "en"), user=session.user,
                       commune=commune.name if commune else "", csrf=session.csrf_token, path=request.url.path,
-                      at_local=at_local, **context)
+                      at_local=at_local, **words.helpers(lang), **context)
     response.headers.update(NO_STORE)
     return response
 

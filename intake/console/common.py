@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,7 +16,8 @@ from core.errors import HotlineError
 from intake.console.texts import console_texts, state_names
 from intake.people.guard import Refused
 from intake.people.sessions import Session
-from intake.people.web import NO_STORE, current_session, session_for_form
+from intake.people.web import NO_STORE, current_session, landing, session_for_form
+from intake.web import words
 from intake.web.i18n import pick_language
 from intake.web.templating import render
 from workflows.access.audit import HiddenCase, record_denial
@@ -41,7 +43,8 @@ def page(request: Request, name: str, *, session: Session, status: int = 200, **
     lang = lang_of(request)
     response = render(name, status=status, lang=lang, t=console_texts(lang), states=state_names(lang),
                       suffix=suffix(lang), other=("vi" if lang == "en" else "en"), user=session.user,
-                      csrf=session.csrf_token, at_local=at_local, tax=taxonomy(), path=request.url.path, **context)
+                      csrf=session.csrf_token, at_local=at_local, tax=taxonomy(), path=request.url.path,
+                      **words.helpers(lang), **context)
     response.headers.update(NO_STORE)
     return response
 
@@ -54,8 +57,18 @@ def fragment(request: Request, name: str, **context: Any) -> HTMLResponse:
     return response
 
 
+def sign_in_url(request: Request) -> str:
+    """The sign-in page, coming back to the page asked for (a GET of ours) afterwards."""
+    query = [] if request.method != "GET" else [("next", request.url.path + (
+        "?" + "&".join(f"{k}={quote(v)}" for k, v in request.query_params.items() if k != "lang")
+        if any(k != "lang" for k in request.query_params) else ""))]
+    if lang_of(request) == "en":
+        query.append(("lang", "en"))
+    return SIGN_IN + ("?" + urlencode(query) if query else "")
+
+
 def to_sign_in(request: Request) -> Response:
-    return RedirectResponse(SIGN_IN + suffix(lang_of(request)), status_code=303)
+    return RedirectResponse(sign_in_url(request), status_code=303)
 
 
 def desk_session(request: Request) -> Session | None:
@@ -70,7 +83,8 @@ def not_found(request: Request, session: Session | None) -> HTMLResponse:
     t = console_texts(lang)
     response = render("console/not_found.html", status=404, lang=lang, t=t, suffix=suffix(lang),
                       other=("vi" if lang == "en" else "en"), user=session.user if session else None,
-                      csrf=session.csrf_token if session else "", path=request.url.path)
+                      csrf=session.csrf_token if session else "", path=request.url.path,
+                      back=landing(session.user.role) if session else "/dang-nhap")
     response.headers.update(NO_STORE)
     return response
 

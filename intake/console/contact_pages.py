@@ -185,6 +185,7 @@ def _sees(session: Session) -> Callable[[Case], bool]:
 def close(
     request: Request, reference: str, outcome: Annotated[str, Form(max_length=20)] = "",
     topic: Annotated[str, Form(max_length=40)] = "", csrf_token: CSRF = "",
+    reason: Annotated[str, Form(max_length=1000)] = "", confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     session = form_session(request, csrf_token)
     if session is None:
@@ -198,7 +199,7 @@ def close(
                              message=console_texts(lang_of(request))["topic_needed"])
     try:
         close_contact(UnitOfWork(), contact=contact.id, outcome=outcome, actor=session.user.username, now=utcnow(),
-                      topic=t_topic if outcome == "counselling" else None)
+                      topic=t_topic if outcome == "counselling" else None, reason=reason, confirmed=bool(confirm))
     except HotlineError as problem:
         return _contact_page(request, session, reference, status=problem.status, message=_say(request, problem))
     return RedirectResponse(f"/ban-tiep-nhan{suffix(lang_of(request))}", status_code=303)

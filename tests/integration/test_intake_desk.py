@@ -142,7 +142,7 @@ def test_an_operator_opens_a_case_from_a_contact_with_the_commune_they_accepted(
     assert sent.status_code == 303, sent.text
     reference = sent.headers["location"].split("/ca/")[1]
     case_page = client.get(f"/ca/{reference}")
-    assert case_page.status_code == 200 and "assigned" in case_page.text and "19597" in case_page.text
+    assert case_page.status_code == 200 and "assigned" in case_page.text and "Xã Cam Lộ" in case_page.text
     with UnitOfWork() as uow:
         case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
         assert case.state == "assigned" and case.commune_code == "19597"
@@ -211,7 +211,7 @@ def test_closing_needs_a_topic_for_counselling_and_merging_joins_the_case(client
     rows = {c.external_id: c for c in _all_contacts()}
     assert (rows["sms-1"].outcome, rows["sms-1"].outcome_topic) == ("counselling", "school")
     assert rows["CA-4"].outcome == "silent" and rows["CA-5"].outcome == "merged"
-    assert "contact_joined" in client.get(f"/ca/{case.reference}").text
+    assert "thêm liên hệ vào ca" in client.get(f"/ca/{case.reference}").text
 
 
 def test_a_web_report_that_needs_routing_merges_into_the_case_it_duplicates(client) -> None:
@@ -338,4 +338,4 @@ def test_the_case_page_shows_a_breached_clocks_ladder(client, gateway) -> None:
     page = client.get(f"/ca/{opened.reference}")  # now again: the session is still fresh
     assert page.status_code == 200, page.text[:300]
     ladders = page.text.split('id="ladders"')[1].split("</table>")[0]
-    assert "acknowledge" in ladders and "running" in ladders
+    assert "xác nhận nhận ca" in ladders and "đang báo tiếp" in ladders  # words, not ids (issue 20)

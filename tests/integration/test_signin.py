@@ -38,7 +38,7 @@ def test_sign_in_lands_on_the_staff_page_and_sign_out_ends_the_session(client, f
     assert page.status_code == 200 and "Đăng nhập cho cán bộ" in page.text and "<script" not in page.text
     assert page.headers["cache-control"] == "no-store"
     done = _sign_in(client, "Lan", PASSWORD)  # user names are not case-sensitive
-    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert done.status_code == 303 and done.headers["location"] == "/ban-tiep-nhan"  # the operator lands on the desk
     cookie = done.headers["set-cookie"]
     assert "hl_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     home = client.get("/")

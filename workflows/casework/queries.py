@@ -155,5 +155,13 @@ def commune_work_list(uow: UnitOfWork, *, commune_code: str, limit: int = 100) -
                                Case.state.not_in(TERMINAL))
             .order_by(Case.received_at.desc(), Case.id.desc()).limit(limit))
     with uow:
-        return [{**_listed(c), "home": c.commune_code != commune_code}
+        return [{**_listed(c), "home": c.commune_code != commune_code, **_next_deadline(c)}
                 for c in uow.session.execute(stmt).scalars()]
+
+
+def _next_deadline(case: Case) -> dict[str, Any]:
+    """The case's next open deadline (its clock and when it falls due), or none."""
+    open_ = [t for t in case.timers if t.kind == "deadline" and t.fired_at is None and t.cancelled_at is None]
+    first = min(open_, key=lambda t: as_utc(t.due_at), default=None)
+    return {"next_clock": first.clock if first else None,
+            "next_due_at": as_utc(first.due_at).isoformat() if first else None}

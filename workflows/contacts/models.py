@@ -53,6 +53,8 @@ class IntakeContact(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)  # STOP / HUY
     outcome: Mapped[str | None] = mapped_column(String(16), index=True)
     outcome_topic: Mapped[str | None] = mapped_column(String(40))  # counselling topic, when it was that
+    # Why a danger contact closed without a case (the operator's words: they can identify someone).
+    close_reason: Mapped[str | None] = mapped_column(EncryptedText)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     closed_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -99,13 +99,23 @@ def lock_contact(uow: UnitOfWork, reference_or_id: str | int) -> IntakeContact:
 
 def close_contact(
     uow: UnitOfWork, *, contact: str | int, outcome: str, actor: str, now: datetime, topic: str | None = None,
+    reason: str | None = None, confirmed: bool = False,
 ) -> IntakeContact:
-    """End a contact that is not a case: counselling (with its topic), information, silent, prank, ..."""
+    """End a contact that is not a case: counselling (with its topic), information, silent, prank, ...
+
+    A contact that said a child is in danger now closes without a case only when the operator confirms
+    it and says why (the reason is kept with the contact)."""
     if outcome not in NON_CASE_OUTCOMES:
-        raise InvalidInput(f"Kết quả không hợp lệ: {outcome}", f"Unknown outcome {outcome!r}", field="outcome")
+        raise InvalidInput("Hãy chọn kết quả của liên hệ.", "Choose the contact's outcome.", field="outcome")
     with uow:
         row = lock_contact(uow, contact)
         _still_open(row)
+        if row.danger_now and (not confirmed or len((reason or "").strip()) < 3):
+            raise InvalidInput("Liên hệ này báo trẻ đang gặp nguy hiểm: muốn kết thúc mà không lập ca, hãy xác nhận "
+                               "và ghi lý do.",
+                               "This contact says a child is in danger now: to close it without a case, confirm "
+                               "and give the reason.", field="close_reason")
+        row.close_reason = (reason or "").strip() or None
         row.outcome, row.outcome_topic, row.state, row.closed_by = outcome, topic, "closed", actor
         row.ended_at = row.ended_at or now
         uow.commit()
