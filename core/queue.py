@@ -43,12 +43,29 @@ _clients: dict[tuple[int, str], Redis] = {}
 
 
 def get_redis() -> Redis:
-    """One client (and connection pool) per process and URL; a forked child makes its own."""
-    key = (os.getpid(), get_settings().redis_url)
+    """One client (and connection pool) per process and URL; a forked child makes its own. With sentinels
+    configured, the client of the primary they name: a connection that fails asks them again, so after a
+    fail-over the next command reaches the new primary."""
+    settings = get_settings()
+    key = (os.getpid(), f"{settings.redis_url}|{settings.redis_sentinels}|{settings.redis_sentinel_master}")
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = Redis.from_url(key[1], socket_timeout=10, health_check_interval=30)
+        client = _clients[key] = _connect(settings.redis_url, settings.sentinels(), settings.redis_sentinel_master)
     return client
+
+
+def _connect(url: str, sentinels: tuple[tuple[str, int], ...], master: str) -> Redis:
+    if not sentinels:
+        return Redis.from_url(url, socket_timeout=10, health_check_interval=30)
+    from urllib.parse import urlsplit
+
+    from redis.sentinel import Sentinel
+
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    sentinel = Sentinel(list(sentinels), socket_timeout=2, socket_connect_timeout=2)
+    return sentinel.master_for(master, db=db, password=parts.password, username=parts.username or None,
+                               socket_timeout=10, socket_connect_timeout=2, health_check_interval=30)
 
 
 def get_queue(connection: Redis | None = None, *, messages: bool = False) -> Queue:
