@@ -79,7 +79,7 @@ def sqlalchemy_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme.startswith("postgresql"):
         return url
-    netloc, slash, tail = rest.partition("/")
+    netloc, _, tail = rest.partition("/")
     userinfo, at, hosts = netloc.rpartition("@")
     if "," not in hosts:
         return url

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -34,7 +35,7 @@ OFFICER = "+84912345678"  # first in Xã Cam Lộ's chain (deploy/demo/roster.cs
 
 def run_delivery_bench(*, rates: tuple[int, ...] = (20, 50, 100), seconds: int = 15, workers: int = 2,
                        settle: float = 60.0) -> list[dict[str, Any]]:
-    standin = TwilioStandIn(account_sid="AC" + "0" * 32, auth_token="bench-token").start()
+    standin = TwilioStandIn(account_sid="AC" + "0" * 32, auth_token=secrets.token_hex(16)).start()
     port = free_port()
     extra = {
         "HOTLINE_TWILIO_API_BASE": standin.url, "HOTLINE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -47,7 +48,8 @@ def run_delivery_bench(*, rates: tuple[int, ...] = (20, 50, 100), seconds: int =
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with bench_environment(extra) as (env, workdir):
-            env["HOTLINE_TWILIO_ACCOUNT_SID"], env["HOTLINE_TWILIO_AUTH_TOKEN"] = standin.account_sid, standin.auth_token
+            env["HOTLINE_TWILIO_ACCOUNT_SID"] = standin.account_sid
+            env["HOTLINE_TWILIO_AUTH_TOKEN"] = standin.auth_token
             from devtools.demo import import_demo_roster
 
             import_demo_roster()
@@ -56,6 +58,7 @@ def run_delivery_bench(*, rates: tuple[int, ...] = (20, 50, 100), seconds: int =
             procs.extend(_spawn([hotline, "worker"], env, workdir / f"worker-{n}.log") for n in range(workers))
             base = f"http://127.0.0.1:{port}"
             _wait_up(base)
+            print(f"serve pid {procs[0].pid}, worker pids {' '.join(str(p.pid) for p in procs[1:])}", flush=True)
             asyncio.run(_offer(base, rate=10, seconds=3))  # warm-up: first requests, first deliveries
             time.sleep(3)
             for rate in rates:

@@ -105,7 +105,7 @@ def test_the_new_code_reads_rows_the_previous_release_wrote_during_the_expand_st
     from migrations.run import upgrade
     from workflows.case.models import Case
 
-    head, previous = _revisions()
+    head, _ = _revisions()
     upgrade(head)
     with fresh_database.begin() as conn:
         late = _old_release_writes(conn, 7, "sms")
