@@ -71,7 +71,25 @@ _engine_pid: int | None = None
 _lock = threading.Lock()
 
 
+def sqlalchemy_url(url: str) -> str:
+    """libpq's multi-host form, `postgresql+psycopg://user@h1:p1,h2:p2/db?target_session_attrs=read-write` (a
+    primary and its standbys: libpq tries each and keeps the one that takes writes, so after a fail-over new
+    connections reach the promoted standby), in the form SQLAlchemy parses: `...@/db?host=h1:p1&host=h2:p2`.
+    Any other URL is returned as it is."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        return url
+    netloc, _, tail = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    path, question, query = tail.partition("?")
+    extra = "&".join(f"host={host.strip()}" for host in hosts.split(",") if host.strip())
+    return f"{scheme}://{userinfo}{at}/{path}?{extra}{'&' + query if question and query else ''}"
+
+
 def make_engine(url: str) -> Engine:
+    url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

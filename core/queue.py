@@ -43,12 +43,29 @@ _clients: dict[tuple[int, str], Redis] = {}
 
 
 def get_redis() -> Redis:
-    """One client (and connection pool) per process and URL; a forked child makes its own."""
-    key = (os.getpid(), get_settings().redis_url)
+    """One client (and connection pool) per process and URL; a forked child makes its own. With sentinels
+    configured, the client of the primary they name: a connection that fails asks them again, so after a
+    fail-over the next command reaches the new primary."""
+    settings = get_settings()
+    key = (os.getpid(), f"{settings.redis_url}|{settings.redis_sentinels}|{settings.redis_sentinel_master}")
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = Redis.from_url(key[1], socket_timeout=10, health_check_interval=30)
+        client = _clients[key] = _connect(settings.redis_url, settings.sentinels(), settings.redis_sentinel_master)
     return client
+
+
+def _connect(url: str, sentinels: tuple[tuple[str, int], ...], master: str) -> Redis:
+    if not sentinels:
+        return Redis.from_url(url, socket_timeout=10, health_check_interval=30)
+    from urllib.parse import urlsplit
+
+    from redis.sentinel import Sentinel
+
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    sentinel = Sentinel(list(sentinels), socket_timeout=2, socket_connect_timeout=2)
+    return sentinel.master_for(master, db=db, password=parts.password, username=parts.username or None,
+                               socket_timeout=10, socket_connect_timeout=2, health_check_interval=30)
 
 
 def get_queue(connection: Redis | None = None, *, messages: bool = False) -> Queue:
@@ -105,6 +122,35 @@ def wake_all(wake_ups: Sequence[WakeUp]) -> None:
         log.warning("enqueue of %s failed (%s); the sweeper will pick it up", names, type(exc).__name__)
 
 
+# A message to send now wakes the deliverers through a doorbell when some are listening (`hotline worker`'s
+# delivery threads: intake.runtime), not through an RQ job: RQ's job machinery (the job's hash, registries,
+# its result) was over a third of a worker's CPU per SMS, and the deliverers read the database for what is
+# due anyway. A worker's doorbell listener renews `deliverers_key` every second (it lapses after
+# DELIVERERS_TTL); with none listening (burst workers, tests) the wake-up is the RQ job it always was. One
+# Lua script decides and writes, atomically, inside the transaction's pipeline.
+DELIVERERS_TTL = 5
+DOORBELL_KEEP = 1000  # rings kept unheard at most (each one is only "look at the outbox")
+_RING_OR_ENQUEUE = """
+if redis.call('exists', KEYS[2]) == 1 then
+  redis.call('rpush', KEYS[1], ARGV[1])
+  redis.call('ltrim', KEYS[1], -tonumber(ARGV[2]), -1)
+  return 1
+end
+redis.call('sadd', KEYS[3], KEYS[4])
+redis.call('hset', KEYS[5], unpack(ARGV, 3))
+redis.call('rpush', KEYS[4], ARGV[1])
+return 0
+"""
+
+
+def doorbell_key() -> str:
+    return f"{get_settings().queue_name}-messages:doorbell"
+
+
+def deliverers_key() -> str:
+    return f"{get_settings().queue_name}-messages:deliverers"
+
+
 _queues: dict[tuple[int, str, bool], tuple[Queue, str]] = {}
 Fields = dict[str, bytes | str | int | float]
 _templates: dict[tuple[str, str, bool], Fields] = {}
@@ -128,6 +174,12 @@ def _add(pipe: Pipeline, known: tuple[Queue, str], wake_up: WakeUp, stamp: str) 
     job_key = queue.job_class.key_for(job_id)
     fields = job_fields(queue, wake_up, stamp)
     if wake_up.at is None:
+        if wake_up.messages:  # a listening deliverer takes the doorbell instead of the job
+            flat = [item for name, value in fields.items()
+                    for item in (name, value if isinstance(value, (bytes, str)) else str(value))]
+            pipe.eval(_RING_OR_ENQUEUE, 5, doorbell_key(), deliverers_key(), RQ_KEY_PREFIX + ":queues",
+                      queue.key, job_key, job_id, DOORBELL_KEEP, *flat)
+            return
         pipe.sadd(RQ_KEY_PREFIX + ":queues", queue.key)
         pipe.hset(job_key, mapping=cast("Mapping[Any, Any]", fields))
         pipe.rpush(queue.key, job_id)

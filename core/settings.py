@@ -82,6 +82,11 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url)
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis through Sentinel (high availability): the sentinels as "host:port,host:port,..." and the name they
+    # watch; the primary is asked of them and asked again after a fail-over. HOTLINE_REDIS_URL then gives only
+    # the database number and the password (its host and port are not used).
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "hotline"
     public_base_url: str = "http://127.0.0.1:8111"
     twilio_account_sid: str = DEMO_TWILIO_SID
     twilio_auth_token: SecretStr = SecretStr(DEMO_TWILIO_TOKEN)
@@ -157,6 +162,14 @@ class Settings(BaseSettings):
     signin_codes_per_client: int = Field(default=10, gt=0)
     signin_code_window_minutes: int = Field(default=15, gt=0)
     api_token_max_days: int = Field(default=365, gt=0)
+
+    def sentinels(self) -> tuple[tuple[str, int], ...]:
+        found = []
+        for item in (part.strip() for part in self.redis_sentinels.split(",")):
+            if item:
+                host, _, port = item.rpartition(":")
+                found.append((host or "127.0.0.1", int(port or 26379)))
+        return tuple(found)
 
     def shift_leads(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.shift_lead_phones.split(",") if p.strip())

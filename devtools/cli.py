@@ -62,6 +62,15 @@ def bench_board(cases: int = 1_000_000) -> None:
     run_board_bench(cases=cases)
 
 
+@bench_app.command("delivery")
+def bench_delivery(rates: str = typer.Option("20,50,100", help="reports a second, comma-separated"),
+                   seconds: int = 15, workers: int = 2) -> None:
+    """Thời gian từ báo cáo đến tin nhắn của xã / From a web report's 201 to the officer's SMS at the provider."""
+    from devtools.bench_delivery import run_delivery_bench
+
+    run_delivery_bench(rates=tuple(int(r) for r in rates.split(",") if r.strip()), seconds=seconds, workers=workers)
+
+
 @bench_app.command("webhooks")
 def bench_webhooks(rate: int = 100, seconds: int = 15, rounds: int = 3, connections: int = 32,
                    workers: int | None = None) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from redis.exceptions import RedisError
@@ -21,7 +22,7 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from core.queue import get_queue, get_redis, work_queues
+from core.queue import DELIVERERS_TTL, deliverers_key, doorbell_key, get_queue, get_redis, work_queues
 from core.settings import get_settings
 from workflows.field.delivery import deliver_next
 from workflows.jobs import sweep, use_delivery_waker
@@ -84,6 +85,19 @@ def schedule_forever(stop: threading.Event) -> None:
             scheduler.release_locks()
         except (ConnectionError, OSError, RedisError):
             pass  # the lock lapses by itself
+
+
+def listen_for_doorbell(stop: threading.Event, wake: Callable[[], None]) -> None:
+    """Say that deliverers listen here (renewed every second), and wake them at each ring (core.queue)."""
+    while not stop.is_set():
+        try:
+            redis = get_redis()
+            redis.set(deliverers_key(), "1", ex=DELIVERERS_TTL)
+            if redis.blpop([doorbell_key()], timeout=1) is not None:
+                wake()
+        except (ConnectionError, OSError, RedisError) as exc:
+            log.warning("doorbell lost Redis (%s); trying again", type(exc).__name__)
+            stop.wait(1.0)
 
 
 class DeliveryPool:
@@ -174,6 +188,7 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> None:
         threading.Thread(target=schedule_forever, args=(stop,), daemon=True, name="scheduler").start()
         pool = DeliveryPool(stop, delivery_thread_count(), get_settings().sweep_interval_seconds).start()
         use_delivery_waker(pool.wake)
+        threading.Thread(target=listen_for_doorbell, args=(stop, pool.wake), daemon=True, name="doorbell").start()
     try:
         while True:
             try:

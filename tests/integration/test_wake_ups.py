@@ -75,3 +75,30 @@ def test_a_long_argument_list_is_described_as_rq_describes_it(redis_conn: Any) -
                                        result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL))
     wake_all([WakeUp("workflows.jobs.fire_timer", args, job_id="long-1")])
     assert _hash(redis_conn, "long-1") == _hash(redis_conn, "long-rq")
+
+
+def test_a_message_rings_the_doorbell_when_deliverers_listen(redis_conn: Any) -> None:
+    """With a worker's delivery threads listening, a message to send now is one ring, not an RQ job."""
+    import threading
+
+    from core.queue import deliverers_key, doorbell_key
+    from intake.runtime import listen_for_doorbell
+
+    queue = get_queue(redis_conn, messages=True)
+    stop, woken = threading.Event(), threading.Event()
+    listener = threading.Thread(target=listen_for_doorbell, args=(stop, woken.set), daemon=True)
+    listener.start()
+    try:
+        end = datetime.now(UTC) + timedelta(seconds=10)
+        while not redis_conn.exists(deliverers_key()) and datetime.now(UTC) < end:
+            threading.Event().wait(0.05)  # the listener's first round, not a deadline
+        wake_all([WakeUp("workflows.jobs.deliver_message", (8,), job_id="outbox-8-1", messages=True)])
+        assert woken.wait(5), "the deliverers were not woken"
+        assert queue.job_ids == [] and not redis_conn.exists("rq:job:outbox-8-1")
+    finally:
+        stop.set()
+        listener.join(5)
+    redis_conn.delete(deliverers_key())  # nobody listens any more: the RQ job, as before
+    wake_all([WakeUp("workflows.jobs.deliver_message", (9,), job_id="outbox-9-1", messages=True)])
+    assert queue.job_ids == ["outbox-9-1"]
+    assert redis_conn.llen(doorbell_key()) == 0
