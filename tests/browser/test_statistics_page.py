@@ -81,7 +81,7 @@ def _sign_in(page) -> None:
     page.fill("#username", "giamsat")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/bang-giam-sat")  # a province supervisor lands on the board
 
 
 def test_a_supervisor_reads_the_figures_and_downloads_the_xlsx(page, tmp_path) -> None:
