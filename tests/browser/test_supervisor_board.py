@@ -91,7 +91,7 @@ def test_a_supervisor_sees_a_breach_arrive_live_and_reassigns_the_case(page, clo
     shoot(page, "board-after-reassign")
     page.goto(f"/ca/{ref}")
     assert "chuyển xã khác" in page.locator("#timeline").inner_text()
-    assert "18880" in page.locator("#case-commune").inner_text()
+    assert "Phường Đồng Hới" in page.locator("#case-commune").inner_text()
     page.goto("/bang-giam-sat?lang=en&muc=today")
     assert page.locator("h1").inner_text() == "Supervisor board"
     page.click("#diagram summary")
