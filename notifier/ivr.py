@@ -122,6 +122,15 @@ def operator_ring(*, choice: str, answer_url: str) -> str:
     return str(r)
 
 
+def announcement(text: str) -> str:
+    """An alert call to staff: the text, said twice (a ladder's voice rung)."""
+    r = VoiceResponse()
+    _say(r, text)
+    r.pause(length=1)
+    _say(r, text)
+    return str(r)
+
+
 def bridge(queue: str) -> str:
     r = VoiceResponse()
     dial = Dial()
