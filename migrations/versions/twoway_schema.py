@@ -27,7 +27,7 @@ def upgrade() -> None:
         batch.create_index("ix_intake_contacts_awaiting_reply_since", ["awaiting_reply_since"])
     with op.batch_alter_table("duty_operators") as batch:
         batch.add_column(sa.Column("username", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("presence", sa.String(12), nullable=False, server_default="away"))
+        batch.add_column(sa.Column("presence", sa.String(12), nullable=False, server_default="available"))
         batch.add_column(sa.Column("presence_since", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_duty_operators_username", ["username"])
     with op.batch_alter_table("operator_rings") as batch:

@@ -168,6 +168,8 @@ def pages() -> list[Page]:
         Page("POST", "/lien-he/{contact}/ket-thuc", ("op",), {"outcome": "counselling", "topic": "x"}),
         Page("POST", "/lien-he/{contact}/nhan", ("op",)),
         Page("POST", "/lien-he/{contact}/goi-lai-khong-duoc", ("op",)),
+        Page("POST", "/lien-he/{contact}/tra-loi", ("op",), {"text": "Chào bạn", "saved": "where"}),
+        Page("POST", "/ban-tiep-nhan/trang-thai", ("op",), {"presence": "available"}),
         Page("GET", "/ca/{case}", ("op", "hoa"), {"identity": "1"}),
         Page("POST", "/ca/{case}/chuyen", ("op",), {"commune_code": "19597", "reason": "r"}),
         Page("POST", "/ca/{case}/muc-khan", ("op",), {"urgency": "high", "reason": "r"}),

@@ -95,8 +95,9 @@ def clock_ran_out(kind: str, contact: IntakeContact, *, task: CallbackTask | Non
     elif kind == "callback":
         at = None if task is None or task.done_at is not None else task.due_at
     else:
-        waiting = contact.state == "queued" and contact.answered_by is None and contact.queued_at is not None
-        wait = timedelta(0) if contact.danger_now else timedelta(seconds=line.no_operator_alert_seconds)
+        # A danger call told the shift lead the moment nobody was left to ring (voice_steps): not twice.
+        waiting = contact.state == "queued" and contact.answered_by is None and not contact.danger_now
+        wait = timedelta(seconds=line.no_operator_alert_seconds)
         at = contact.queued_at + wait if waiting and contact.queued_at is not None else None
     return at if at is not None and at <= now else None
 

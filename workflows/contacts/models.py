@@ -117,7 +117,8 @@ class DutyOperator(Base):
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     ring_order: Mapped[int] = mapped_column(Integer, default=100)
     username: Mapped[str | None] = mapped_column(String(64), index=True)  # the desk account, when linked
-    presence: Mapped[str] = mapped_column(String(12), default="away", server_default="away")  # PRESENCES
+    # PRESENCES; on duty starts available (`hotline operators on`), the desk and the calls move it
+    presence: Mapped[str] = mapped_column(String(12), default="available", server_default="available")
     presence_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # how long they have been so
 
 
