@@ -131,11 +131,38 @@ def announcement(text: str) -> str:
     return str(r)
 
 
-def bridge(queue: str) -> str:
+def bridge(queue: str, *, after_url: str | None = None) -> str:
+    """The operator's leg takes the caller from the queue; `after_url` hears when that bridge ends (a
+    transfer then puts the operator into the conference)."""
     r = VoiceResponse()
-    dial = Dial()
+    dial = Dial(action=after_url, method="POST") if after_url else Dial()
     dial.queue(queue)
     r.append(dial)
+    return str(r)
+
+
+def conference(name: str, *, role: str, mode: str, status_url: str | None = None) -> str:
+    """A leg of a transfer's conference. The caller (role "caller") ends it by hanging up; in a warm
+    handover the caller and the operator hear the hold music until the one called (role "target")
+    answers, then the operator introduces the call and leaves; in a conference the operator stays on
+    with the caller while the target is dialled."""
+    r = VoiceResponse()
+    if role == "caller":
+        _say(r, "Xin đừng gác máy, chúng tôi đang nối máy cho bạn.")
+    elif role == "target":
+        _say(r, "Tổng đài 111 chuyển cuộc gọi về bảo vệ trẻ em. Xin giữ máy.")
+    starts = role == "target" or (role == "operator" and mode == "conference")
+    dial = Dial()
+    dial.conference(name, start_conference_on_enter=starts, end_conference_on_exit=role == "caller",
+                    beep=False, status_callback=status_url, status_callback_method="POST" if status_url else None,
+                    status_callback_event="join leave" if status_url else None)
+    r.append(dial)
+    return str(r)
+
+
+def hang_up() -> str:
+    r = VoiceResponse()
+    r.hangup()
     return str(r)
 
 

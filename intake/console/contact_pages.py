@@ -37,6 +37,8 @@ from workflows.case.taxonomy import load as taxonomy
 from workflows.casework.desk import HiddenContact, callback_unanswered, take_contact, visible_contact
 from workflows.casework.replies import reply_in_conversation
 from workflows.casework.service import open_ticket
+from workflows.casework.transfers import transfer_call, transfers_of
+from workflows.contacts.lines import configured_lines
 from workflows.contacts.models import CallbackTask, IntakeContact
 from workflows.contacts.saved_replies import saved_replies
 from workflows.contacts.service import HistoryItem, caller_history, close_contact, merge_into_case
@@ -69,8 +71,10 @@ def _contact_page(
 
 
 def call_extras(uow: UnitOfWork, contact: IntakeContact) -> dict[str, object]:
-    """What a call's page shows besides Form 01: its transfers and recordings (filled in by later items)."""
-    return {}
+    """What a call's page shows besides Form 01: its transfers (and the commune officers to hand it to)."""
+    if contact.channel != "voice":
+        return {}
+    return {"transfers": transfers_of(uow, contact.id), "lines": list(configured_lines().values())}
 
 
 def _history(uow: UnitOfWork, contact: IntakeContact) -> list[HistoryItem]:
@@ -134,6 +138,29 @@ def reply(
         return _contact_page(request, session, reference, status=problem.status, values={"reply_text": text},
                              message=_say(request, problem))
     return RedirectResponse(f"/lien-he/{reference}{suffix(lang_of(request))}#messages", status_code=303)
+
+
+@router.post("/lien-he/{reference}/chuyen-cuoc-goi")
+def transfer(
+    request: Request, reference: str, target: Annotated[str, Form(max_length=20)] = "",
+    number: Annotated[str, Form(max_length=40)] = "", mode: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: CSRF = "",
+) -> Response:
+    """Hand the live call over (warm) or join it in a conference: 113, 115, a commune officer, a province line."""
+    session = form_session(request, csrf_token)
+    if session is None:
+        return expired(request)
+    try:
+        transfer_call(UnitOfWork(), reference=reference, who=principal(session), target=target, number=number,
+                      mode=mode, now=utcnow())
+    except HiddenContact as hidden:
+        return refused(request, session, kind="contact", object_id=hidden.contact_id, action="transfer")
+    except HotlineError as problem:
+        if problem.status == 404:
+            return not_found(request, session)
+        return _contact_page(request, session, reference, status=problem.status,
+                             values={"transfer_number": number}, message=_say(request, problem))
+    return RedirectResponse(f"/lien-he/{reference}{suffix(lang_of(request))}#transfers", status_code=303)
 
 
 @router.post("/lien-he/{reference}/nhan")

@@ -19,6 +19,7 @@ from core.errors import InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.telephony.twilio_webhooks import Form
 from notifier import ivr
+from workflows.casework.transfers import operator_leg_after_bridge
 from workflows.contacts import voice_steps as voice
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio voice"])
@@ -84,6 +85,13 @@ def recorded(form: Form, contact: ContactId) -> Response:
 def operator(form: Form, contact: ContactId, op: Annotated[int, Query(ge=1, le=2**62)]) -> Response:
     return _twiml(voice.operator_answered(UnitOfWork(), contact_id=contact, operator_id=op,
                                           digit=form.get("Digits", "")[:1], now=utcnow()))
+
+
+@router.post("/after-bridge", responses=WEBHOOK_ERRORS,
+             summary="Tư vấn viên rời cuộc nối / The operator's bridge to the caller ended")
+def after_bridge(form: Form, contact: ContactId) -> Response:
+    """A transfer under way: the operator joins its conference; otherwise the operator's leg ends."""
+    return _twiml(operator_leg_after_bridge(UnitOfWork(), contact_id=contact))
 
 
 @router.post("/status", status_code=204, responses=WEBHOOK_ERRORS, summary="Trạng thái cuộc gọi / Call status callback")

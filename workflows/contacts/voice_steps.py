@@ -54,6 +54,9 @@ class Urls:
     def recorded(self, contact_id: int) -> str:
         return f"{self.base}/twilio/voice/recorded?contact={contact_id}"
 
+    def after_bridge(self, contact_id: int) -> str:
+        return f"{self.base}/twilio/voice/after-bridge?contact={contact_id}"
+
     def operator(self, contact_id: int, operator_id: int) -> str:
         return f"{self.base}/twilio/voice/operator?contact={contact_id}&op={operator_id}"
 
@@ -257,7 +260,7 @@ def operator_answered(uow: UnitOfWork, *, contact_id: int, operator_id: int, dig
             took_call(uow, operator, now=now)
             uow.commit()
             assert contact.queue is not None
-            return ivr.bridge(contact.queue)
+            return ivr.bridge(contact.queue, after_url=urls().after_bridge(contact.id))
         if contact.state == "queued" and contact.answered_by is None:
             ring_next_operator(uow, contact, now=now)
         uow.commit()
