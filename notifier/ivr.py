@@ -17,6 +17,7 @@ VOICE = {"voice": "Google.vi-VN-Standard-A", "language": "vi-VN"}
 DANGER_NOW = "Nếu có trẻ em đang gặp nguy hiểm ngay lúc này, xin bấm phím 1."
 MENU = "Để báo tin hoặc xin tư vấn về trẻ em, bấm phím 2. Về mua bán người, bấm phím 3."
 RECORDING_NOTICE = "Cuộc gọi có thể được ghi âm để bảo vệ trẻ em tốt hơn."
+RECORDED = "Cuộc gọi này được ghi âm và giữ bí mật, để bảo vệ trẻ em tốt hơn."
 SPOKEN_DIGITS = {"một": "1", "mot": "1", "hai": "2", "ba": "3", "khẩn cấp": "1", "nguy hiểm": "1"}
 
 
@@ -43,9 +44,12 @@ def blocked() -> str:
 
 
 @lru_cache(maxsize=64)
-def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
-    """The danger question first, then the recording notice and the menu; no answer comes back as empty."""
+def welcome(*, greeting: str, menu_url: str, repeat: bool = False, recorded: bool = False) -> str:
+    """The danger question first, then the recording notice and the menu; no answer comes back as empty.
+    A line that records its calls says so before anything else (`recorded`)."""
     r = VoiceResponse()
+    if recorded and not repeat:
+        _say(r, RECORDED)
     gather = r.gather(num_digits=1, action=menu_url, method="POST", timeout=6, input="dtmf speech",
                       language="vi-VN", hints="một, hai, ba, khẩn cấp", action_on_empty_result=True)
     if repeat:
@@ -53,7 +57,7 @@ def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
     else:
         _say(gather, greeting)
     _say(gather, DANGER_NOW)
-    if not repeat:
+    if not repeat and not recorded:
         _say(gather, RECORDING_NOTICE)
     _say(gather, MENU)
     return str(r)
@@ -131,11 +135,18 @@ def announcement(text: str) -> str:
     return str(r)
 
 
-def bridge(queue: str, *, after_url: str | None = None) -> str:
+def bridge(queue: str, *, after_url: str | None = None, recording_url: str | None = None) -> str:
     """The operator's leg takes the caller from the queue; `after_url` hears when that bridge ends (a
-    transfer then puts the operator into the conference)."""
+    transfer then puts the operator into the conference); `recording_url` (a line that records) records
+    both sides and hears when the recording is ready."""
     r = VoiceResponse()
-    dial = Dial(action=after_url, method="POST") if after_url else Dial()
+    options: dict[str, str] = {}
+    if after_url:
+        options |= {"action": after_url, "method": "POST"}
+    if recording_url:
+        options |= {"record": "record-from-answer-dual", "recording_status_callback": recording_url,
+                    "recording_status_callback_method": "POST", "recording_status_callback_event": "completed"}
+    dial = Dial(**options)
     dial.queue(queue)
     r.append(dial)
     return str(r)

@@ -82,6 +82,16 @@ class TwilioGateway:
         except (TwilioException, OSError) as exc:  # redirecting twice is harmless: no unknown outcome to keep
             raise ProviderFailure(f"twilio redirect {type(exc).__name__}") from exc
 
+    def delete_recording(self, *, recording_sid: str) -> None:
+        """A recording past its retention, deleted at Twilio (already gone counts as deleted)."""
+        try:
+            self._client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise ProviderFailure(f"twilio recording delete {exc.status}", code=exc.code) from exc
+        except (TwilioException, OSError) as exc:
+            raise ProviderFailure(f"twilio recording delete {type(exc).__name__}") from exc
+
     def find_sent(
         self, *, channel: str, to: str, body: str, since: datetime, until: datetime, exclude: frozenset[str]
     ) -> Sent | None:

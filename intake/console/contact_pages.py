@@ -40,6 +40,7 @@ from workflows.casework.service import open_ticket
 from workflows.casework.transfers import transfer_call, transfers_of
 from workflows.contacts.lines import configured_lines
 from workflows.contacts.models import CallbackTask, IntakeContact
+from workflows.contacts.recordings import listen, recordings_of
 from workflows.contacts.saved_replies import saved_replies
 from workflows.contacts.service import HistoryItem, caller_history, close_contact, merge_into_case
 
@@ -74,7 +75,8 @@ def call_extras(uow: UnitOfWork, contact: IntakeContact) -> dict[str, object]:
     """What a call's page shows besides Form 01: its transfers (and the commune officers to hand it to)."""
     if contact.channel != "voice":
         return {}
-    return {"transfers": transfers_of(uow, contact.id), "lines": list(configured_lines().values())}
+    return {"transfers": transfers_of(uow, contact.id), "lines": list(configured_lines().values()),
+            "recordings": recordings_of(uow, contact.id)}
 
 
 def _history(uow: UnitOfWork, contact: IntakeContact) -> list[HistoryItem]:
@@ -138,6 +140,27 @@ def reply(
         return _contact_page(request, session, reference, status=problem.status, values={"reply_text": text},
                              message=_say(request, problem))
     return RedirectResponse(f"/lien-he/{reference}{suffix(lang_of(request))}#messages", status_code=303)
+
+
+@router.get("/lien-he/{reference}/ghi-am/{recording_id}")
+def listen_recording(request: Request, reference: str, recording_id: int) -> Response:
+    """A call's recording: the listen is written down (who, when) before the browser is sent to it."""
+    session = desk_session(request)
+    if session is None:
+        someone = current_session(request)
+        return to_sign_in(request) if someone is None else not_found(request, someone)
+    contact = _guard(request, session, reference, "listen")
+    if not isinstance(contact, IntakeContact):
+        return contact
+    try:
+        url = listen(UnitOfWork(), contact_id=contact.id, recording_id=recording_id, username=session.user.username,
+                     now=utcnow())
+    except HotlineError:
+        return not_found(request, session)
+    response = RedirectResponse(url, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @router.post("/lien-he/{reference}/chuyen-cuoc-goi")

@@ -170,6 +170,7 @@ def pages() -> list[Page]:
         Page("POST", "/lien-he/{contact}/goi-lai-khong-duoc", ("op",)),
         Page("POST", "/lien-he/{contact}/tra-loi", ("op",), {"text": "Chào bạn", "saved": "where"}),
         Page("POST", "/ban-tiep-nhan/trang-thai", ("op",), {"presence": "available"}),
+        Page("GET", "/lien-he/{contact}/ghi-am/1", ("op",)),
         Page("POST", "/lien-he/{contact}/chuyen-cuoc-goi", ("op",), {"target": "commune", "number": "0912345678",
                                                                      "mode": "warm"}),
         Page("GET", "/ca/{case}", ("op", "hoa"), {"identity": "1"}),

@@ -54,6 +54,9 @@ class Urls:
     def recorded(self, contact_id: int) -> str:
         return f"{self.base}/twilio/voice/recorded?contact={contact_id}"
 
+    def recording(self, contact_id: int) -> str:
+        return f"{self.base}/twilio/voice/recording?contact={contact_id}"
+
     def after_bridge(self, contact_id: int) -> str:
         return f"{self.base}/twilio/voice/after-bridge?contact={contact_id}"
 
@@ -93,7 +96,7 @@ def incoming_call(uow: UnitOfWork, *, call_sid: str, from_phone: str, to_number:
         return ivr.blocked()
     if first.get("state") == "voicemail_offered":
         return ivr.voicemail(record_url=urls().recorded(contact_id), closed=True)
-    return ivr.welcome(greeting=line.greeting, menu_url=urls().menu())
+    return ivr.welcome(greeting=line.greeting, menu_url=urls().menu(), recorded=line.record_calls)
 
 
 _BLOCKED = cast(Table, BlockedCaller.__table__)
@@ -260,7 +263,8 @@ def operator_answered(uow: UnitOfWork, *, contact_id: int, operator_id: int, dig
             took_call(uow, operator, now=now)
             uow.commit()
             assert contact.queue is not None
-            return ivr.bridge(contact.queue, after_url=urls().after_bridge(contact.id))
+            recording = urls().recording(contact.id) if _line(contact).record_calls else None
+            return ivr.bridge(contact.queue, after_url=urls().after_bridge(contact.id), recording_url=recording)
         if contact.state == "queued" and contact.answered_by is None:
             ring_next_operator(uow, contact, now=now)
         uow.commit()
