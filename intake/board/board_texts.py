@@ -8,6 +8,10 @@ VI: dict[str, str] = {
     "board": "Bảng giám sát", "board_hint": "Mọi mốc thời hạn của các ca đang mở: đã quá hạn, đến hạn trong "
     "1 giờ, đến hạn hôm nay.", "scope_national": "Toàn quốc", "scope_line": "Tổng đài {line}: mọi tỉnh",
     "scope_commune": "xã {code}",
+    # issue 23: the shift's figures
+    "shift": "Số liệu ca trực (từ {t})", "shift_line": "Đường dây", "shift_hour": "Giờ", "shift_calls": "Cuộc gọi",
+    "shift_within": "Nghe máy trong 20 giây", "shift_abandoned": "Gác máy khi chờ", "shift_longest": "Chờ lâu nhất",
+    "shift_none": "Chưa có cuộc gọi nào vào hàng chờ trong ca này.",
     "breached": "Quá hạn", "hour": "Đến hạn trong 1 giờ", "today": "Đến hạn hôm nay",
     "filter": "Lọc và sắp xếp", "province": "Tỉnh (mã)", "commune_code": "Xã (mã)", "status_all": "Mọi mức",
     "clock_all": "Mọi mốc", "sort": "Sắp xếp theo", "sort_due": "Hạn", "sort_province": "Tỉnh",
@@ -46,6 +50,9 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "shift": "This shift's figures (since {t})", "shift_line": "Line", "shift_hour": "Hour", "shift_calls": "Calls",
+    "shift_within": "Answered within 20 s", "shift_abandoned": "Abandoned while waiting",
+    "shift_longest": "Longest wait", "shift_none": "No call has queued in this shift yet.",
     "board": "Supervisor board", "board_hint": "Every deadline of the open cases: breached, due within the hour, "
     "due today.", "scope_national": "Nationwide", "scope_line": "Line {line}: every province",
     "scope_commune": "commune {code}",
