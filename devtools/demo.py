@@ -68,7 +68,8 @@ def import_demo_roster() -> None:
 
 
 def seed_demo_operators() -> None:
-    """Two operators on duty for the 111 line (their phones are the stand-in's), once."""
+    """Two operators on duty for the 111 line (their phones are the stand-in's), once; the first is the
+    demo operator's desk account, so the desk can set its presence."""
     from sqlalchemy import select
 
     from core.db import unit_of_work
@@ -77,7 +78,8 @@ def seed_demo_operators() -> None:
     with unit_of_work() as uow:
         if uow.session.execute(select(DutyOperator.id).limit(1)).first() is None:
             uow.session.add_all([
-                DutyOperator(line="111", name="Tư vấn viên Lan", address="+84900000001", on_duty=True, ring_order=1),
+                DutyOperator(line="111", name="Tư vấn viên Lan", address="+84900000001", on_duty=True, ring_order=1,
+                             username="demo-operator"),  # the demo's desk account sets its presence
                 DutyOperator(line="111", name="Tư vấn viên Minh", address="+84900000002", on_duty=True, ring_order=2),
             ])
         uow.commit()

@@ -58,10 +58,12 @@ class TwilioStandIn:
         self.app_url = app_url  # where inbound SMS are posted (the app's public base URL)
         self.clock = clock  # when a message is created (tests that travel in time pass their clock)
         self.sent: list[Sent] = []
+        self._public: PublicCaller | None = None
         self.fail_next: list[int | tuple[int, int]] = []  # answers for the next create requests
         self.outage: int | None = None  # every API request answers this HTTP status while set
         self.delay: float = 0.0  # seconds before a create is answered (it is recorded at once)
         self._lock = threading.Lock()
+        self._legs = threading.Lock()  # redirects of live legs, one at a time (apart from the sent list's)
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -163,8 +165,21 @@ class TwilioStandIn:
         """A member of the public calls the line and presses `keys` (the demo's "call" page)."""
         if not self.app_url:
             raise RuntimeError("no app_url to call")
-        return PublicCaller(self.post_signed, base_url=self.app_url, account_sid=self.account_sid).dial(
-            from_=from_phone, to=to, keys=keys)
+        return self.public.dial(from_=from_phone, to=to, keys=keys)
+
+    @property
+    def public(self) -> PublicCaller:
+        """The callers and answered legs this stand-in plays, one registry: a REST redirect finds its leg."""
+        if self._public is None:
+            if not self.app_url:
+                raise RuntimeError("no app_url to call")
+            self._public = PublicCaller(self.post_signed, base_url=self.app_url, account_sid=self.account_sid)
+        return self._public
+
+    def answer_call(self, sid: str, *, keys: str = "") -> Call:
+        """The person a call placed by the app was made to picks up (an operator, 113) and presses `keys`."""
+        placed = next(m for m in self.sent if m.sid == sid and m.kind == "call")
+        return self.public.answer(placed.body, to=placed.to, keys=keys, sid=sid)
 
     def press(self, sid: str, digits: str, *, answered_by: str | None = None) -> str:
         """The callee presses keys during a call: post the call's <Gather> action, signed, as Twilio would."""
@@ -221,6 +236,11 @@ class TwilioStandIn:
         if self.auto_deliver and item.status_callback:
             threading.Thread(target=self._deliver_later, args=(item.sid,), daemon=True).start()
         return item
+
+    def _redirect(self, sid: str, twiml: str) -> None:
+        assert self._public is not None
+        with self._legs:  # one leg's TwiML at a time: the conference's members are read consistently
+            self._public.redirect(sid, twiml)
 
     def _deliver_later(self, sid: str) -> None:
         time.sleep(0.3)
@@ -292,6 +312,16 @@ class TwilioStandIn:
                     self._send(status, json.dumps({"code": code, "message": "stand-in failure",
                                                     "more_info": f"https://www.twilio.com/docs/errors/{code}",
                                                     "status": status}).encode())
+                    return
+                live = re.fullmatch(rf"{expected}Calls/(CA[0-9a-f]+)\.json", path)
+                if live is not None:  # a call update: the live leg follows the new TwiML
+                    sid, twiml = live.group(1), form.get("Twiml", "")
+                    known = standin._public is not None and sid in standin._public.calls
+                    if known:  # answered at once; the leg follows the TwiML afterwards, as Twilio does
+                        threading.Thread(target=standin._redirect, args=(sid, twiml), daemon=True).start()
+                    status = 200 if known else 404
+                    self._send(status, json.dumps({"sid": live.group(1), "status": "in-progress"} if known else
+                                                  {"code": 20404, "message": "not found", "status": 404}).encode())
                     return
                 kind = "sms" if path.endswith("/Messages.json") else "call"
                 item = standin._record(kind, form)

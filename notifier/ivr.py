@@ -31,8 +31,9 @@ def _(msgid: str, **fmt: object) -> str:
 
 
 def __getattr__(name: str) -> str:
-    """DANGER_NOW, MENU, RECORDING_NOTICE: the old constants, read from the catalog."""
-    prompts = {"DANGER_NOW": "ivr.danger_now", "MENU": "ivr.menu", "RECORDING_NOTICE": "ivr.recording_notice"}
+    """DANGER_NOW, MENU, RECORDING_NOTICE, RECORDED: the old constants, read from the catalog."""
+    prompts = {"DANGER_NOW": "ivr.danger_now", "MENU": "ivr.menu", "RECORDING_NOTICE": "ivr.recording_notice",
+               "RECORDED": "ivr.recorded"}
     if name in prompts:
         return _(prompts[name])
     raise AttributeError(name)
@@ -66,9 +67,12 @@ def blocked() -> str:
 
 
 @lru_cache(maxsize=64)
-def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
-    """The danger question first, then the recording notice and the menu; no answer comes back as empty."""
+def welcome(*, greeting: str, menu_url: str, repeat: bool = False, recorded: bool = False) -> str:
+    """The danger question first, then the recording notice and the menu; no answer comes back as empty.
+    A line that records its calls says so before anything else (`recorded`)."""
     r = VoiceResponse()
+    if recorded and not repeat:
+        _say(r, _("ivr.recorded"))
     gather = r.gather(num_digits=1, action=menu_url, method="POST", timeout=6, input="dtmf speech",
                       language="vi-VN", hints="một, hai, ba, khẩn cấp", action_on_empty_result=True)
     if repeat:
@@ -76,7 +80,7 @@ def welcome(*, greeting: str, menu_url: str, repeat: bool = False) -> str:
     else:
         _say(gather, greeting)
     _say(gather, _("ivr.danger_now"))
-    if not repeat:
+    if not repeat and not recorded:
         _say(gather, _("ivr.recording_notice"))
     _say(gather, _("ivr.menu"))
     return str(r)
@@ -144,11 +148,54 @@ def operator_ring(*, choice: str, answer_url: str) -> str:
     return str(r)
 
 
-def bridge(queue: str) -> str:
+def announcement(text: str) -> str:
+    """An alert call to staff: the text, said twice (a ladder's voice rung)."""
     r = VoiceResponse()
-    dial = Dial()
+    _say(r, text)
+    r.pause(length=1)
+    _say(r, text)
+    return str(r)
+
+
+def bridge(queue: str, *, after_url: str | None = None, recording_url: str | None = None) -> str:
+    """The operator's leg takes the caller from the queue; `after_url` hears when that bridge ends (a
+    transfer then puts the operator into the conference); `recording_url` (a line that records) records
+    both sides and hears when the recording is ready."""
+    r = VoiceResponse()
+    options: dict[str, str] = {}
+    if after_url:
+        options |= {"action": after_url, "method": "POST"}
+    if recording_url:
+        options |= {"record": "record-from-answer-dual", "recording_status_callback": recording_url,
+                    "recording_status_callback_method": "POST", "recording_status_callback_event": "completed"}
+    dial = Dial(**options)
     dial.queue(queue)
     r.append(dial)
+    return str(r)
+
+
+def conference(name: str, *, role: str, mode: str, status_url: str | None = None) -> str:
+    """A leg of a transfer's conference. The caller (role "caller") ends it by hanging up; in a warm
+    handover the caller and the operator hear the hold music until the one called (role "target")
+    answers, then the operator introduces the call and leaves; in a conference the operator stays on
+    with the caller while the target is dialled."""
+    r = VoiceResponse()
+    if role == "caller":
+        _say(r, _("ivr.transfer_hold"))
+    elif role == "target":
+        _say(r, _("ivr.transfer_intro"))
+    starts = role == "target" or (role == "operator" and mode == "conference")
+    dial = Dial()
+    dial.conference(name, start_conference_on_enter=starts, end_conference_on_exit=role == "caller",
+                    beep=False, status_callback=status_url, status_callback_method="POST" if status_url else None,
+                    status_callback_event="join leave" if status_url else None)
+    r.append(dial)
+    return str(r)
+
+
+def hang_up() -> str:
+    r = VoiceResponse()
+    r.hangup()
     return str(r)
 
 

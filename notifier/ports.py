@@ -70,6 +70,12 @@ class VoiceCaller(Protocol):
     def call(self, *, to: str, twiml: str, status_callback: str) -> Sent: ...
 
 
+class LiveCalls(Protocol):
+    """A call in progress told to go on with other TwiML (a transfer into a conference)."""
+
+    def redirect(self, *, call_sid: str, twiml: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class InboundSms:
     """An SMS from a phone to one of our numbers, as any provider hands it over."""

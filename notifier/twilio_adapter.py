@@ -73,6 +73,25 @@ class TwilioGateway:
                      status_callback=status_callback)
 
 
+    def redirect(self, *, call_sid: str, twiml: str) -> None:
+        """A live call goes on with `twiml` (Calls/{sid} update); failures raise the port's errors."""
+        try:
+            self._client.calls(call_sid).update(twiml=twiml)
+        except TwilioRestException as exc:
+            raise classify(int(exc.status or 0), exc.code) from exc
+        except (TwilioException, OSError) as exc:  # redirecting twice is harmless: no unknown outcome to keep
+            raise ProviderFailure(f"twilio redirect {type(exc).__name__}") from exc
+
+    def delete_recording(self, *, recording_sid: str) -> None:
+        """A recording past its retention, deleted at Twilio (already gone counts as deleted)."""
+        try:
+            self._client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise ProviderFailure(f"twilio recording delete {exc.status}", code=exc.code) from exc
+        except (TwilioException, OSError) as exc:
+            raise ProviderFailure(f"twilio recording delete {type(exc).__name__}") from exc
+
     def find_sent(
         self, *, channel: str, to: str, body: str, since: datetime, until: datetime, exclude: frozenset[str]
     ) -> Sent | None:

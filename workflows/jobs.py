@@ -16,6 +16,7 @@ from notifier.outbox import due_for_delivery
 from workflows.case.effects import DELIVER_JOB
 from workflows.case.models import Case, Timer
 from workflows.clocks.timers import lock_due, lock_overdue
+from workflows.contacts.alerts import climb_contact_alerts
 from workflows.escalation.breaches import on_timer
 from workflows.field.delivery import deliver_next
 from workflows.referrals import ladder as referral_ladder
@@ -115,13 +116,16 @@ def sweep(limit: int = 500) -> dict[str, int]:
     except Exception:
         log.exception("referral ladders not swept this round; tried again next round")
     with unit_of_work() as uow:
+        alerts = climb_contact_alerts(uow, now=utcnow())  # the public waiting on us: unanswered, call-backs
+        uow.commit()
+    with unit_of_work() as uow:
         due = due_for_delivery(uow.session, now=utcnow())
     # One job per row and state (attempt, next time): repeated sweeps, or sweeps during a Redis outage,
     # never pile up jobs for the same message.
     queued = sum(_wake_up(outbox_id, job_id("outbox", outbox_id, n, int(at.timestamp()))) for outbox_id, n, at in due)
     if referrals:
         log.info("referral ladders: %d rungs fired", referrals)
-    return {"timers_fired": fired, "messages_requeued": queued}
+    return {"timers_fired": fired, "messages_requeued": queued, "contact_alerts": alerts}
 
 
 def _wake_up(outbox_id: int, job: str) -> bool:

@@ -44,6 +44,7 @@ from workflows.case.models import Case
 from workflows.case.taxonomy import load as taxonomy
 from workflows.casework.queries import read_case
 from workflows.casework.service import reroute
+from workflows.contacts.lines import configured_lines
 from workflows.referrals.queries import late_referrals
 from workflows.supervision.actions import escalate_now, take_over
 from workflows.supervision.board import (
@@ -57,6 +58,7 @@ from workflows.supervision.board import (
 )
 from workflows.supervision.board_view import board_view
 from workflows.supervision.report_status import submission_status
+from workflows.supervision.shift_figures import shift_figures, shift_start
 
 router = APIRouter(include_in_schema=False)
 BOARD = "/bang-giam-sat"
@@ -165,6 +167,15 @@ def _span(seconds: float) -> str:
     return f"{hours} h {minutes:02d}" if hours < 48 else f"{hours // 24} d"
 
 
+def _lines_of(scope: BoardScope) -> list[str] | None:
+    """The lines whose calls a board shows: its own line, a province's lines, or every line."""
+    if scope.line:
+        return [scope.line]
+    if scope.province:
+        return [code for code, line in configured_lines().items() if line.province_code == scope.province]
+    return None
+
+
 @router.get(BOARD)
 def board(request: Request) -> Response:
     session = current_session(request)
@@ -180,13 +191,15 @@ def board(request: Request) -> Response:
                                       today=local(utcnow()).date())
         late = late_referrals(uow.session, now=utcnow(), language=lang,
                               province_codes=[scope.province] if scope.province else None)
+        shift = shift_figures(uow.session, lines=_lines_of(scope), now=utcnow())
     view = _view(scope, asked)
     done = request.query_params.get("da")
     ref = normalise_reference(request.query_params.get("ca") or "")[:16]
     message = board_texts(lang)[DONE[done]].format(ref=ref) if done in DONE and ref else None
     response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=view["summary"].clocks,
                       outline=outline(dict(view["counts"].by_state)), mermaid=mermaid_source(), user=session.user,
-                      deadlines=deadlines, late_referrals=late, rt=HEADINGS[lang],
+                      deadlines=deadlines, late_referrals=late, rt=HEADINGS[lang], shift=shift,
+                      shift_since=shift_start(utcnow()),
                       csrf=session.csrf_token, other=("vi" if lang == "en" else "en"), path=request.url.path,
                       stream=f"{BOARD}/su-kien{asked.query(lang)}", message=message,
                       other_query=asked.query("vi" if lang == "en" else "en"))

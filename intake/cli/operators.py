@@ -24,10 +24,13 @@ def _fail(exc: HotlineError) -> None:
 
 
 @operators.command("add")
-def add(name: str, address: str, line: Line = "111", order: int = 100) -> None:
+def add(
+    name: str, address: str, line: Line = "111", order: int = 100,
+    user: Annotated[str, typer.Option("--user", help="Tài khoản bàn tiếp nhận / the desk account")] = "",
+) -> None:
     """Thêm tư vấn viên (số điện thoại hoặc sip:...). / Add an operator (phone or sip: address)."""
     try:
-        row = duty.add_operator(UnitOfWork(), line=line, name=name, address=address, order=order)
+        row = duty.add_operator(UnitOfWork(), line=line, name=name, address=address, order=order, username=user)
     except HotlineError as exc:
         _fail(exc)
         return

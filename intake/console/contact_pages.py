@@ -35,8 +35,13 @@ from workflows.case.form01 import read_form01
 from workflows.case.models import Case
 from workflows.case.taxonomy import load as taxonomy
 from workflows.casework.desk import HiddenContact, callback_unanswered, take_contact, visible_contact
+from workflows.casework.replies import reply_in_conversation
 from workflows.casework.service import open_ticket
+from workflows.casework.transfers import transfer_call, transfers_of
+from workflows.contacts.lines import configured_lines
 from workflows.contacts.models import CallbackTask, IntakeContact
+from workflows.contacts.recordings import listen, recordings_of
+from workflows.contacts.saved_replies import saved_replies
 from workflows.contacts.service import HistoryItem, caller_history, close_contact, merge_into_case
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +68,15 @@ def _contact_page(
         return page(request, "console/contact.html", session=session, status=status, contact=contact,
                     messages=list(contact.messages), history=history, callback=callback, case_ref=case_ref,
                     values=values or {}, special=special or [], errors=shown_errors, message=message,
-                    now=utcnow())
+                    now=utcnow(), saved=saved_replies(), **call_extras(uow, contact))
+
+
+def call_extras(uow: UnitOfWork, contact: IntakeContact) -> dict[str, object]:
+    """What a call's page shows besides Form 01: its transfers (and the commune officers to hand it to)."""
+    if contact.channel != "voice":
+        return {}
+    return {"transfers": transfers_of(uow, contact.id), "lines": list(configured_lines().values()),
+            "recordings": recordings_of(uow, contact.id)}
 
 
 def _history(uow: UnitOfWork, contact: IntakeContact) -> list[HistoryItem]:
@@ -105,6 +118,72 @@ def callback_unanswered_(request: Request, reference: str, csrf_token: CSRF = ""
             return not_found(request, session)
         return _contact_page(request, session, reference, status=409, message=_say(request, problem))
     return RedirectResponse(f"/ban-tiep-nhan{suffix(lang_of(request))}", status_code=303)
+
+
+@router.post("/lien-he/{reference}/tra-loi")
+def reply(
+    request: Request, reference: str, text: Annotated[str, Form(max_length=2000)] = "",
+    saved: Annotated[str, Form(max_length=40)] = "", csrf_token: CSRF = "",
+) -> Response:
+    """The operator answers the public in this SMS or Zalo conversation (typed, or a saved reply)."""
+    session = form_session(request, csrf_token)
+    if session is None:
+        return expired(request)
+    try:
+        reply_in_conversation(UnitOfWork(), reference=reference, who=principal(session), text=text,
+                              saved=saved or None, now=utcnow())
+    except HiddenContact as hidden:
+        return refused(request, session, kind="contact", object_id=hidden.contact_id, action="reply")
+    except HotlineError as problem:
+        if problem.status == 404:
+            return not_found(request, session)
+        return _contact_page(request, session, reference, status=problem.status, values={"reply_text": text},
+                             message=_say(request, problem))
+    return RedirectResponse(f"/lien-he/{reference}{suffix(lang_of(request))}#messages", status_code=303)
+
+
+@router.get("/lien-he/{reference}/ghi-am/{recording_id}")
+def listen_recording(request: Request, reference: str, recording_id: int) -> Response:
+    """A call's recording: the listen is written down (who, when) before the browser is sent to it."""
+    session = desk_session(request)
+    if session is None:
+        someone = current_session(request)
+        return to_sign_in(request) if someone is None else not_found(request, someone)
+    contact = _guard(request, session, reference, "listen")
+    if not isinstance(contact, IntakeContact):
+        return contact
+    try:
+        url = listen(UnitOfWork(), contact_id=contact.id, recording_id=recording_id, username=session.user.username,
+                     now=utcnow())
+    except HotlineError:
+        return not_found(request, session)
+    response = RedirectResponse(url, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.post("/lien-he/{reference}/chuyen-cuoc-goi")
+def transfer(
+    request: Request, reference: str, target: Annotated[str, Form(max_length=20)] = "",
+    number: Annotated[str, Form(max_length=40)] = "", mode: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: CSRF = "",
+) -> Response:
+    """Hand the live call over (warm) or join it in a conference: 113, 115, a commune officer, a province line."""
+    session = form_session(request, csrf_token)
+    if session is None:
+        return expired(request)
+    try:
+        transfer_call(UnitOfWork(), reference=reference, who=principal(session), target=target, number=number,
+                      mode=mode, now=utcnow())
+    except HiddenContact as hidden:
+        return refused(request, session, kind="contact", object_id=hidden.contact_id, action="transfer")
+    except HotlineError as problem:
+        if problem.status == 404:
+            return not_found(request, session)
+        return _contact_page(request, session, reference, status=problem.status,
+                             values={"transfer_number": number}, message=_say(request, problem))
+    return RedirectResponse(f"/lien-he/{reference}{suffix(lang_of(request))}#transfers", status_code=303)
 
 
 @router.post("/lien-he/{reference}/nhan")

@@ -8,21 +8,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from core.clock import utcnow
 from core.db import UnitOfWork
-from core.errors import InvalidInput
-from intake.console.common import at_local, desk_session, fragment, lang_of, not_found, page, suffix, to_sign_in
+from core.errors import HotlineError, InvalidInput
+from intake.console.common import (
+    at_local,
+    desk_session,
+    expired,
+    form_session,
+    fragment,
+    lang_of,
+    not_found,
+    page,
+    suffix,
+    to_sign_in,
+)
 from intake.console.texts import console_texts
+from intake.people.sessions import Session
 from intake.people.web import current_session
 from intake.web.live import POLL_SECONDS, SharedReads, event_stream, sse
 from intake.web.templating import render
 from routing.directory import load_team
 from routing.locate import locate
 from workflows.casework.desk import DeskQueue, desk_queue
+from workflows.contacts.models import DutyOperator
+from workflows.contacts.presence import set_presence
 
 router = APIRouter(include_in_schema=False)
 __all__ = ["router", "sse"]
@@ -56,8 +71,33 @@ def desk(request: Request) -> Response:
     if session is None:
         someone = current_session(request)
         return to_sign_in(request) if someone is None else not_found(request, someone)
+    return _desk_page(request, session)
+
+
+def _desk_page(request: Request, session: Session, *, status: int = 200, message: str | None = None) -> Response:
     line = session.user.line or ""
-    return page(request, "console/desk.html", session=session, queue=_queue(line), now=utcnow())
+    with UnitOfWork() as uow:
+        me = uow.session.execute(select(DutyOperator).where(
+            DutyOperator.line == line, DutyOperator.username == session.user.username)).scalars().first()
+    return page(request, "console/desk.html", session=session, status=status, queue=_queue(line), now=utcnow(),
+                me=me, message=message)
+
+
+@router.post("/ban-tiep-nhan/trang-thai")
+def presence(
+    request: Request, presence: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The operator says whether they are free: available, on a call, wrapping up, away."""
+    session = form_session(request, csrf_token)
+    if session is None:
+        return expired(request)
+    try:
+        set_presence(UnitOfWork(), line=session.user.line or "", username=session.user.username, presence=presence,
+                     now=utcnow())
+    except HotlineError as problem:
+        return _desk_page(request, session, status=problem.status, message=problem.text(lang_of(request)))
+    return RedirectResponse(f"/ban-tiep-nhan{suffix(lang_of(request))}", status_code=303)
 
 
 @router.get("/ban-tiep-nhan/su-kien")

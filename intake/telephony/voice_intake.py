@@ -19,8 +19,10 @@ from core.errors import InvalidInput
 from intake.telephony.openapi import WEBHOOK_ERRORS
 from intake.telephony.twilio_webhooks import Form
 from notifier import ivr
+from workflows.casework.transfers import operator_leg_after_bridge
 from workflows.contacts import voice_steps as voice
 from workflows.contacts.lines import line_for_number
+from workflows.contacts.recordings import recording_ready
 
 router = APIRouter(prefix="/twilio/voice", tags=["twilio voice"])
 log = logging.getLogger(__name__)
@@ -86,6 +88,23 @@ def recorded(form: Form, contact: ContactId) -> Response:
 def operator(form: Form, contact: ContactId, op: Annotated[int, Query(ge=1, le=2**62)]) -> Response:
     return _twiml(voice.operator_answered(UnitOfWork(), contact_id=contact, operator_id=op,
                                           digit=form.get("Digits", "")[:1], now=utcnow()))
+
+
+@router.post("/after-bridge", responses=WEBHOOK_ERRORS,
+             summary="Tư vấn viên rời cuộc nối / The operator's bridge to the caller ended")
+def after_bridge(form: Form, contact: ContactId) -> Response:
+    """A transfer under way: the operator joins its conference; otherwise the operator's leg ends."""
+    return _twiml(operator_leg_after_bridge(UnitOfWork(), contact_id=contact))
+
+
+@router.post("/recording", status_code=204, responses=WEBHOOK_ERRORS,
+             summary="Bản ghi âm cuộc gọi đã sẵn sàng / A call's recording is ready")
+def recording(form: Form, contact: ContactId) -> Response:
+    sid = form.get("RecordingSid", "")
+    if form.get("RecordingStatus", "completed") == "completed" and sid and len(sid) <= 64 and sid.isalnum():
+        recording_ready(UnitOfWork(), contact_id=contact, recording_sid=sid, url=form.get("RecordingUrl", "")[:500],
+                        duration=form.get("RecordingDuration", "")[:8], now=utcnow())
+    return Response(status_code=204)
 
 
 @router.post("/status", status_code=204, responses=WEBHOOK_ERRORS, summary="Trạng thái cuộc gọi / Call status callback")

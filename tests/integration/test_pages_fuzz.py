@@ -168,6 +168,11 @@ def pages() -> list[Page]:
         Page("POST", "/lien-he/{contact}/ket-thuc", ("op",), {"outcome": "counselling", "topic": "x"}),
         Page("POST", "/lien-he/{contact}/nhan", ("op",)),
         Page("POST", "/lien-he/{contact}/goi-lai-khong-duoc", ("op",)),
+        Page("POST", "/lien-he/{contact}/tra-loi", ("op",), {"text": "Chào bạn", "saved": "where"}),
+        Page("POST", "/ban-tiep-nhan/trang-thai", ("op",), {"presence": "available"}),
+        Page("GET", "/lien-he/{contact}/ghi-am/{recording}", ("op",)),
+        Page("POST", "/lien-he/{contact}/chuyen-cuoc-goi", ("op",), {"target": "commune", "number": "0912345678",
+                                                                     "mode": "warm"}),
         Page("GET", "/ca/{case}", ("op", "hoa"), {"identity": "1"}),
         Page("POST", "/ca/{case}/chuyen", ("op",), {"commune_code": "19597", "reason": "r"}),
         Page("POST", "/ca/{case}/muc-khan", ("op",), {"urgency": "high", "reason": "r"}),
@@ -295,7 +300,7 @@ def send(client: TestClient, world: World, page: Page, attempt: Attempt) -> tupl
 
     def fill(text: str) -> str:
         return (text.replace("{case}", world.case).replace("{contact}", world.contact).replace("{link}", world.link)
-                .replace("{file}", "nope.js"))
+                .replace("{file}", "nope.js").replace("{recording}", "1"))
 
     url = fill(attempt.url)
     cookies = {"stale": f"{sessions.COOKIE}=" + "A" * 43, "garbage": f"{sessions.COOKIE}=\u00e9\u00ff; x=" + "é" * 4000

@@ -25,6 +25,7 @@ from workflows.case.effects import record
 from workflows.case.models import Case
 from workflows.casework.service import lock_case, transition
 from workflows.contacts.models import CallbackTask, IntakeContact
+from workflows.contacts.presence import Presence, line_presence
 from workflows.contacts.service import lock_contact, surviving_case
 
 WAITING_CALL_STATES = ("queued", "in_progress")
@@ -56,6 +57,11 @@ class DeskQueue:
     voicemails: list[QueueItem]
     conversations: list[QueueItem]
     web: list[QueueItem]
+    operators: tuple[Presence, ...] = ()  # who is on duty on the line, and free or not
+
+    @property
+    def free(self) -> int:
+        return sum(1 for o in self.operators if o.presence == "available")
 
     @property
     def total(self) -> int:
@@ -88,6 +94,7 @@ def desk_queue(uow: UnitOfWork, *, line: str, now: datetime) -> DeskQueue:
         web=[QueueItem("web", c.reference, "web", c.received_at, danger=c.urgency == "emergency", state=c.state,
                        urgency=c.urgency, case_reference=c.reference)
              for c in sorted(cases, key=lambda c: URGENCY_ORDER.get(c.urgency, 3))],
+        operators=tuple(line_presence(uow, line)),
     )
 
 

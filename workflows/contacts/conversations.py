@@ -58,21 +58,26 @@ def receive_public_message(
         return None  # a retried webhook
     word = command_word(text)
     contact = _open_conversation(uow, channel=channel, index=index, now=now)
+    command = word in STOP_WORDS or word in START_WORDS  # answered by its own text, whatever came before
     if contact is not None:
         contact.last_message_at = now
+        if not command:  # a message an operator should answer: the unanswered clock starts with the first
+            contact.awaiting_reply_since = contact.awaiting_reply_since or now
+        if contact.reply_to is None:
+            contact.reply_to = sender
         contact_id, first = contact.id, None
     else:
-        command = word in STOP_WORDS or word in START_WORDS  # answered by its own text, whatever came before
         quiet = not command and _opted_out(uow, channel=channel, index=index)
         opened = insert_contact(uow, channel=channel, external_id=f"{provider}:{external_id}", index=index, now=now,
-                                line=line, state="open", last_message_at=now)
+                                line=line, state="open", last_message_at=now, reply_to=sender,
+                                awaiting_reply_since=None if command else now)
         if opened is None:
             return None  # this very message opened it, in a retry that ran at the same moment
         contact_id, first = opened.id, None if quiet else first_answer(opened.reference)
     rows = [{"contact_id": contact_id, "direction": "in", "provider": provider, "external_id": external_id,
              "text": text, "at": now}]
     answer = first
-    if word in STOP_WORDS or word in START_WORDS:
+    if command:
         stop = word in STOP_WORDS
         c.execute(_SET_OPTED_OUT, {"of_channel": channel, "of_index": index, "value": stop})
         if contact is not None:

@@ -7,8 +7,10 @@ from datetime import datetime
 import phonenumbers
 from sqlalchemy import select
 
+from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import InvalidInput, NotFound
+from workflows.contacts import presence
 from workflows.contacts.models import BlockedCaller, DutyOperator
 from workflows.contacts.service import caller_index
 
@@ -28,9 +30,13 @@ def operator_address(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def add_operator(uow: UnitOfWork, *, line: str, name: str, address: str, order: int = 100) -> DutyOperator:
+def add_operator(
+    uow: UnitOfWork, *, line: str, name: str, address: str, order: int = 100, username: str | None = None,
+) -> DutyOperator:
+    """`username`: the operator's desk account, so that they set their own presence there."""
     with uow:
-        row = DutyOperator(line=line, name=name, address=operator_address(address), on_duty=False, ring_order=order)
+        row = DutyOperator(line=line, name=name, address=operator_address(address), on_duty=False, ring_order=order,
+                           username=username or None, presence="away")
         uow.session.add(row)
         uow.commit()
         return row
@@ -43,6 +49,7 @@ def set_on_duty(uow: UnitOfWork, *, line: str, name: str, on_duty: bool) -> Duty
         if row is None:
             raise NotFound(f"Không có tư vấn viên {name} ở đường dây {line}", f"No operator {name} on line {line}")
         row.on_duty = on_duty
+        presence.move(row, "available" if on_duty else "away", now=utcnow())
         uow.commit()
         return row
 

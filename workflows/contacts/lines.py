@@ -36,6 +36,10 @@ class Line:
     weekdays_only: bool = False
     closed_on_holidays: bool = False
     voicemail_after_seconds: int = 120  # no operator within this: voicemail and a call-back task
+    reply_within_minutes: int = 15  # a message from the public unanswered this long alerts the shift lead
+    no_operator_alert_seconds: int = 60  # a waiting call nobody is free for (a danger call: at once)
+    record_calls: bool = False  # the IVR says so first; recordings are encrypted and audited
+    recording_retention_days: int = 30  # then deleted by the daily job
 
     def is_open(self, when: datetime) -> bool:
         """Open at `when` (UTC), by Vietnam's clock and calendar (Tết included)."""
@@ -65,6 +69,13 @@ def _time(value: Any, where: str) -> time:
         raise LinesError(f"{where}: giờ không hợp lệ {value!r} (ví dụ \"07:30\") / invalid time") from exc
 
 
+def _positive(body: dict[str, Any], key: str, default: int, where: str) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise LinesError(f"{where}: '{key}' phải là số nguyên dương / must be a positive whole number")
+    return value
+
+
 def parse_lines(data: dict[str, Any], *, source: str = "lines") -> dict[str, Line]:
     lines: dict[str, Line] = {}
     for code, body in (data.get("lines") or {}).items():
@@ -72,7 +83,8 @@ def parse_lines(data: dict[str, Any], *, source: str = "lines") -> dict[str, Lin
         if not isinstance(body, dict):
             raise LinesError(f"{where} phải là một bảng / must be a table")
         unknown = set(body) - {"name", "number", "province", "greeting", "opens", "closes", "weekdays_only",
-                               "closed_on_holidays", "voicemail_after_seconds"}
+                               "closed_on_holidays", "voicemail_after_seconds", "reply_within_minutes",
+                               "no_operator_alert_seconds", "record_calls", "recording_retention_days"}
         if unknown:
             raise LinesError(f"{where}: khoá không rõ / unknown keys {sorted(unknown)}")
         opens = _time(body["opens"], where) if "opens" in body else None
@@ -86,6 +98,10 @@ def parse_lines(data: dict[str, Any], *, source: str = "lines") -> dict[str, Lin
             opens=opens, closes=closes, weekdays_only=bool(body.get("weekdays_only", False)),
             closed_on_holidays=bool(body.get("closed_on_holidays", False)),
             voicemail_after_seconds=int(body.get("voicemail_after_seconds", 120)),
+            reply_within_minutes=_positive(body, "reply_within_minutes", 15, where),
+            no_operator_alert_seconds=_positive(body, "no_operator_alert_seconds", 60, where),
+            record_calls=bool(body.get("record_calls", False)),
+            recording_retention_days=_positive(body, "recording_retention_days", 30, where),
         )
     return lines
 

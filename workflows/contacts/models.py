@@ -50,6 +50,9 @@ class IntakeContact(Base):
     last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by: Mapped[str | None] = mapped_column(String(64))  # the operator (a person's name or id)
     recording_url: Mapped[str | None] = mapped_column(EncryptedText)  # a voicemail is the caller's voice
+    # Where an operator's answer goes (a phone or "zalo:<user id>"): the public's identity, encrypted.
+    reply_to: Mapped[str | None] = mapped_column(EncryptedText)
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # oldest unanswered
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)  # STOP / HUY
     outcome: Mapped[str | None] = mapped_column(String(16), index=True)
     outcome_topic: Mapped[str | None] = mapped_column(String(40))  # counselling topic, when it was that
@@ -115,6 +118,10 @@ class DutyOperator(Base):
     address: Mapped[str] = mapped_column(String(120))  # +84..., or sip:op1@pbx.example
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     ring_order: Mapped[int] = mapped_column(Integer, default=100)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)  # the desk account, when linked
+    # PRESENCES; on duty starts available (`hotline operators on`), the desk and the calls move it
+    presence: Mapped[str] = mapped_column(String(12), default="available", server_default="available")
+    presence_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # how long they have been so
 
 
 class OperatorRing(Base):
@@ -126,3 +133,67 @@ class OperatorRing(Base):
     outbox_id: Mapped[int] = mapped_column(Integer, unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("intake_contacts.id"), index=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("duty_operators.id"))
+    rung_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+PRESENCES = ("available", "on_call", "wrap_up", "away")
+
+
+class ContactAlert(Base):
+    """A contact's own ladder: a message left unanswered, a call-back past due, a call nobody is free for.
+
+    One row per (contact, kind); `step` is the next rung of the policy's ladder, `next_at` when it is due."""
+
+    __tablename__ = "contact_alerts"
+    __table_args__ = (UniqueConstraint("contact_id", "kind", name="uq_contact_alerts_contact_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("intake_contacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # unanswered | callback | no_operator
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CallTransfer(Base):
+    """A live call handed over (warm) or joined in a conference with 113, 115, a commune officer, a line."""
+
+    __tablename__ = "call_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("intake_contacts.id"), index=True)
+    target: Mapped[str] = mapped_column(String(16))  # police | ambulance | commune | province
+    address: Mapped[str] = mapped_column(String(64))  # 113, 115, a staff phone, a line's number
+    mode: Mapped[str] = mapped_column(String(12))  # warm | conference
+    conference: Mapped[str] = mapped_column(String(64), unique=True)
+    by_user: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="dialling")  # dialling | joined | failed | ended
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class CallRecording(Base):
+    """A call recorded where its line says so: the URL is encrypted, each listen audited, deleted in time."""
+
+    __tablename__ = "call_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("intake_contacts.id"), index=True)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str | None] = mapped_column(EncryptedText)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delete_after: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecordingListen(Base):
+    """Every time a person opened a recording (NĐ 56 Art. 33: what was received is confidential)."""
+
+    __tablename__ = "recording_listens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("call_recordings.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

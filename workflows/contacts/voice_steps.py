@@ -23,6 +23,7 @@ from routing.directory import load_shift_leads
 from workflows.case.effects import send
 from workflows.contacts.lines import Line, configured_lines, line_for_number
 from workflows.contacts.models import BlockedCaller, CallbackTask, DutyOperator, IntakeContact, OperatorRing
+from workflows.contacts.presence import call_ended, next_to_ring, took_call
 from workflows.contacts.service import caller_index, find_contact, insert_contact, lock_contact
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ class Urls:
 
     def recorded(self, contact_id: int) -> str:
         return f"{self.base}/twilio/voice/recorded?contact={contact_id}"
+
+    def recording(self, contact_id: int) -> str:
+        return f"{self.base}/twilio/voice/recording?contact={contact_id}"
+
+    def after_bridge(self, contact_id: int) -> str:
+        return f"{self.base}/twilio/voice/after-bridge?contact={contact_id}"
 
     def operator(self, contact_id: int, operator_id: int) -> str:
         return f"{self.base}/twilio/voice/operator?contact={contact_id}&op={operator_id}"
@@ -89,7 +96,7 @@ def incoming_call(uow: UnitOfWork, *, call_sid: str, from_phone: str, to_number:
         return ivr.blocked()
     if first.get("state") == "voicemail_offered":
         return ivr.voicemail(record_url=urls().recorded(contact_id), closed=True)
-    return ivr.welcome(greeting=line.greeting, menu_url=urls().menu())
+    return ivr.welcome(greeting=line.greeting, menu_url=urls().menu(), recorded=line.record_calls)
 
 
 _BLOCKED = cast(Table, BlockedCaller.__table__)
@@ -179,19 +186,21 @@ def remember_on_duty(uow: UnitOfWork) -> None:
 
 
 def ring_next_operator(uow: UnitOfWork, contact: IntakeContact, *, now: datetime) -> bool:
-    """Ring the next operator on duty with a whisper of the caller's choice; False when none is left."""
-    operators = operators_on_duty(uow, contact.line)
-    if contact.ring_index < len(operators):
-        operator = operators[contact.ring_index]
+    """Ring the available operator who has waited longest (`presence.next_to_ring`) with a whisper of the
+    caller's choice; False when none is left (a danger call tells the shift lead at once; any other, the
+    sweeper's no-operator ladder after the line's limit)."""
+    operator, free = next_to_ring(uow, contact)
+    if operator is not None:
         contact.ring_index += 1
         twiml = ivr.operator_ring(choice=contact.menu_choice or "default",
                                   answer_url=urls().operator(contact.id, operator.id))
         outbox_id = send(uow, to=operator.address, body=twiml, purpose="operator_ring", channel="voice", now=now,
                          priority=0)
-        uow.session.add(OperatorRing(outbox_id=outbox_id, contact_id=contact.id, operator_id=operator.id))
+        uow.session.add(OperatorRing(outbox_id=outbox_id, contact_id=contact.id, operator_id=operator.id,
+                                     rung_at=now))
         return True
     if contact.danger_now:
-        _alert_shift_lead(uow, contact, now=now, why="khong co tu van vien truc" if not operators
+        _alert_shift_lead(uow, contact, now=now, why="khong co tu van vien ranh" if not free
                           else "chua ai nhan")
     return False
 
@@ -269,9 +278,11 @@ def operator_answered(uow: UnitOfWork, *, contact_id: int, operator_id: int, dig
         operator = uow.session.get(DutyOperator, operator_id)
         if digit == "1" and operator is not None and contact.state == "queued" and contact.answered_by is None:
             contact.answered_by = operator.name
+            took_call(uow, operator, now=now)
             uow.commit()
             assert contact.queue is not None
-            return ivr.bridge(contact.queue)
+            recording = urls().recording(contact.id) if _line(contact).record_calls else None
+            return ivr.bridge(contact.queue, after_url=urls().after_bridge(contact.id), recording_url=recording)
         if contact.state == "queued" and contact.answered_by is None:
             ring_next_operator(uow, contact, now=now)
         uow.commit()
@@ -305,6 +316,7 @@ def call_status(uow: UnitOfWork, *, call_sid: str, status: str, duration: str, n
                 contact.duration_seconds = int(duration)
             if contact.state in ("open", "queued"):
                 contact.state = "missed"
+            call_ended(uow, contact, now=now)
         uow.commit()
 
 

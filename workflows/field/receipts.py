@@ -6,7 +6,10 @@ from core.clock import utcnow
 from core.db import UnitOfWork
 from notifier.models import OutboxMessage
 from notifier.outbox import record_status
+from workflows.casework.transfers import transfer_call_status
 from workflows.field.undeliverable import next_after_failure
+
+CALL_PROGRESS = frozenset({"in-progress", "answered", "completed"})
 
 
 def record_delivery(
@@ -21,5 +24,7 @@ def record_delivery(
                               error_code=error_code)
         for msg in failed:
             next_after_failure(uow, msg)
+        if status in CALL_PROGRESS:  # a call's progress, never an SMS's: a transfer's target answered or hung up
+            transfer_call_status(uow, outbox_id=outbox_id, status=status)
         uow.commit()
         return moved

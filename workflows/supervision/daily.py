@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import VIETNAM, local, utcnow
 from core.db import UnitOfWork, for_update
 from core.settings import get_settings
+from workflows.contacts.recordings import any_line_records, delete_expired_recordings
 from workflows.supervision.daily_models import DailyRun
 from workflows.supervision.report_reminders import queue_reminders
 
@@ -34,8 +35,12 @@ def _report_reminders(uow: UnitOfWork, now: datetime) -> str:
 
 
 def daily_jobs() -> dict[str, Job]:
-    """The jobs this installation runs (the report reminders can be switched off)."""
-    return {"report_reminders": _report_reminders} if get_settings().report_reminders else {}
+    """The jobs this installation runs (the report reminders can be switched off; recordings are deleted
+    after their retention where a line records calls)."""
+    jobs: dict[str, Job] = {"report_reminders": _report_reminders} if get_settings().report_reminders else {}
+    if any_line_records():
+        jobs["recordings_retention"] = delete_expired_recordings
+    return jobs
 
 
 def run_at(day: datetime, hour: int) -> datetime:

@@ -81,8 +81,18 @@
     });
   }
 
+  function savedReplies() {  // choosing a saved reply puts its text in the box, to send or to edit
+    var saved = document.getElementById("saved"), box = document.getElementById("reply_text");
+    if (!saved || !box) return;
+    saved.addEventListener("change", function () {
+      var option = saved.selectedOptions[0];
+      if (option && option.dataset.text) box.value = option.dataset.text;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-stream]").forEach(live);
     suggestions();
+    savedReplies();
   });
 })();
