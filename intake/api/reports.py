@@ -13,7 +13,7 @@ from core.crypto import blind_index
 from core.db import UnitOfWork
 from intake.api.problems import MESSAGES, field_errors, problem_responses
 from intake.api.ratelimit import RateLimited, check_intake
-from intake.api.report_input import ReportAccepted, ReportIn
+from intake.api.report_input import ApiReportIn, ReportAccepted, ReportIn
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
@@ -31,7 +31,7 @@ router = APIRouter()
 )
 def submit_report(
     request: Request,
-    report: ReportIn,
+    report: ApiReportIn,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64, description=(
         "Một khóa cho một báo cáo: gửi lại cùng khóa và cùng nội dung nhận lại câu trả lời đầu; khóa đã dùng "
         "cho nội dung khác bị từ chối (422). / One key per report; a different body under a used key is a 422."

@@ -25,7 +25,7 @@ from core.ids import normalise_reference
 from notifier.answer_texts import Outcome
 from routing.roster import normalize_phone
 from workflows.case.effects import record, reply
-from workflows.case.machine import TERMINAL
+from workflows.case.machine import CHAIR, MEMBER, OFFICER, POLICE, SUPERVISOR, TERMINAL, VICE_CHAIR
 from workflows.case.models import Case, RawSubmission
 from workflows.casework.service import lock_case, transition
 from workflows.field.command_text import Command, parse_command
@@ -166,11 +166,17 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
             reason = given.pop("reason", None)
             # the phone tells the ladder who declined: only the holder's own decline hands the case on
             transition(uow, case, trigger, actor=actor, via=via, now=now, reason=reason,
-                       facts={**given, "contact_phone": phone})
+                       facts={**given, "contact_phone": phone, "actor_role": workflow_role(member.role)})
     except HotlineError:
         uow.session.rollback()
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})
     return _done(case, command)
+
+
+def workflow_role(roster_role: str) -> str:
+    """The workflow role of a commune team member answering by SMS, keypress or link (routing.roles)."""
+    return {"child_protection_officer": OFFICER, "commune_chair": CHAIR, "commune_vice_chair": VICE_CHAIR,
+            "commune_police": POLICE, "province_supervisor": SUPERVISOR}.get(roster_role, MEMBER)
 
 
 def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
@@ -186,7 +192,9 @@ def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
         case "assessed" if case.state in {"assigned", "acknowledged"}:
             return [*ack, ("report_assessment", {"reason": None, "risk_level": command.risk_level})]
         case "emergency" if case.state in {"assigned", "acknowledged", "assessed"}:
-            return [*ack, ("start_emergency", {"reason": None})]
+            # the measure is what the SMS says was done (Art. 31); none said: refused, nothing changes
+            return [*ack, ("start_emergency", {"reason": None, "measure": command.reason or "",
+                                               "taken_by": "team", "taken_at": utcnow().isoformat()})]
         case "done" if case.state == "intervening":  # the plan is carried out: review it (Mẫu 06)
             return [("review", {"reason": "xong"})]
         case "done" if case.state == "reviewing":  # reviewed, no further risk: ask for closure
