@@ -95,6 +95,12 @@ CLOCKS: dict[str, tuple[str, str]] = {
     "separation_review": ("Đánh giá lại cách ly (ngày 15)", "Re-assess the separation (day 15)"),
     "plan_draft": ("Dự thảo kế hoạch hỗ trợ", "Draft the support plan"),
     "plan_approval": ("Phê duyệt kế hoạch", "Approve the plan"),
+    "intake": ("Chuyển ca tới xã", "Forward the case to a commune"),
+    "separation_decision": ("Quyết định tạm thời cách ly (12 giờ)", "Separation decision (12 h)"),
+    "emergency_plan": ("Kế hoạch can thiệp khẩn cấp (12 giờ)", "Emergency plan (12 h)"),
+    "plan_follow_up": ("Thực hiện kế hoạch", "Carry out the plan"),
+    "review": ("Rà soát sau kế hoạch (Mẫu 06)", "Review after the plan (form 06)"),
+    "closure_approval": ("Quyết định kết thúc ca", "Decide the closure"),
 }
 
 assert VI.keys() == EN.keys(), set(VI) ^ set(EN)
