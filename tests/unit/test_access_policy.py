@@ -96,7 +96,8 @@ def test_it_fails_closed() -> None:
     assert not may_view_case(INSIDERS["province_supervisor"], Place(line=None))  # a place not yet known
     assert not may_transition(INSIDERS["operator"], CAM_LO, "")
     assert scope_problem("operator", line="111", province=None, commune=None) is None
-    assert set(ROLES) == {"operator", "shift_lead", "commune_officer", "commune_chair", "commune_vice_chair", "commune_police",
+    assert set(ROLES) == {"operator", "shift_lead", "commune_officer", "commune_chair", "commune_vice_chair",
+                          "commune_police",
                           "province_supervisor", "admin"}
 
 

@@ -100,7 +100,7 @@ def test_the_commune_where_the_child_lives_sees_the_case_and_takes_part() -> Non
     there = Principal("xa-1", "commune_chair", commune="19597", province="44")
     other = Principal("xa-9", "commune_officer", commune="11311", province="31")
     for who in (home, there):
-        step = "draft_plan" if who.role == "commune_officer" else "approve_plan"  # the worker drafts, the chair approves
+        step = "draft_plan" if who.role == "commune_officer" else "approve_plan"  # worker drafts, chair approves
         assert may_view_case(who, case) and may_view_identity(who, case) and may_transition(who, case, step)
     assert not may_view_case(other, case) and not may_transition(other, case, "acknowledge")
     assert not may_view_case(home, Place(line="111", province="44", commune="19597"))  # no home commune: no sight
