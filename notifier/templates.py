@@ -105,6 +105,15 @@ def informed_sms(*, reference: str, where: str, home: str) -> str:
     )
 
 
+def crime_report_sms(*, reference: str, where: str) -> str:
+    """To the commune police with the assignment, for a reported crime against a child (NĐ 56 Art. 25(3),
+    31(3)a, 31(4)): at once, not only when a ladder climbs. No identity, like every SMS."""
+    return ascii_fold(
+        f"111 TIN BAO TOI PHAM: Ca {reference} tai {where} co dau hieu toi pham xam hai tre em. "
+        f"Cong an xa tiep nhan, ngan chan va phoi hop voi can bo bao ve tre em ngay."
+    )
+
+
 URGENCY_SPOKEN = {"emergency": "khẩn cấp", "high": "cao", "normal": "bình thường"}
 
 

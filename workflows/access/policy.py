@@ -28,8 +28,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.case.machine import may_fire
-
 DEFAULT_LINE = "111"
 LINE_ROLES = frozenset({"operator", "shift_lead"})
 COMMUNE_ROLES = frozenset({"commune_officer", "commune_chair", "commune_vice_chair", "commune_police"})
@@ -115,8 +113,9 @@ def may_view_identity(who: Principal, case: Place) -> bool:
 
 
 def may_transition(who: Principal, case: Place, trigger: str) -> bool:
-    """Moving a case needs sight of it and the step's role (the workflow table's `who`, for every channel)."""
-    return bool(trigger) and who.role not in NATIONAL_ROLES and may_view_case(who, case) and may_fire(who.role, trigger)
+    """Moving a case needs sight of it; the workflow table's `who` decides the step itself, in `fire`, for
+    every channel, so that a refusal can say who may take it (a 409, not the 404 of a case out of sight)."""
+    return bool(trigger) and who.role not in NATIONAL_ROLES and may_view_case(who, case)
 
 
 def may_route(who: Principal, case: Place, *, to_province: str | None) -> bool:

@@ -16,7 +16,7 @@ from core.db import UnitOfWork, for_update
 from core.errors import Conflict, InvalidInput
 from core.ids import new_reference, normalise_reference
 from core.insert_plan import write_new
-from notifier.templates import informed_sms
+from notifier.templates import crime_report_sms, informed_sms
 from workflows.access.audit import HiddenCase, missing_case
 from workflows.case.effects import message, record
 from workflows.case.facts import SEPARATION_DAYS, Facts, facts_model
@@ -32,7 +32,7 @@ from workflows.contacts.service import contact_became_case
 from workflows.escalation.breaches import tell_supervisors
 from workflows.team import assignment
 from workflows.team.rerouting import back_to_routing
-from workflows.team.routing_step import home_team_phones, keep, operator_decision, route_case
+from workflows.team.routing_step import home_team_phones, keep, operator_decision, recipients, route_case
 
 # A new reference that another ticket has already (1 in 6e9 per ticket, the unique index says so)
 # makes the whole transaction go again with another one: cheaper than a SELECT before every INSERT.
@@ -168,7 +168,23 @@ def transition(
         _move_clocks(uow, case, now=now)
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
+        _tell_police_of_crime(uow, case, now=now)
     return step
+
+
+CRIMES = frozenset({"sexual_abuse", "trafficking", "violence"})
+
+
+def _tell_police_of_crime(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
+    """A reported crime goes to the commune police with the assignment (NĐ 56 Art. 25(3), 31(3)a)."""
+    if case.category not in CRIMES:
+        return
+    holder = assignment.current_recipient(case)
+    for person in recipients(case):
+        phone = str(person.get("phone") or "")
+        if person.get("role") == "commune_police" and phone and (holder is None or str(holder["phone"]) != phone):
+            message(uow, case, to=phone, purpose="police", now=now,
+                    body=crime_report_sms(reference=case.reference, where=case.commune_name or "?"))
 
 
 def _within_separation_limit(case: Case, facts: Mapping[str, Any]) -> None:
