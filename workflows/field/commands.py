@@ -25,7 +25,7 @@ from core.ids import normalise_reference
 from notifier.answer_texts import Outcome
 from routing.roster import normalize_phone
 from workflows.case.effects import record, reply
-from workflows.case.machine import CHAIR, MEMBER, OFFICER, POLICE, SUPERVISOR, TERMINAL, VICE_CHAIR
+from workflows.case.machine import CHAIR, MEMBER, OFFICER, POLICE, SUPERVISOR, SYSTEM, TERMINAL, VICE_CHAIR
 from workflows.case.models import Case, RawSubmission
 from workflows.casework.service import lock_case, transition
 from workflows.field.command_text import Command, parse_command
@@ -166,11 +166,16 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
             reason = given.pop("reason", None)
             # the phone tells the ladder who declined: only the holder's own decline hands the case on
             transition(uow, case, trigger, actor=actor, via=via, now=now, reason=reason,
-                       facts={**given, "contact_phone": phone, "actor_role": workflow_role(member.role)})
+                       facts={**given, "contact_phone": phone, "actor_role": _role_for(trigger, member.role)})
     except HotlineError:
         uow.session.rollback()
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})
     return _done(case, command)
+
+
+def _role_for(trigger: str, roster_role: str) -> str:
+    # the hand-over to the next contact after a decline is the router's move, not the member's
+    return SYSTEM if trigger == "assign" else workflow_role(roster_role)
 
 
 def workflow_role(roster_role: str) -> str:
