@@ -36,8 +36,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "need_reason": ("Vui lòng ghi lý do: TU CHOI {code}<lý do>.", "Please give a reason: TU CHOI {code}<reason>."),
     "need_risk": ("Vui lòng ghi mức nguy cơ: DA XAC MINH {code}CAO, TB hoặc THAP.",
                   "Please give the risk: DA XAC MINH {code}CAO, TB or THAP."),
-    "help": ("Trả lời 111: NHAN 3 (nhận ca), TU CHOI 3 <lý do>, SAI XA 3, DA XAC MINH 3 CAO/TB/THAP, KHAN CAP 3, "
-             "XONG 3. Số 3 là mã trong tin nhắn.",
+    "need_measure": ("Vui lòng ghi biện pháp khẩn cấp đã làm: KHAN CAP {code}<biện pháp>, ví dụ: KHAN CAP {code}"
+                     "dua tre den tram y te.",
+                     "Please say the emergency measure taken: KHAN CAP {code}<measure>, e.g. KHAN CAP {code}"
+                     "child taken to the health station."),
+    "help": ("Trả lời 111: NHAN 3 (nhận ca), TU CHOI 3 <lý do>, SAI XA 3, DA XAC MINH 3 CAO/TB/THAP, KHAN CAP 3 "
+             "<biện pháp>, XONG 3. Số 3 là mã trong tin nhắn.",
              "Reply: NHAN 3 (accept), TU CHOI 3 <reason>, SAI XA 3, DA XAC MINH 3 CAO/TB/THAP, KHAN CAP 3, "
              "XONG 3. 3 is the code in the SMS."),
     "unknown": ("Chưa hiểu tin nhắn. Nhắn ? để xem hướng dẫn.", "Message not understood. Send ? for help."),

@@ -151,13 +151,15 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
         return Outcome("need_reason", ref, params={"code": code})
     if command.kind == "assessed" and not command.risk_level:
         return Outcome("need_risk", ref, params={"code": code})
+    if command.kind == "emergency" and not command.measure and case.state in {"assigned", "acknowledged", "assessed"}:
+        return Outcome("need_measure", ref, params={"code": code})
     if command.kind == "decline" and case.state == "assigned" and \
             not decline_moves_on(case, {"contact_phone": phone}):
         # Someone else in the chain (the chair, say) objects: kept on the case's record; the holder keeps
         # the case, its clock runs on, and nobody is texted the assignment again.
         record(case, event="decline", actor=actor, via=via, now=now, reason=command.reason)
         return Outcome("decline_noted", ref)
-    steps = _steps(case, command)
+    steps = _steps(case, command, actor=actor, now=now)
     if not steps:
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})
     try:  # a refused trigger raises before it changes anything; the caller's rollback drops the rest
@@ -184,7 +186,7 @@ def workflow_role(roster_role: str) -> str:
             "commune_police": POLICE, "province_supervisor": SUPERVISOR}.get(roster_role, MEMBER)
 
 
-def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
+def _steps(case: Case, command: Command, *, actor: str, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The triggers a command fires from the case's state; empty when it cannot apply now."""
     ack: list[tuple[str, dict[str, Any]]] = [("acknowledge", {"reason": None})] if case.state == "assigned" else []
     match command.kind:
@@ -197,9 +199,9 @@ def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
         case "assessed" if case.state in {"assigned", "acknowledged"}:
             return [*ack, ("report_assessment", {"reason": None, "risk_level": command.risk_level})]
         case "emergency" if case.state in {"assigned", "acknowledged", "assessed"}:
-            # the measure is what the SMS says was done (Art. 31); none said: refused, nothing changes
-            return [*ack, ("start_emergency", {"reason": None, "measure": command.reason or "",
-                                               "taken_by": "team", "taken_at": utcnow().isoformat()})]
+            # the measure is what the SMS says was done (Art. 31), taken by the one who texts it, now
+            return [*ack, ("start_emergency", {"reason": None, "measure": command.measure or "",
+                                               "taken_by": actor, "taken_at": now.isoformat()})]
         case "done" if case.state == "intervening":  # the plan is carried out: review it (Mẫu 06)
             return [("review", {"reason": "xong"})]
         case "done" if case.state == "reviewing":  # reviewed, no further risk: ask for closure
