@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.commune.code_signin import SIGN_IN
-from intake.commune.forms import CHAIR_ONLY, FORMS, SERVICE_ROWS, read_form
+from intake.commune.forms import FORMS, SERVICE_ROWS, chairs_decision, may_fill, read_form
 from intake.commune.officer_texts import officer_texts
 from intake.commune.record_view import describe
 from intake.console.common import at_local
@@ -107,8 +107,7 @@ def cases(request: Request) -> Response:
 def _actions(state: str, role: str, place: Place, session: Session) -> list[str]:
     who = session.user.principal()
     return [trigger for trigger in allowed_triggers(state)
-            if trigger in FORMS and (role == "commune_chair" or trigger not in CHAIR_ONLY)
-            and may_transition(who, place, trigger)]
+            if may_fill(role, trigger) and may_transition(who, place, trigger)]
 
 
 def _case_page(request: Request, session: Session, reference: str, *, status: int = 200,
@@ -145,7 +144,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         intake=intake, home_commune=home.name if home else None, deadlines=deadlines,
         records=[(r, describe(r.content, t)) for r in records],
         names=display_names(UnitOfWork(), {r.recorded_by for r in records}),
-        actions=_actions(view["state"], who.role, place, session),
+        actions=_actions(view["state"], who.role, place, session), chairs=chairs_decision,
         open_form=open_form, values=values or {}, errors=errors_text, message=message,
         ok=status < 400 and done in FORMS, areas=AREAS, service_rows=range(SERVICE_ROWS),
         due=lambda iso: at_local(datetime.fromisoformat(iso)),

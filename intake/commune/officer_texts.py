@@ -30,7 +30,8 @@ _VI: dict[str, str] = {
     "abuser_is_caregiver": "Người gây hại là cha, mẹ hoặc người chăm sóc", "child_birth_date": "Ngày sinh",
     "record": "Hồ sơ ca", "no_record": "Chưa có biểu mẫu nào.", "by": "bởi", "history": "Diễn biến",
     "actions": "Việc cần làm", "no_actions": "Không có việc nào bạn làm được ở bước này.",
-    "chair_only": "Chỉ Chủ tịch UBND xã", "save": "Ghi lại", "fix": "Vui lòng sửa các mục được đánh dấu.",
+    "chair_only": "Quyết định của Chủ tịch UBND xã (hoặc Phó Chủ tịch ký thay)",
+    "save": "Ghi lại", "fix": "Vui lòng sửa các mục được đánh dấu.",
     "done": "Đã ghi: {what}.", "privacy": "Thông tin trên trang này được bảo mật (NĐ 56/2017 Điều 33). "
                                          "Mỗi lần xem đều được ghi lại.",
     "not_found": "Không tìm thấy", "not_found_text": "Không có ca này, hoặc bạn không có quyền xem.",
@@ -109,7 +110,8 @@ _EN: dict[str, str] = {
     "location": "Where it happened", "reporter": "Reporter", "reporter_phone": "Reporter's phone",
     "abuser_is_caregiver": "The abuser is a parent or caregiver", "child_birth_date": "Date of birth",
     "record": "The case's record", "no_record": "No form recorded yet.", "by": "by", "history": "What happened",
-    "actions": "What to do", "no_actions": "Nothing you can do at this step.", "chair_only": "Commune chair only",
+    "actions": "What to do", "no_actions": "Nothing you can do at this step.",
+    "chair_only": "The commune chair's decision (or a vice chair's, signing for the chair)",
     "save": "Save", "fix": "Please correct the marked fields.", "done": "Recorded: {what}.",
     "privacy": "This page is confidential (Decree 56/2017 Art. 33). Every view is recorded.",
     "not_found": "Not found", "not_found_text": "There is no such case, or you may not see it.",
@@ -160,6 +162,22 @@ _EN: dict[str, str] = {
 }
 
 _VI.update({
+    "f_extend_separation": "Gia hạn tạm thời cách ly", "f_revoke_separation": "Chấm dứt tạm thời cách ly",
+    "f_close_without_plan": "Kết thúc ca, không cần kế hoạch",
+    "measure": "Biện pháp khẩn cấp đã áp dụng", "taken_by": "Người, cơ quan thực hiện",
+    "taken_at": "Thực hiện lúc", "emergency_intro": "Ghi biện pháp đã làm để bảo đảm an toàn cho trẻ, ai làm, "
+                                                     "lúc nào (NĐ 56/2017 Điều 31).",
+    "sep_ends_on": "Ngày kết thúc cách ly", "new_ends_on": "Ngày kết thúc mới",
+    "extension_intro": "Tổng thời gian cách ly không quá 15 ngày kể từ ngày bắt đầu.",
+    "family_refused_plan": "Gia đình không đồng ý thực hiện kế hoạch?",
+    "no_plan_grounds": "Căn cứ kết thúc", "grounds_no_further_risk": "Trẻ không còn nguy cơ bị tổn hại",
+    "grounds_unfounded": "Thông tin báo không có căn cứ",
+    "clock_separation_decision": "Quyết định cách ly (12 giờ từ T0)",
+    "clock_emergency_plan": "Kế hoạch khẩn cấp (12 giờ từ T0)",
+    "clock_plan_follow_up": "Theo dõi thực hiện kế hoạch", "clock_review": "Rà soát, đánh giá (Mẫu 06)",
+    "clock_closure_approval": "Phê duyệt kết thúc ca", "clock_intake": "Tiếp nhận",
+    "acting_for": "Ký thay", "acting_for_commune_chair": "KT. Chủ tịch UBND xã",
+
     "clock_acknowledge": "Nhận ca", "clock_assessment": "Đánh giá ban đầu", "clock_routing": "Chọn xã",
     "clock_emergency_protection": "Can thiệp khẩn cấp (12 giờ)",
     "clock_separation_review": "Rà soát cách ly (15 ngày)",
@@ -167,6 +185,21 @@ _VI.update({
     "clock_plan_approval": "Phê duyệt kế hoạch (2 ngày làm việc)",
 })
 _EN.update({
+    "f_extend_separation": "Extend the separation", "f_revoke_separation": "End the separation",
+    "f_close_without_plan": "Close the case, no plan needed",
+    "measure": "The emergency measure taken", "taken_by": "Taken by", "taken_at": "Taken at",
+    "emergency_intro": "Write what was done to keep the child safe, by whom and when (Decree 56 Art. 31).",
+    "sep_ends_on": "Separation ends on", "new_ends_on": "New end date",
+    "extension_intro": "A separation lasts at most 15 days from its start in all.",
+    "family_refused_plan": "Did the family refuse the plan?",
+    "no_plan_grounds": "Grounds", "grounds_no_further_risk": "No further risk to the child",
+    "grounds_unfounded": "The report is unfounded",
+    "clock_separation_decision": "Separation decision (12 h from T0)",
+    "clock_emergency_plan": "Emergency plan (12 h from T0)",
+    "clock_plan_follow_up": "Following the plan", "clock_review": "Review (form 06)",
+    "clock_closure_approval": "Closure approval", "clock_intake": "Intake",
+    "acting_for": "Signed for", "acting_for_commune_chair": "the commune chair",
+
     "clock_acknowledge": "Accept", "clock_assessment": "Initial assessment", "clock_routing": "Routing",
     "clock_emergency_protection": "Emergency protection (12 h)",
     "clock_separation_review": "Separation review (15 days)",
