@@ -112,3 +112,7 @@ def to_e164(raw: str) -> str:
 class ReportAccepted(BaseModel):
     reference: str = Field(description="Mã số để tra cứu / the reference to quote")
     status: str
+    notice: str | None = Field(default=None, description=(
+        "Khi trẻ 16 hoặc 17 tuổi: quy trình của Luật Trẻ em dành cho trẻ dưới 16 tuổi, tổng đài quyết định "
+        "/ for a 16- or 17-year-old: the Child Law's procedure is for under-16s, the operator decides"))
+    notice_en: str | None = None

@@ -17,6 +17,7 @@ from intake.api.report_input import ApiReportIn, ReportAccepted, ReportIn
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
+from workflows.case.age_bands import OVER_16_NOTICE, over_16
 from workflows.casework.service import open_ticket
 
 router = APIRouter()
@@ -42,7 +43,9 @@ def submit_report(
                          external_id=idempotency_hash(idempotency_key) if idempotency_key else None,
                          request_hash=report.fingerprint() if idempotency_key else None,
                          actor="partner", via="api")
-    body = ReportAccepted(reference=opened.reference, status=opened.state).model_dump()
+    vi, en = OVER_16_NOTICE if over_16(report.child_age) else (None, None)
+    body = ReportAccepted(reference=opened.reference, status=opened.state, notice=vi, notice_en=en).model_dump(
+        exclude_none=True)
     return JSONResponse(body, status_code=201 if opened.created else 200)
 
 

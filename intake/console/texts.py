@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from workflows.case.age_bands import OVER_16_NOTICE
+
 VI: dict[str, str] = {
     "desk": "Bàn tiếp nhận", "other_language": "English", "signout": "Đăng xuất", "home": "Trang chính",
     "live_on": "Đang cập nhật trực tiếp", "live_off": "Mất kết nối trực tiếp; đang thử lại", "reload": "Tải lại",
@@ -59,6 +61,7 @@ VI: dict[str, str] = {
     "back": "Về bàn tiếp nhận", "in": "đến", "out": "đi",
     "next_step": "Bước tiếp", "told": "Đã báo", "step": "bậc", "loop": "vòng", "alerts": "Cảnh báo cho tổng đài",
     "just_now": "chờ dưới 1 phút", "no_answer": "Đã gọi lại, không ai nghe (thử lại sau 30 phút)",
+    "over_16": OVER_16_NOTICE[0],
     "pick_commune": "Chọn một xã trong danh sách gợi ý.", "no_commune": "Cần chọn một xã trong danh sách gợi ý.",
 }
 
@@ -133,6 +136,7 @@ EN: dict[str, str] = {
     "back": "Back to the desk", "in": "in", "out": "out",
     "next_step": "Next step", "told": "Told", "step": "step", "loop": "loop", "alerts": "Alerts for the desk",
     "just_now": "waiting under a minute", "no_answer": "Called back, no answer (try again in 30 minutes)",
+    "over_16": OVER_16_NOTICE[1],
     "pick_commune": "Choose a commune among the suggestions.", "no_commune": "Choose a commune among the suggestions.",
 }
 
