@@ -201,3 +201,15 @@ def signin_code_sms(*, code: str, minutes: int) -> str:
     """A one-time sign-in code for the commune pages; it names no case and no person."""
     return ascii_fold(f"111: Ma dang nhap cua ban la {code}, dung trong {minutes} phut. "
                       f"Khong dua ma nay cho ai.")
+
+
+def plan_sms(*, reference: str, lines: int, starts_on: str | None, ends_on: str | None) -> str:
+    """To each person an approved plan names (NĐ 56 Art. 28(5)): their part, by count and dates; the plan's
+    text itself (it may name the child or the family) stays on the commune page. No identity."""
+    def day(iso: str | None) -> str:
+        return f"{iso[8:10]}/{iso[5:7]}" if iso and len(iso) >= 10 else "?"
+
+    return ascii_fold(
+        f"111 KE HOACH: Ca {reference} da duoc duyet ke hoach ho tro. Ban phu trach {lines} viec, "
+        f"tu {day(starts_on)} den {day(ends_on)}. Chi tiet: trang xa hoac can bo BVTE xa."
+    )

@@ -16,7 +16,8 @@ from core.db import UnitOfWork, for_update
 from core.errors import Conflict, InvalidInput
 from core.ids import new_reference, normalise_reference
 from core.insert_plan import write_new
-from notifier.templates import crime_report_sms, informed_sms
+from notifier.templates import crime_report_sms, informed_sms, plan_sms
+from routing.directory import cached_team
 from workflows.access.audit import HiddenCase, missing_case
 from workflows.case.effects import message, record
 from workflows.case.facts import SEPARATION_DAYS, Facts, facts_model
@@ -30,7 +31,7 @@ from workflows.clocks.timers import arm, cancel_open, wake_up_after_commit
 from workflows.contacts.models import IntakeContact
 from workflows.contacts.service import contact_became_case
 from workflows.escalation.breaches import tell_supervisors
-from workflows.team import assignment
+from workflows.team import assignment, plan_carriers
 from workflows.team.rerouting import back_to_routing
 from workflows.team.routing_step import home_team_phones, keep, operator_decision, recipients, route_case
 
@@ -169,7 +170,26 @@ def transition(
     if step.dest == "assigned":
         assignment.notify_assignee(uow, case, now=now, escalated=False)
         _tell_police_of_crime(uow, case, now=now)
+    if trigger == "approve_plan":
+        _send_plan(uow, case, now=now)
     return step
+
+
+def _send_plan(uow: UnitOfWork, case: Case, *, now: datetime) -> None:
+    """The approved plan goes to those who carry it out (NĐ 56 Art. 28(5)): each member of the team a plan line
+    names gets an SMS with their part (count, dates; no identity), and the case records who was sent it."""
+    drafts = [h.facts for h in case.history if h.event == "draft_plan" and h.facts]
+    services = drafts[-1].get("services") or [] if drafts else []
+    team = cached_team(uow.session, case.commune_code) if case.commune_code else None
+    members = [{"phone": c.phone, "role": c.role} for c in team.contacts] if team else recipients(case)
+    sent = plan_carriers.shares(services, members)
+    for share in sent:
+        message(uow, case, to=share.phone, purpose="plan", now=now,
+                body=plan_sms(reference=case.reference, lines=share.lines, starts_on=share.starts_on,
+                              ends_on=share.ends_on))
+    record(case, event="plan_sent", actor="system", via="system", now=now,
+           reason=f"{len(sent)} người nhận kế hoạch / sent to {len(sent)}",
+           facts={"to_roles": [s.role for s in sent], "lines": [s.lines for s in sent]})
 
 
 CRIMES = frozenset({"sexual_abuse", "trafficking", "violence"})
