@@ -8,7 +8,7 @@ VI: dict[str, str] = {
     "board": "Bảng giám sát", "board_hint": "Mọi mốc thời hạn của các ca đang mở: đã quá hạn, đến hạn trong "
     "1 giờ, đến hạn hôm nay.", "scope_national": "Toàn quốc", "scope_line": "Tổng đài {line}: mọi tỉnh",
     "scope_commune": "xã {code}",
-    "breached": "Quá hạn", "hour": "Đến hạn trong 1 giờ", "today": "Đến hạn hôm nay",
+    "breached": "Quá hạn", "hour": "Đến hạn trong 1 giờ", "today": "Đến hạn hôm nay", "later": "Đến hạn sau hôm nay",
     "filter": "Lọc và sắp xếp", "province": "Tỉnh (mã)", "commune_code": "Xã (mã)", "status_all": "Mọi mức",
     "clock_all": "Mọi mốc", "sort": "Sắp xếp theo", "sort_due": "Hạn", "sort_province": "Tỉnh",
     "sort_commune": "Xã", "sort_clock": "Mốc", "sort_urgency": "Mức khẩn cấp", "descending": "Giảm dần",
@@ -49,7 +49,7 @@ EN: dict[str, str] = {
     "board": "Supervisor board", "board_hint": "Every deadline of the open cases: breached, due within the hour, "
     "due today.", "scope_national": "Nationwide", "scope_line": "Line {line}: every province",
     "scope_commune": "commune {code}",
-    "breached": "Breached", "hour": "Due within the hour", "today": "Due today",
+    "breached": "Breached", "hour": "Due within the hour", "today": "Due today", "later": "Due after today",
     "filter": "Filter and sort", "province": "Province (code)", "commune_code": "Commune (code)",
     "status_all": "Every status", "clock_all": "Every clock", "sort": "Sort by", "sort_due": "Deadline",
     "sort_province": "Province", "sort_commune": "Commune", "sort_clock": "Clock", "sort_urgency": "Urgency",
