@@ -35,12 +35,24 @@ def _deadline(reference: str, clock: str) -> Timer | None:
 
 
 def test_the_api_keeps_the_earlier_receipt_as_t0(client, clock) -> None:
+    from intake.people.auth import issue_token
+
     earlier = clock.now() - timedelta(hours=9)  # the police received it at night; the partner sends it now
-    response = client.post("/api/v1/reports", json={
-        "description": "Trẻ bị bố đánh", "location": CAM_LO, "received_elsewhere_at": earlier.isoformat(),
-        "received_elsewhere_by": "Công an xã", "abuser_is_caregiver": True})
+    report = {"description": "Trẻ bị bố đánh", "location": CAM_LO, "received_elsewhere_at": earlier.isoformat(),
+              "received_elsewhere_by": "Công an xã", "abuser_is_caregiver": True}
+    public = client.post("/api/v1/reports", json=report)  # the public may not move T0 (issue 18 item 6)
+    assert public.status_code == 422 and public.json()["errors"][0]["field"] == "received_elsewhere_at"
+    forged = client.post("/api/v1/reports", json=report, headers={"authorization": "Bearer hl1.nope"})
+    assert forged.status_code == 401  # a token sent is checked, never taken for the public
+    police = {"authorization": f"Bearer {issue_token('ca-camlo', 'commune_police', '44', '19597')}"}
+    response = client.post("/api/v1/reports", json=report, headers=police)
     assert response.status_code == 201, response.text
     reference = response.json()["reference"]
+    with unit_of_work() as uow:
+        case_id = uow.session.execute(select(Case.id).where(Case.reference == reference)).scalar_one()
+        actors = uow.session.execute(select(CaseHistory.actor).where(CaseHistory.case_id == case_id)).scalars().all()
+    assert actors[0] == "partner:ca-camlo"  # the partner, told apart from the public
+    assert client.post("/api/v1/reports", json={"description": "Trẻ bị đánh"}).status_code == 201  # the public
     assert _case(reference).received_at == earlier
     assert _case(reference).urgency == "emergency"  # Art. 31(1): a parent is the abuser
     assert _deadline(reference, "emergency_protection").due_at == earlier + timedelta(hours=12)
