@@ -162,6 +162,9 @@ _EN: dict[str, str] = {
 }
 
 _VI.update({
+    "new_report": "Ghi nhận tin báo mới (Mẫu 01)",
+    "new_report_intro": "Tin báo xã hoặc công an xã tự tiếp nhận. Thời hạn theo luật tính từ lúc xã tiếp nhận.",
+    "our_t0": "Xã, công an xã tiếp nhận lúc", "danger_now": "Trẻ đang gặp nguy hiểm ngay lúc này",
     "f_extend_separation": "Gia hạn tạm thời cách ly", "f_revoke_separation": "Chấm dứt tạm thời cách ly",
     "f_close_without_plan": "Kết thúc ca, không cần kế hoạch",
     "measure": "Biện pháp khẩn cấp đã áp dụng", "taken_by": "Người, cơ quan thực hiện",
@@ -185,6 +188,10 @@ _VI.update({
     "clock_plan_approval": "Phê duyệt kế hoạch (2 ngày làm việc)",
 })
 _EN.update({
+    "new_report": "Record a new report (form 01)",
+    "new_report_intro": "A report the commune or its police received itself. The legal deadlines count from "
+                        "when you received it.",
+    "our_t0": "Received by the commune or its police at", "danger_now": "The child is in danger right now",
     "f_extend_separation": "Extend the separation", "f_revoke_separation": "End the separation",
     "f_close_without_plan": "Close the case, no plan needed",
     "measure": "The emergency measure taken", "taken_by": "Taken by", "taken_at": "Taken at",

@@ -373,3 +373,34 @@ def test_the_chair_closes_a_case_that_needs_no_plan_and_the_officer_may_not(clie
     assert kept[-1].trigger == "close_without_plan" and kept[-1].content == {
         "grounds": "unfounded", "reason": "Xác minh: cháu không bị đánh"}
     assert "Thông tin báo không có căn cứ" in client.get(f"/xa/ca/{reference}").text
+
+
+def test_a_commune_records_its_own_form_01_with_its_own_t0(client, frozen_clock) -> None:
+    # issue 18 item 6: the commune (or its police) received the report itself: T0 is then, every clock from it
+    from core.clock import VIETNAM
+    from workflows.case.models import Timer
+
+    _SIGNED_IN.clear()
+    _as(client, OFFICER)
+    page = client.get("/xa/bao-moi")
+    assert page.status_code == 200 and "Xã, công an xã tiếp nhận lúc" in page.text
+    assert 'href="/xa/bao-moi"' in client.get("/xa").text
+    csrf = csrf_of(page.text)
+    missing = client.post("/xa/bao-moi", data={"csrf_token": csrf, "description": "Trẻ bị cha đánh"})
+    assert missing.status_code == 422 and 'id="err-received_elsewhere_at"' in missing.text
+    assert "Trẻ bị cha đánh" in missing.text  # nothing typed is lost
+    received = frozen_clock.now().astimezone(VIETNAM) - timedelta(hours=3)
+    done = client.post("/xa/bao-moi", data={
+        "csrf_token": csrf, "description": "Trẻ bị cha đánh, hàng xóm báo", "location": "xã Cam Lộ, Quảng Trị",
+        "child_name": "Lê Văn Tí", "child_age": "8", "child_sex": "male", "immediate_danger": "on",
+        "received_elsewhere_at": received.strftime("%Y-%m-%dT%H:%M")})
+    assert done.status_code == 200 and "/xa/ca/" in str(done.url), done.text[-2000:]
+    reference = str(done.url).rsplit("/", 1)[-1].split("?")[0]
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        t0 = received.replace(second=0, microsecond=0)
+        assert case.received_at == t0 and case.commune_code == "19597" and case.state == "assigned"
+        due = uow.session.execute(select(Timer.due_at).where(
+            Timer.case_id == case.id, Timer.clock == "emergency_protection", Timer.kind == "deadline")).scalar_one()
+        assert due == t0 + timedelta(hours=12)  # from the commune's own T0, not from now
+        assert case.history[0].actor == "xa-1"
