@@ -31,7 +31,7 @@ router = APIRouter()
     summary="Gửi báo cáo về trẻ em cần bảo vệ / Submit a report",
     responses={200: {"model": ReportAccepted, "description": "Gửi lại cùng Idempotency-Key và cùng nội dung: "
                      "câu trả lời đầu tiên / a retry with the same key and body: the first answer"},
-               **problem_responses(422, 429)},
+               **problem_responses(401, 422, 429)},
 )
 def submit_report(
     request: Request,
