@@ -103,6 +103,12 @@ def informed_sms(*, reference: str, where: str, home: str) -> str:
     return ascii_fold(i18n.gettext("vi", "sms.informed", reference=reference, where=where, home=home))
 
 
+def crime_report_sms(*, reference: str, where: str) -> str:
+    """To the commune police with the assignment, for a reported crime against a child (NĐ 56 Art. 25(3),
+    31(3)a, 31(4)): at once, not only when a ladder climbs. No identity, like every SMS."""
+    return ascii_fold(i18n.gettext("vi", "sms.crime_report", reference=reference, where=where))
+
+
 def escalation_call_twiml(*, reference: str, commune: str, urgency: str | None = None) -> str:
     """The escalation call: the reference, urgency and commune in Vietnamese, then one digit to answer.
 
@@ -192,3 +198,13 @@ def chain_exhausted_sms(*, reference: str, commune: str) -> str:
 def signin_code_sms(*, code: str, minutes: int) -> str:
     """A one-time sign-in code for the commune pages; it names no case and no person."""
     return ascii_fold(i18n.gettext("vi", "sms.signin_code", code=code, minutes=minutes))
+
+
+def plan_sms(*, reference: str, lines: int, starts_on: str | None, ends_on: str | None) -> str:
+    """To each person an approved plan names (NĐ 56 Art. 28(5)): their part, by count and dates; the plan's
+    text itself (it may name the child or the family) stays on the commune page. No identity."""
+    def day(iso: str | None) -> str:
+        return f"{iso[8:10]}/{iso[5:7]}" if iso and len(iso) >= 10 else "?"
+
+    return ascii_fold(i18n.gettext("vi", "sms.plan", reference=reference, lines=lines, starts=day(starts_on),
+                                   ends=day(ends_on)))

@@ -27,6 +27,8 @@ ROLES: dict[str, Role] = {
     for r in (
         Role("child_protection_officer", "Cán bộ bảo vệ trẻ em", "Child protection officer", 10),
         Role("commune_chair", "Chủ tịch UBND xã", "Commune chair", 20),
+        # A vice chair acting for the chair ("KT. Chủ tịch"): takes the chair's decisions, recorded as such.
+        Role("commune_vice_chair", "Phó Chủ tịch UBND xã (KT. Chủ tịch)", "Commune vice chair (for the chair)", 25),
         Role("commune_police", "Công an xã", "Commune police", 30),
         Role("health_station", "Trạm y tế", "Health station", 40),
         Role("village_collaborator", "Cộng tác viên", "Village collaborator", 50),
@@ -54,6 +56,12 @@ _ALIASES: dict[str, str] = {
     "chu tich": "commune_chair",
     "commune chair": "commune_chair",
     "chair": "commune_chair",
+    "pho chu tich ubnd xa": "commune_vice_chair",
+    "pho chu tich xa": "commune_vice_chair",
+    "pho chu tich": "commune_vice_chair",
+    "kt chu tich": "commune_vice_chair",
+    "kt. chu tich": "commune_vice_chair",
+    "vice chair": "commune_vice_chair",
     "cong an xa": "commune_police",
     "cong an": "commune_police",
     "commune police": "commune_police",

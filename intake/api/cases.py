@@ -104,7 +104,7 @@ def post_route(reference: Reference, body: RouteIn, who: Who) -> dict[str, Any]:
                      refusal=("Bạn không được chuyển ca này tới xã đó", "You may not route this case there"))
     with audited(who, action="route"):
         case = reroute(UnitOfWork(), reference=reference, commune_code=body.commune_code, reason=body.reason,
-                       operator=who.user, via="api", allowed=rule)
+                       operator=who.user, via="api", allowed=rule, actor_role=who.role)
     return {"reference": case.reference, "state": case.state, "commune_code": case.commune_code}
 
 

@@ -9,7 +9,7 @@ import unicodedata
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from workflows.case.reports import NewReport
 
@@ -75,8 +75,24 @@ class ReportIn(BaseModel):
 
     def fingerprint(self) -> str:
         """The request as validated, hashed: what an Idempotency-Key is bound to (no identity is kept)."""
-        canonical = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ApiReportIn(ReportIn):
+    """A report through the JSON API: Form 01's earlier receipt (T0) and "the abuser is a parent or
+    caregiver" are carried, and a field the API does not know is refused, never dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    received_elsewhere_at: AwareDatetime | None = Field(
+        default=None, description="Khi công an, xã hay nơi khác tiếp nhận trước (có múi giờ) / when the police, a "
+        "commune or another line received it first (with a time zone): T0, every legal clock counts from it")
+    received_elsewhere_by: Annotated[Text, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Nơi tiếp nhận trước / who received it first")
+    abuser_is_caregiver: bool = Field(
+        default=False, description="Người gây hại là cha, mẹ, người chăm sóc trẻ / the abuser is a parent or "
+        "caregiver (emergency, NĐ 56 Art. 31(1))")
 
 
 def visible(text: str) -> str:
@@ -103,3 +119,7 @@ def to_e164(raw: str) -> str:
 class ReportAccepted(BaseModel):
     reference: str = Field(description="Mã số để tra cứu / the reference to quote")
     status: str
+    notice: str | None = Field(default=None, description=(
+        "Khi trẻ 16 hoặc 17 tuổi: quy trình của Luật Trẻ em dành cho trẻ dưới 16 tuổi, tổng đài quyết định "
+        "/ for a 16- or 17-year-old: the Child Law's procedure is for under-16s, the operator decides"))
+    notice_en: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -12,12 +12,16 @@ from starlette.datastructures import UploadFile
 from core import i18n
 from core.crypto import blind_index
 from core.db import UnitOfWork
+from core.errors import InvalidInput
 from intake.api.problems import field_errors, problem_responses
 from intake.api.ratelimit import RateLimited, check_intake
-from intake.api.report_input import ReportAccepted, ReportIn
+from intake.api.report_input import ApiReportIn, ReportAccepted, ReportIn
+from intake.people.auth import partner_or_public
 from intake.web.forms import PostedForm
 from intake.web.i18n import pick_language, texts
 from intake.web.templating import render
+from workflows.access.policy import Principal
+from workflows.case.age_bands import OVER_16_NOTICE, over_16
 from workflows.casework.service import open_ticket
 
 router = APIRouter()
@@ -28,22 +32,30 @@ router = APIRouter()
     summary="Gửi báo cáo về trẻ em cần bảo vệ / Submit a report",
     responses={200: {"model": ReportAccepted, "description": "Gửi lại cùng Idempotency-Key và cùng nội dung: "
                      "câu trả lời đầu tiên / a retry with the same key and body: the first answer"},
-               **problem_responses(422, 429)},
+               **problem_responses(401, 422, 429)},
 )
 def submit_report(
     request: Request,
-    report: ReportIn,
+    report: ApiReportIn,
+    partner: Annotated[Principal | None, Depends(partner_or_public)],
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64, description=(
         "Một khóa cho một báo cáo: gửi lại cùng khóa và cùng nội dung nhận lại câu trả lời đầu; khóa đã dùng "
         "cho nội dung khác bị từ chối (422). / One key per report; a different body under a used key is a 422."
     ))] = None,
 ) -> Any:
+    if partner is None and report.received_elsewhere_at is not None:
+        # an earlier receipt moves T0 and every legal clock: only a partner with its own token records one
+        raise InvalidInput("Chỉ đối tác có mã truy cập riêng (xã, công an, đường dây khác) mới ghi được thời điểm "
+                           "tiếp nhận trước", "Only a partner with its own token (a commune, the police, another "
+                           "line) may record an earlier receipt", field="received_elsewhere_at")
     check_intake(request, report.reporter_phone)  # both limits, one round trip
     opened = open_ticket(UnitOfWork(), report=report.to_report(), channel="api",
                          external_id=idempotency_hash(idempotency_key) if idempotency_key else None,
                          request_hash=report.fingerprint() if idempotency_key else None,
-                         actor="partner", via="api")
-    body = ReportAccepted(reference=opened.reference, status=opened.state).model_dump()
+                         actor=f"partner:{partner.user}" if partner else "public", via="api")
+    vi, en = OVER_16_NOTICE if over_16(report.child_age) else (None, None)
+    body = ReportAccepted(reference=opened.reference, status=opened.state, notice=vi, notice_en=en).model_dump(
+        exclude_none=True)
     return JSONResponse(body, status_code=201 if opened.created else 200)
 
 

@@ -315,7 +315,7 @@ def reassign(request: Request, reference: str, commune_code: Annotated[str, Form
     return _act(request, reference, csrf_token, slug="giao-lai", action="board_reassign",
                 also=lambda w, place: may_route(w, place, to_province=to_province),
                 run=lambda who, rule: reroute(UnitOfWork(), reference=reference, commune_code=code, reason=reason,
-                                              operator=who.user, via="ui", allowed=rule))
+                                              operator=who.user, via="ui", allowed=rule, actor_role=who.role))
 
 
 @router.post(f"{BOARD}/ca/{{reference}}/nhan-xu-ly")

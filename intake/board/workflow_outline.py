@@ -22,7 +22,7 @@ class Node:
 @lru_cache(maxsize=1)
 def _moves() -> dict[str, tuple[tuple[str, str, str | None], ...]]:
     out: dict[str, list[tuple[str, str, str | None]]] = {state: [] for state in STATES}
-    for trigger, sources, dest, guard in TRANSITIONS:
+    for trigger, sources, dest, guard, _who in TRANSITIONS:
         for source in (sources,) if isinstance(sources, str) else sources:
             out[source].append((trigger, dest, guard))
     return {state: tuple(moves) for state, moves in out.items()}

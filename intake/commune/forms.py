@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workflows.case.facts import AREAS, Facts, parse_facts
-from workflows.case.form01 import parse_date
+from workflows.case.facts import AREAS, SEPARATION_DAYS, Facts, parse_facts
+from workflows.case.form01 import parse_date, parse_local_time
+from workflows.case.machine import DECIDES, WHO, may_fire
 from workflows.services.taxonomy import taxonomy
 
 Message = tuple[str, str]
@@ -25,6 +26,9 @@ BAD_DATE: Message = ("Ngày không hợp lệ (ngày/tháng/năm)", "Not a date 
 BAD_CHOICE: Message = ("Vui lòng chọn một mục trong danh sách", "Please choose one of the options")
 BAD_MONEY: Message = ("Số tiền không hợp lệ (đồng, ví dụ 1.500.000)", "Not an amount in đồng (e.g. 1,500,000)")
 ENDS_EARLY: Message = ("Ngày kết thúc trước ngày bắt đầu", "The end date is before the start date")
+BAD_MOMENT: Message = ("Thời điểm không hợp lệ (ngày/tháng/năm giờ:phút)", "Not a time (dd/mm/yyyy hh:mm)")
+TOO_MANY_DAYS: Message = (f"Tạm thời cách ly tối đa {SEPARATION_DAYS} ngày (NĐ 56/2017 Điều 32)",
+                          f"A temporary separation lasts at most {SEPARATION_DAYS} days (Decree 56 Art. 32)")
 TOO_LONG: Message = ("Nội dung quá dài", "Too long")
 NO_SERVICE: Message = ("Kế hoạch cần ít nhất một dịch vụ, công việc (đủ tên, ngày, người phụ trách)",
                        "The plan needs at least one service or task (name, dates, responsible person)")
@@ -93,6 +97,18 @@ class _Reader:
             self.errors[name] = BAD_DATE
             return None
 
+    def moment(self, name: str) -> str | None:
+        """A date and time typed in Vietnam time (the page's datetime-local field), as UTC ISO."""
+        value = (self.values.get(name) or "").strip()
+        if not value:
+            self.errors[name] = REQUIRED
+            return None
+        try:
+            return parse_local_time(value).isoformat()
+        except ValueError:
+            self.errors[name] = BAD_MOMENT
+            return None
+
     def money(self, name: str) -> int | None:
         value = "".join((self.values.get(name) or "").split()).replace(".", "").replace(",", "")
         for suffix in ("đ", "d", "vnd", "VND", "đồng"):
@@ -110,7 +126,13 @@ def _assessment(r: _Reader) -> dict[str, Any]:
             "harm": r.choice("harm", ("none", "mild", "serious", "very_serious")),
             "assessed_on": r.day("assessed_on"), "findings": r.text("findings"),
             "child_safe_now": r.yes_no("child_safe_now"), "emergency_needed": r.yes_no("emergency_needed"),
+            "abuser_is_caregiver": r.yes_no("abuser_is_caregiver", required=False),
             "immediate_needs": r.text("immediate_needs", required=False)}
+
+
+def _emergency(r: _Reader) -> dict[str, Any]:
+    # NĐ 56/2017 Art. 31: the measure taken, by whom, when
+    return {"measure": r.text("measure"), "taken_by": r.short("taken_by"), "taken_at": r.moment("taken_at")}
 
 
 def _detailed(r: _Reader) -> dict[str, Any]:
@@ -166,8 +188,31 @@ def _referral_of(r: _Reader, i: int) -> dict[str, Any]:
 
 
 def _separation(r: _Reader) -> dict[str, Any]:
-    return {"decision": r.short("decision"), "starts_on": r.day("starts_on"), "safe_place": r.text("safe_place"),
-            "carer": r.short("carer"), "grounds": r.text("grounds")}
+    starts, ends = r.day("starts_on"), r.day("ends_on")
+    _within_days(r, starts, ends)
+    return {"decision": r.short("decision"), "starts_on": starts, "ends_on": ends, "safe_place": r.text("safe_place"),
+            "carer": r.short("carer"), "grounds": r.text("grounds"),
+            "family_refused_plan": r.yes_no("family_refused_plan", required=False)}
+
+
+def _within_days(r: _Reader, starts: str | None, ends: str | None) -> None:
+    if not (starts and ends):
+        return
+    span = date.fromisoformat(ends) - date.fromisoformat(starts)
+    if span.days < 0:
+        r.errors["ends_on"] = ENDS_EARLY
+    elif span.days > SEPARATION_DAYS:
+        r.errors["ends_on"] = TOO_MANY_DAYS
+
+
+def _extension(r: _Reader) -> dict[str, Any]:
+    # Art. 32(3): the chair's extension, within the 15 days from the separation's start (the service checks)
+    return {"decision": r.short("decision"), "ends_on": r.day("ends_on"), "grounds": r.text("grounds", required=False)}
+
+
+def _no_plan(r: _Reader) -> dict[str, Any]:
+    # Art. 26(2), 27(2): no plan is needed; the reason written is kept as the move's reason
+    return {"grounds": r.choice("grounds", ("no_further_risk", "unfounded", "moved_away"))}
 
 
 def _separation_review(r: _Reader) -> dict[str, Any]:
@@ -195,10 +240,13 @@ def _closure(r: _Reader) -> dict[str, Any]:
 FORMS: dict[str, tuple[Callable[[_Reader], dict[str, Any]] | None, bool]] = {
     "acknowledge": (None, False),
     "report_assessment": (_assessment, False),
-    "start_emergency": (None, True),
+    "start_emergency": (_emergency, False),
     "separate": (_separation, False),
+    "extend_separation": (_extension, False),
+    "revoke_separation": (None, True),
     "reassess_separation": (_separation_review, False),
     "begin_detailed_assessment": (_detailed, False),
+    "close_without_plan": (_no_plan, True),
     "draft_plan": (_plan, False),
     "approve_plan": (_approval, False),
     "reject_plan": (None, True),
@@ -208,7 +256,16 @@ FORMS: dict[str, tuple[Callable[[_Reader], dict[str, Any]] | None, bool]] = {
     "approve_closure": (None, False),
     "reject_closure": (None, True),
 }
-CHAIR_ONLY = frozenset({"separate", "approve_plan", "reject_plan", "approve_closure", "reject_closure"})
+
+
+def may_fill(role: str, trigger: str) -> bool:
+    """Whether a commune user's role may send this form: the workflow table's `who`, nothing of its own."""
+    return trigger in FORMS and may_fire(role, trigger)
+
+
+def chairs_decision(trigger: str) -> bool:
+    """A decision the table leaves to the chair (or a vice chair signing for the chair) alone."""
+    return bool(WHO.get(trigger)) and set(WHO[trigger]) <= set(DECIDES)
 
 
 def read_form(trigger: str, values: Mapping[str, str]) -> Posted:

@@ -18,10 +18,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core.clock import utcnow
 from core.db import UnitOfWork
 from core.errors import HotlineError
 from intake.commune.code_signin import SIGN_IN
-from intake.commune.forms import CHAIR_ONLY, FORMS, SERVICE_ROWS, offer_value, read_form
+from intake.commune.forms import FORMS, SERVICE_ROWS, chairs_decision, may_fill, offer_value, read_form
 from intake.commune.officer_texts import officer_texts
 from intake.commune.record_view import describe
 from intake.console.common import at_local
@@ -39,10 +40,11 @@ from routing import gazetteer
 from workflows.access.audit import HiddenCase
 from workflows.access.policy import COMMUNE_ROLES, Place, may_transition, may_view_identity
 from workflows.case.facts import AREAS
+from workflows.case.form01 import read_form01
 from workflows.case.machine import allowed_triggers
 from workflows.case.records import case_id_of, forms_of, intake_record_of
 from workflows.casework.queries import commune_work_list, read_case
-from workflows.casework.service import apply
+from workflows.casework.service import apply, open_ticket
 from workflows.services.service import list_agencies
 from workflows.services.taxonomy import taxonomy
 
@@ -89,7 +91,7 @@ def _not_found(request: Request, session: Session) -> HTMLResponse:
     return _render(request, "commune/not_found.html", session=session, status=404)
 
 
-def _expired(request: Request, reference: str) -> HTMLResponse:
+def _expired(request: Request, reference: str | None) -> HTMLResponse:
     """The session ended while the form was being filled: nothing was saved; the browser's Back keeps
     what was typed, and signing in again comes back to the case."""
     lang = _lang(request)
@@ -123,11 +125,49 @@ def _offers(province: str | None, commune: str | None, lang: str) -> list[tuple[
     return offers + [(offer_value(None, code), f"{line}: {named(code)}") for code in services if code != "follow_up"]
 
 
+@router.get("/xa/bao-moi")
+def new_report(request: Request) -> Response:
+    session = officer_session(request)
+    if session is None:
+        return _to_sign_in(request)
+    commune = gazetteer.load().commune(session.user.commune or "")
+    return _render(request, "commune/report.html", session=session, errors={}, message=None,
+                   values={"location": commune.name if commune else ""})
+
+
+@router.post("/xa/bao-moi")
+def record_report(request: Request, form: PostedForm) -> Response:
+    """The commune's own Form 01 (issue 18 item 6): its T0 is when the commune or its police received the
+    report; the case is the commune's own, routed to its team."""
+    values = {k: str(v)[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    session = officer_session(request)
+    if session is None or not session.csrf_ok(values.get("csrf_token")):
+        return _expired(request, None)
+    lang = _lang(request)
+    errors: dict[str, tuple[str, str]] = {}
+    if not values.get("received_elsewhere_at", "").strip():
+        errors["received_elsewhere_at"] = ("Mục này bắt buộc", "This field is required")
+    values_in = {**values, "commune_code": session.user.commune or "",
+                 "received_elsewhere_by": "police" if session.user.role == "commune_police" else "commune"}
+    read = read_form01(values_in, [], now=utcnow(), operator=session.user.username)
+    errors.update(read.errors)
+    if errors or read.report is None:
+        return _render(request, "commune/report.html", session=session, status=422, values=values,
+                       errors={k: (v[1] if lang == "en" else v[0]) for k, v in errors.items()},
+                       message=officer_texts(lang)["fix"])
+    try:
+        opened = open_ticket(UnitOfWork(), report=read.report, channel="commune", actor=session.user.username,
+                             via="ui")
+    except HotlineError as problem:
+        return _render(request, "commune/report.html", session=session, status=problem.status, values=values,
+                       errors={}, message=problem.text(lang))
+    return RedirectResponse(f"/xa/ca/{opened.reference}" + _suffix(lang), status_code=303)
+
+
 def _actions(state: str, role: str, place: Place, session: Session) -> list[str]:
     who = session.user.principal()
     return [trigger for trigger in allowed_triggers(state)
-            if trigger in FORMS and (role == "commune_chair" or trigger not in CHAIR_ONLY)
-            and may_transition(who, place, trigger)]
+            if may_fill(role, trigger) and may_transition(who, place, trigger)]
 
 
 def _case_page(request: Request, session: Session, reference: str, *, status: int = 200,
@@ -164,7 +204,7 @@ def _case_page(request: Request, session: Session, reference: str, *, status: in
         intake=intake, home_commune=home.name if home else None, deadlines=deadlines,
         records=[(r, describe(r.content, t)) for r in records],
         names=display_names(UnitOfWork(), {r.recorded_by for r in records}),
-        actions=_actions(view["state"], who.role, place, session),
+        actions=_actions(view["state"], who.role, place, session), chairs=chairs_decision,
         open_form=open_form, values=values or {}, errors=errors_text, message=message,
         ok=status < 400 and done in FORMS, areas=AREAS, service_rows=range(SERVICE_ROWS),
         **referral_context(case_id, lang), offers=_offers(view.get("province_code"), view.get("commune_code"), lang),

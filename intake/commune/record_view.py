@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.clock import local
 from workflows.case.facts import AREAS, SEPARATION_DAYS
 
 # For a field holding a closed-list value: the prefix of its label's key in the texts.
 _CHOICES = {"harm": "harm_", "concern": "concern_", "outcome": "outcome_", "goals_met": "goals_",
-            "recommendation": "rec_", "grounds": "grounds_", "risk_level": ""}
+            "recommendation": "rec_", "grounds": "grounds_", "risk_level": "", "acting_for": "acting_for_"}
 _ORDER = ("risk_level", "harm", "assessed_on", "findings", "child_safe_now", "emergency_needed", "immediate_needs",
-          "decision", "decision_no", "starts_on", "safe_place", "carer", "grounds", "outcome", "plan", "services",
+          "abuser_is_caregiver", "measure", "taken_by", "taken_at", "decision", "decision_no", "starts_on",
+          "ends_on", "safe_place", "carer", "grounds", "family_refused_plan", "outcome", "plan", "services",
           "areas", "conference", "needs", "reviewed_on", "child_now", "environment_safe", "goals_met",
-          "recommendation", "note", "findings", "reason")
+          "recommendation", "note", "findings", "acting_for", "reason")
 
 
 def day(value: str) -> str:
@@ -35,6 +37,11 @@ def _scalar(key: str, value: Any, t: Mapping[str, str]) -> str:
         return t.get(_CHOICES[key] + value, value)
     if key.endswith("_on") and isinstance(value, str):
         return day(value)
+    if key == "taken_at" and isinstance(value, str):
+        try:
+            return local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            return value
     return str(value)
 
 

@@ -142,7 +142,7 @@ def route_case(request: Request, reference: str, commune_code: Annotated[str, Fo
     try:
         with audited(who, action="route", via="ui"):
             reroute(UnitOfWork(), reference=reference, commune_code=commune_code.strip(), reason=reason,
-                    operator=who.user, via="ui", allowed=rule)
+                    operator=who.user, via="ui", allowed=rule, actor_role=who.role)
     except HotlineError as problem:
         return _failed(request, session, reference, problem)
     return _done(request, reference)

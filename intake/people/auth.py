@@ -37,6 +37,14 @@ def current_principal(
     return found
 
 
+def partner_or_public(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal | None:
+    """A partner with its own token (a commune, the police, another line), or None for the public. A token
+    that is sent but not valid is a 401, never taken for the public."""
+    return current_principal(credentials) if credentials else None
+
+
 def issue_token(
     user: str, role: str = "operator", province: str | None = None, commune: str | None = None, *,
     line: str | None = None, lifetime: timedelta = timedelta(days=30),

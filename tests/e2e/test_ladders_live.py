@@ -42,7 +42,7 @@ def _private(body: str) -> None:
 
 def _do(reference: str, trigger: str, **kw: object) -> None:
     actor, via = str(kw.pop("actor", "officer")), str(kw.pop("via", "api"))
-    role, reason = kw.pop("actor_role", None), kw.pop("reason", None)
+    role, reason = kw.pop("actor_role", "commune_officer"), kw.pop("reason", None)
     apply(UnitOfWork(), reference=reference, trigger=trigger, actor=actor, via=via, actor_role=role,  # type: ignore[arg-type]
           reason=reason, facts=parse_facts(trigger, kw))  # type: ignore[arg-type]
 

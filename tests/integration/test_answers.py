@@ -157,7 +157,7 @@ def test_the_code_and_link_are_issued_when_the_sms_is_sent_not_with_the_report(c
     # A case answered before its SMS went out keeps the SMS as written: no code is issued for it.
     moved = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Tây Hòa, Đắk Lắk"})
     other = str(moved.json()["reference"])
-    apply(UnitOfWork(), reference=other, trigger="acknowledge", actor="t", via="api")
+    apply(UnitOfWork(), reference=other, trigger="acknowledge", actor="t", via="api", actor_role="commune_officer")
     _send_due()
     assert f"NHAN {other}" in _sms_to(OTHER_TEAM, other)
     with unit_of_work() as uow:
@@ -242,8 +242,18 @@ def test_verified_and_emergency_accept_on_the_way(client, clock) -> None:
     case = _case(ref)
     assert (case.state, case.risk_level) == ("assessed", "high")
     assert [h.event for h in case.history][-2:] == ["acknowledge", "report_assessment"]
-    assert "khan cap" in _sms(OFFICER, "KHAN CAP 1")
-    assert _case(ref).state == "emergency_protection"
+    # emergency protection is entered only with its measure (NĐ 56 Art. 31): a bare KHAN CAP says how
+    asked = _sms(OFFICER, "KHAN CAP 1")
+    assert asked.startswith("111: Vui long ghi bien phap khan cap") and "KHAN CAP 1 <bien phap>" in asked
+    assert _case(ref).state == "assessed"
+    assert "khan cap" in _sms(OFFICER, "KHAN CAP 1 đưa trẻ đến trạm y tế")
+    case = _case(ref)
+    assert case.state == "emergency_protection"
+    started = case.history[-1]
+    assert started.event == "start_emergency" and started.facts is not None
+    assert started.facts["measure"] == "đưa trẻ đến trạm y tế"
+    assert started.facts["taken_by"] == started.actor  # the officer who texted it
+    assert datetime.fromisoformat(started.facts["taken_at"]) == clock.now()
 
 
 def test_done_moves_to_review_then_asks_for_closure(client, clock) -> None:
@@ -251,7 +261,7 @@ def test_done_moves_to_review_then_asks_for_closure(client, clock) -> None:
     for trigger, kw in [("acknowledge", {}), ("report_assessment", {"risk_level": "low"}),
                         ("begin_detailed_assessment", {}), ("draft_plan", {"plan": "Mẫu 04"}),
                         ("approve_plan", {"actor_role": "commune_chair"})]:
-        role = kw.pop("actor_role", None)
+        role = kw.pop("actor_role", "commune_officer")
         apply(UnitOfWork(), reference=ref, trigger=trigger, actor="t", via="api", actor_role=role,
               facts=parse_facts(trigger, kw))
     assert "ra soat" in _sms(OFFICER, "xong 1")
@@ -262,7 +272,7 @@ def test_done_moves_to_review_then_asks_for_closure(client, clock) -> None:
     assert _case(ref).state == "closure_requested"
     assert "Da ghi nhan roi" in _sms(OFFICER, "XONG 1")
     apply(UnitOfWork(), reference=ref, trigger="approve_closure", actor="s", via="api",
-          actor_role="province_supervisor")
+          actor_role="commune_chair")  # the chair approves closure (Art. 30(1)b)
     assert _sms(OFFICER, "NHAN 1") == f"111: Ca {ref} da dong. Can mo lai, vui long goi 111."
 
 

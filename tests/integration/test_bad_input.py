@@ -82,8 +82,12 @@ def test_facts_that_name_the_services_own_arguments_are_refused(client, referenc
 
 
 def test_each_trigger_takes_only_its_own_facts(client, reference) -> None:
+    from intake.people.auth import issue_token
+
+    officer = {"authorization": f"Bearer {issue_token('xa-cl', 'commune_officer', '44', '19597')}"}
+
     def move(trigger: str, facts: object):
-        return client.post(f"/api/v1/cases/{reference}/transitions", headers=_operator(),
+        return client.post(f"/api/v1/cases/{reference}/transitions", headers=officer,
                            json={"trigger": trigger, "facts": facts})
 
     assert move("acknowledge", {}).status_code == 200

@@ -32,7 +32,7 @@ def clock(db, redis_conn, roster, gateway):
 
 
 def _do(ref: str, trigger: str, **kw) -> None:
-    actor, via, role = kw.pop("actor", "officer"), kw.pop("via", "api"), kw.pop("actor_role", None)
+    actor, via, role = kw.pop("actor", "officer"), kw.pop("via", "api"), kw.pop("actor_role", "commune_officer")
     apply(UnitOfWork(), reference=ref, trigger=trigger, actor=actor, via=via, actor_role=role,
           facts=parse_facts(trigger, kw))
 
@@ -52,10 +52,11 @@ def test_plan_clocks_count_working_days_across_tet(clock) -> None:
     _do(ref, "report_assessment", risk_level="medium")
     clock.set(vn(2027, 2, 3, 10, 0))  # the day before Tết's holidays (4 to 10 Feb)
     _do(ref, "begin_detailed_assessment")
-    assert _open_deadline(ref, "plan_draft") == vn(2027, 2, 17, 17, 0)  # 11, 12, 15, 16, 17 Feb
-    clock.set(vn(2027, 2, 16, 15, 0))
+    # the 5 working days count from the initial assessment on 1 Feb (Art. 28(1)): 2, 3, 11, 12, 15 Feb
+    assert _open_deadline(ref, "plan_draft") == vn(2027, 2, 15, 17, 0)
+    clock.set(vn(2027, 2, 15, 15, 0))
     _do(ref, "draft_plan", plan="Mẫu 04")
-    assert _open_deadline(ref, "plan_approval") == vn(2027, 2, 18, 17, 0)  # 17, 18 Feb
+    assert _open_deadline(ref, "plan_approval") == vn(2027, 2, 17, 17, 0)  # 16, 17 Feb
     with pytest.raises(TransitionRefused):
         _do(ref, "approve_plan", actor_role="operator")
     _do(ref, "approve_plan", actor="chair", actor_role="commune_chair")
@@ -64,7 +65,8 @@ def test_plan_clocks_count_working_days_across_tet(clock) -> None:
         assert case.state == "intervening"
         open_timers = uow.session.execute(select(Timer).where(
             Timer.case_id == case.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))).scalars().all()
-        assert open_timers == []  # moving on cancelled the plan clocks
+        # moving on cancelled the plan clocks; the approved plan's follow-up runs (no open case without one)
+        assert {t.clock for t in open_timers} == {"plan_follow_up"}
         trail = uow.session.execute(select(CaseHistory.event, CaseHistory.via, CaseHistory.actor).where(
             CaseHistory.case_id == case.id).order_by(CaseHistory.id)).all()
         assert [t[0] for t in trail] == ["assign", "acknowledge", "report_assessment", "begin_detailed_assessment",
@@ -76,7 +78,10 @@ def test_emergency_separation_is_reassessed_on_day_fifteen(clock) -> None:
     ref = open_ticket(UnitOfWork(), report=NewReport(description="Bố đánh trẻ", location="xã Cam Lộ, Quảng Trị",
                                                      immediate_danger=True), channel="api").reference
     _do(ref, "acknowledge", via="sms")
-    _do(ref, "start_emergency")
+    _do(ref, "start_emergency", measure="Công an xã đưa trẻ đến trạm y tế", taken_by="officer",
+        taken_at=clock.now().isoformat())
     clock.advance(timedelta(hours=3))
-    _do(ref, "separate", actor="chair", actor_role="commune_chair", decision="Mẫu 07 số 12/QĐ")
+    today = clock.now().date()
+    _do(ref, "separate", actor="chair", actor_role="commune_chair", decision="Mẫu 07 số 12/QĐ",
+        starts_on=today.isoformat(), ends_on=(today + timedelta(days=15)).isoformat())
     assert _open_deadline(ref, "separation_review") == clock.now() + timedelta(days=15)

@@ -116,47 +116,86 @@ def test_the_case_page_shows_the_child_only_after_sign_in_and_audits_each_view(c
     assert ("xa-1", "commune_case_view", "ui") in reads and ("xa-1", "identity_view", "ui") in reads
 
 
-def test_an_officer_and_the_chair_take_a_case_through_every_form(client) -> None:
-    reference = report(client)
-    sign_in(client, OFFICER)
-    for trigger, data, state in (
-        ("acknowledge", {}, "acknowledged"),
-        ("report_assessment", ASSESSMENT, "assessed"),
-        ("start_emergency", {"reason": "Cha vẫn ở nhà với cháu"}, "emergency_protection"),
-    ):
-        answer = post_form(client, reference, trigger, data)
-        assert answer.status_code == 200 and _state(reference) == state, answer.text[-3000:]
-    refused = post_form(client, reference, "separate", {"decision": "12/QĐ", "starts_on": "2026-11-21",
-                                                         "safe_place": "Nhà bà ngoại", "carer": "Bà ngoại",
-                                                         "grounds": "Cha đánh"})
-    assert refused.status_code == 409 and "Chỉ Chủ tịch UBND xã" in refused.text  # not shown, and refused
-    assert "form-separate" not in client.get(f"/xa/ca/{reference}").text
+_SIGNED_IN: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def _as(client, phone: str) -> None:
+    """Switch the browser to another member of the team (signed in once each: codes are rate-limited)."""
+    key = (id(client), phone)
     client.cookies.clear()
-    sign_in(client, CHAIR)
-    separation = {"decision": "12/QĐ-UBND", "starts_on": "2026-11-21", "safe_place": "Nhà bà ngoại, thôn 3",
-                  "carer": "Bà Trần Thị Lựu", "grounds": "Cha gây tổn hại"}
+    if key in _SIGNED_IN:
+        for name, value in _SIGNED_IN[key].items():
+            client.cookies.set(name, value)
+        return
+    sign_in(client, phone)
+    _SIGNED_IN[key] = dict(client.cookies.items())
+
+
+EMERGENCY = {"measure": "Công an xã đưa cháu đến nhà bà ngoại", "taken_by": "Công an xã Cam Lộ",
+             "taken_at": "2026-11-20T22:15"}
+
+
+def test_an_officer_and_the_chair_take_a_case_through_every_form(client) -> None:
+    _SIGNED_IN.clear()
+    reference = report(client)
+    _as(client, OFFICER)
+    assert post_form(client, reference, "acknowledge").status_code == 200
+    assert post_form(client, reference, "report_assessment", ASSESSMENT).status_code == 200
+    no_measure = post_form(client, reference, "start_emergency", {"reason": "Cha vẫn ở nhà với cháu"})
+    assert no_measure.status_code == 422 and 'id="err-measure"' in no_measure.text  # what, by whom, when
+    assert 'id="err-taken_at"' in no_measure.text and _state(reference) == "assessed"
+    answer = post_form(client, reference, "start_emergency", EMERGENCY)
+    assert answer.status_code == 200 and _state(reference) == "emergency_protection", answer.text[-3000:]
+    refused = post_form(client, reference, "separate", {"decision": "12/QĐ", "starts_on": "2026-11-21",
+                                                         "ends_on": "2026-12-06", "safe_place": "Nhà bà ngoại",
+                                                         "carer": "Bà ngoại", "grounds": "Cha đánh"})
+    assert refused.status_code == 409 and "Chủ tịch UBND xã" in refused.text  # not shown, and refused
+    assert "form-separate" not in client.get(f"/xa/ca/{reference}").text
+    _as(client, CHAIR)
+    too_long = {"decision": "12/QĐ-UBND", "starts_on": "2026-11-21", "ends_on": "2026-12-07",
+                "safe_place": "Nhà bà ngoại, thôn 3", "carer": "Bà Trần Thị Lựu", "grounds": "Cha gây tổn hại"}
+    sixteen_days = post_form(client, reference, "separate", too_long)
+    assert sixteen_days.status_code == 422 and "tối đa 15 ngày" in sixteen_days.text  # Art. 32(3)
+    separation = {**too_long, "ends_on": "2026-12-01", "family_refused_plan": "no"}
     assert post_form(client, reference, "separate", separation).status_code == 200
     assert _state(reference) == "separated"
+    page = client.get(f"/xa/ca/{reference}").text
+    assert 'id="form-extend_separation"' in page and 'id="form-revoke_separation"' in page
+    beyond = post_form(client, reference, "extend_separation", {"decision": "13/QĐ-UBND", "ends_on": "2026-12-07"})
+    assert beyond.status_code == 422 and _state(reference) == "separated"
+    extended = post_form(client, reference, "extend_separation", {"decision": "13/QĐ-UBND", "ends_on": "2026-12-06",
+                                                                  "grounds": "Cha chưa cai rượu"})
+    assert extended.status_code == 200 and _state(reference) == "separated"
+    _as(client, OFFICER)
+    assert 'id="form-extend_separation"' not in client.get(f"/xa/ca/{reference}").text  # the chair's decision
     assert post_form(client, reference, "reassess_separation",
                      {"outcome": "alternative_care", "findings": "Cha chưa thay đổi"}).status_code == 200
     assert post_form(client, reference, "draft_plan", PLAN).status_code == 200
+    _as(client, CHAIR)
     assert post_form(client, reference, "reject_plan", {"reason": "Thiếu hỗ trợ học tập"}).status_code == 200
+    _as(client, OFFICER)
     assert post_form(client, reference, "draft_plan", PLAN).status_code == 200
+    _as(client, CHAIR)
     assert post_form(client, reference, "approve_plan", {"decision_no": "15/QĐ-UBND"}).status_code == 200
     assert _state(reference) == "intervening"
+    _as(client, OFFICER)
     review = {"reviewed_on": "2026-12-23", "child_now": "Cháu ổn định, đi học đều", "environment_safe": "yes",
               "risk_level": "low", "goals_met": "all", "recommendation": "close"}
     assert post_form(client, reference, "review", review).status_code == 200
     assert post_form(client, reference, "request_closure",
                      {"grounds": "no_risk_stable", "reason": "Trẻ không còn nguy cơ"}).status_code == 200
+    _as(client, CHAIR)
     closed = post_form(client, reference, "approve_closure")
     assert closed.status_code == 200 and _state(reference) == "closed"
     forms = _forms(reference)
     assert [f.trigger for f in forms] == [
-        "report_assessment", "start_emergency", "separate", "reassess_separation", "draft_plan", "reject_plan",
-        "draft_plan", "approve_plan", "review", "request_closure", "approve_closure"]
-    plan = forms[4]
-    assert plan.form == "04/05" and plan.via == "ui" and plan.recorded_by == "xa-2" and plan.role == "commune_chair"
+        "report_assessment", "start_emergency", "separate", "extend_separation", "reassess_separation", "draft_plan",
+        "reject_plan", "draft_plan", "approve_plan", "review", "request_closure", "approve_closure"]
+    assert forms[1].content["measure"] == EMERGENCY["measure"] and forms[1].content["taken_at"].startswith(
+        "2026-11-20T15:15")  # 22:15 in Vietnam
+    assert forms[3].content["ends_on"] == "2026-12-06" and forms[3].role == "commune_chair"
+    plan = forms[5]
+    assert plan.form == "04/05" and plan.via == "ui" and plan.recorded_by == "xa-1" and plan.role == "commune_officer"
     assert plan.content["services"][0] == {"service": "Khám sức khỏe", "starts_on": "2026-11-21",
                                            "ends_on": "2026-11-28", "responsible": "Trạm y tế xã",
                                            "provider": "Trạm y tế", "cost_vnd": 1500000}
@@ -164,11 +203,13 @@ def test_an_officer_and_the_chair_take_a_case_through_every_form(client) -> None
     assert forms[2].content["safe_place"] == "Nhà bà ngoại, thôn 3"
     with unit_of_work() as uow:
         stored = uow.session.execute(text("SELECT content FROM case_form_records")).scalars().all()
-        vias = set(uow.session.execute(select(CaseHistory.via).where(CaseHistory.event != "assign")).scalars())
+        vias = set(uow.session.execute(select(CaseHistory.via).where(  # the service's own: routing, plan sent
+            CaseHistory.event.notin_(("assign", "plan_sent")))).scalars())
     assert not any("bà ngoại" in c.lower() or "Khám" in c for c in stored)  # encrypted at rest
     assert vias == {"ui"}
     page = client.get(f"/xa/ca/{reference}").text
     assert "Khám sức khỏe" in page and "1.500.000 đ" in page and "Nhà bà ngoại, thôn 3" in page
+    assert "20/11/2026 22:15" in page  # the measure's time, in Vietnam time
     english = client.get(f"/xa/ca/{reference}?lang=en").text
     assert "The child and the family" in english and "Temporary separation decision (form 07)" in english
     assert "Review by" in english and "06/12/2026" in english  # 15 days after the separation began
@@ -268,7 +309,12 @@ def test_the_api_keeps_the_forms_it_moves_with_and_refuses_a_plan_line_that_ends
     from intake.people.auth import issue_token
 
     reference = report(client)
-    bearer = {"authorization": f"Bearer {issue_token('op-111', 'operator', line='111')}"}
+    # the commune's steps are the commune's (NĐ 56 Art. 25-28): an operator's token is refused, an officer's goes
+    operator = {"authorization": f"Bearer {issue_token('op-111', 'operator', line='111')}"}
+    refused = client.post(f"/api/v1/cases/{reference}/transitions", headers=operator,
+                          json={"trigger": "acknowledge", "facts": {}})
+    assert refused.status_code == 409 and "cán bộ bảo vệ trẻ em cấp xã" in refused.json()["detail"]
+    bearer = {"authorization": f"Bearer {issue_token('xa-api', 'commune_officer', commune='19597')}"}
 
     def move(trigger: str, **facts: object):
         return client.post(f"/api/v1/cases/{reference}/transitions", headers=bearer,
@@ -283,8 +329,8 @@ def test_the_api_keeps_the_forms_it_moves_with_and_refuses_a_plan_line_that_ends
     assert move("draft_plan", plan="Mục tiêu", services=[{**line, "ends_on": "2026-12-01"}]).status_code == 200
     kept = _forms(reference)
     assert [(f.trigger, f.via, f.role) for f in kept] == [
-        ("report_assessment", "api", "operator"), ("begin_detailed_assessment", "api", "operator"),
-        ("draft_plan", "api", "operator")]
+        ("report_assessment", "api", "commune_officer"), ("begin_detailed_assessment", "api", "commune_officer"),
+        ("draft_plan", "api", "commune_officer")]
     assert kept[-1].content["services"][0]["ends_on"] == "2026-12-01"
 
 
@@ -300,3 +346,61 @@ def test_a_roster_sign_in_never_takes_over_a_user_an_administrator_made(client) 
     assert answer.status_code == 401
     with unit_of_work() as uow:
         assert uow.session.execute(select(User.role).where(User.username == "xa-1")).scalar_one() == "operator"
+
+
+def test_the_chair_closes_a_case_that_needs_no_plan_and_the_officer_may_not(client) -> None:
+    # NĐ 56/2017 Art. 26(2), 27(2): no further risk, unfounded, moved away; the reason is kept
+    _SIGNED_IN.clear()
+    reference = report(client)
+    _as(client, OFFICER)
+    post_form(client, reference, "acknowledge")
+    post_form(client, reference, "report_assessment", {**ASSESSMENT, "risk_level": "low", "emergency_needed": "no",
+                                                       "child_safe_now": "yes", "abuser_is_caregiver": "no"})
+    assert _state(reference) == "assessed"
+    assert 'id="form-close_without_plan"' not in client.get(f"/xa/ca/{reference}").text
+    refused = post_form(client, reference, "close_without_plan", {"grounds": "unfounded", "reason": "Tin sai"})
+    assert refused.status_code == 409 and "Chủ tịch UBND xã" in refused.text and _state(reference) == "assessed"
+    _as(client, CHAIR)
+    page = client.get(f"/xa/ca/{reference}").text
+    assert 'id="form-close_without_plan"' in page and "Kết thúc ca, không cần kế hoạch" in page
+    no_reason = post_form(client, reference, "close_without_plan", {"grounds": "unfounded"})
+    assert no_reason.status_code == 422 and 'id="err-reason"' in no_reason.text
+    done = post_form(client, reference, "close_without_plan",
+                     {"grounds": "unfounded", "reason": "Xác minh: cháu không bị đánh"})
+    assert done.status_code == 200 and _state(reference) == "closed"
+    kept = _forms(reference)
+    assert kept[0].content["abuser_is_caregiver"] is False
+    assert kept[-1].trigger == "close_without_plan" and kept[-1].content == {
+        "grounds": "unfounded", "reason": "Xác minh: cháu không bị đánh"}
+    assert "Thông tin báo không có căn cứ" in client.get(f"/xa/ca/{reference}").text
+
+
+def test_a_commune_records_its_own_form_01_with_its_own_t0(client, frozen_clock) -> None:
+    # issue 18 item 6: the commune (or its police) received the report itself: T0 is then, every clock from it
+    from core.clock import VIETNAM
+    from workflows.case.models import Timer
+
+    _SIGNED_IN.clear()
+    _as(client, OFFICER)
+    page = client.get("/xa/bao-moi")
+    assert page.status_code == 200 and "Xã, công an xã tiếp nhận lúc" in page.text
+    assert 'href="/xa/bao-moi"' in client.get("/xa").text
+    csrf = csrf_of(page.text)
+    missing = client.post("/xa/bao-moi", data={"csrf_token": csrf, "description": "Trẻ bị cha đánh"})
+    assert missing.status_code == 422 and 'id="err-received_elsewhere_at"' in missing.text
+    assert "Trẻ bị cha đánh" in missing.text  # nothing typed is lost
+    received = frozen_clock.now().astimezone(VIETNAM) - timedelta(hours=3)
+    done = client.post("/xa/bao-moi", data={
+        "csrf_token": csrf, "description": "Trẻ bị cha đánh, hàng xóm báo", "location": "xã Cam Lộ, Quảng Trị",
+        "child_name": "Lê Văn Tí", "child_age": "8", "child_sex": "male", "immediate_danger": "on",
+        "received_elsewhere_at": received.strftime("%Y-%m-%dT%H:%M")})
+    assert done.status_code == 200 and "/xa/ca/" in str(done.url), done.text[-2000:]
+    reference = str(done.url).rsplit("/", 1)[-1].split("?")[0]
+    with unit_of_work() as uow:
+        case = uow.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        t0 = received.replace(second=0, microsecond=0)
+        assert case.received_at == t0 and case.commune_code == "19597" and case.state == "assigned"
+        due = uow.session.execute(select(Timer.due_at).where(
+            Timer.case_id == case.id, Timer.clock == "emergency_protection", Timer.kind == "deadline")).scalar_one()
+        assert due == t0 + timedelta(hours=12)  # from the commune's own T0, not from now
+        assert case.history[0].actor == "xa-1"

@@ -30,6 +30,11 @@ def _operator() -> dict[str, str]:
     return {"authorization": f"Bearer {issue_token('op', 'operator')}"}
 
 
+def _officer() -> dict[str, str]:
+    """Xã Cam Lộ's officer: the commune's steps are the commune's (issue 18)."""
+    return {"authorization": f"Bearer {issue_token('xa-cl', 'commune_officer', '44', '19597')}"}
+
+
 @pytest.fixture
 def data_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     def use(spec: str) -> None:
@@ -62,7 +67,8 @@ def _break(reference: str, column: str = "child_name") -> int:
 
 def test_rotate_moves_every_value_to_the_new_key_and_resumes(db, redis_conn, roster, data_keys) -> None:
     refs = [_open(f"Trẻ {i}") for i in range(3)]
-    apply(UnitOfWork(), reference=refs[0], trigger="decline", actor="op", via="api", reason="Nhà bà Tư, xóm 3")
+    apply(UnitOfWork(), reference=refs[0], trigger="decline", actor="op", via="api", reason="Nhà bà Tư, xóm 3",
+          actor_role="commune_officer")
     before = key_counts(get_engine())
     assert set(before["cases.child_name"]) == {"k0"}
     data_keys("k1:the-new-secret")
@@ -137,17 +143,17 @@ def test_the_sweeper_fires_the_timer_of_a_case_it_cannot_decrypt(db, redis_conn,
 def test_reasons_overrides_and_facts_are_encrypted_at_rest(client) -> None:
     ref = client.post("/api/v1/reports", json={"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị"}
                       ).json()["reference"]
-    declined = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(),
+    declined = client.post(f"/api/v1/cases/{ref}/transitions", headers=_officer(),
                            json={"trigger": "decline", "reason": "Bố cháu là Trần Văn Hùng, say rượu"})
     assert declined.status_code == 200, declined.text
     routed = client.post(f"/api/v1/cases/{ref}/route", headers=_operator(),
                          json={"commune_code": "19597", "reason": "Bà ngoại Phạm Thị Lan báo lại"})
     assert routed.status_code == 200, routed.text
-    client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json={"trigger": "acknowledge"})
+    client.post(f"/api/v1/cases/{ref}/transitions", headers=_officer(), json={"trigger": "acknowledge"})
     for move in ({"trigger": "report_assessment", "facts": {"risk_level": "medium"}},
                  {"trigger": "begin_detailed_assessment"},
                  {"trigger": "draft_plan", "facts": {"plan": "Cháu Hoa ở với dì Mai"}}):
-        moved = client.post(f"/api/v1/cases/{ref}/transitions", headers=_operator(), json=move)
+        moved = client.post(f"/api/v1/cases/{ref}/transitions", headers=_officer(), json=move)
         assert moved.status_code == 200, moved.text
     stored = " ".join(str(v) for row in _raw("SELECT reason, facts FROM case_history") for v in row)
     stored += " ".join(str(v) for row in _raw("SELECT decision FROM route_records") for v in row)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.clock import FrozenClock, local, set_clock
+from core.clock import FrozenClock, local, set_clock, utcnow
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from tests.conftest import sla_policy
@@ -33,7 +33,7 @@ def _open(*, danger: bool = False, location: str = CAM_LO) -> str:
 
 def _do(ref: str, trigger: str, **kw: object) -> None:
     actor, via = str(kw.pop("actor", "officer")), str(kw.pop("via", "api"))
-    role, reason = kw.pop("actor_role", None), kw.pop("reason", None)
+    role, reason = kw.pop("actor_role", "commune_officer"), kw.pop("reason", None)
     apply(UnitOfWork(), reference=ref, trigger=trigger, actor=actor, via=via, actor_role=role,  # type: ignore[arg-type]
           reason=reason, facts=parse_facts(trigger, kw))  # type: ignore[arg-type]
 
@@ -153,7 +153,7 @@ def test_wrong_commune_goes_back_to_routing_and_the_shift_lead_hears_at_once(clo
     clock.advance(timedelta(hours=2, seconds=1))
     sweep()
     assert [m.to_phone for m in _sent(mark) if m.purpose == "ladder"] == [SHIFT_LEAD]
-    reroute(UnitOfWork(), reference=ref, commune_code="19597", reason="Đúng xã", operator="op1")
+    reroute(UnitOfWork(), reference=ref, commune_code="19597", reason="Đúng xã", operator="op1", actor_role="operator")
     assert _case(ref).state == "assigned"
     assert _ladder(ref, "routing").stop_reason == "satisfied:assigned"
 
@@ -269,12 +269,16 @@ def test_a_handed_on_case_shows_the_next_rung_as_its_deadline_not_the_send_time(
 def test_the_day_fifteen_separation_review_reaches_chair_police_and_supervisor(clock) -> None:
     ref = _open(danger=True)
     _do(ref, "acknowledge", via="sms")
-    _do(ref, "start_emergency")
-    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ", actor_role="commune_chair")
+    _do(ref, "start_emergency", measure="Công an xã đưa trẻ đến nhà bà", taken_by="officer",
+        taken_at=utcnow().isoformat())
+    today = local(utcnow()).date()
+    _do(ref, "separate", decision="Mẫu 07 số 12/QĐ", actor_role="commune_chair", starts_on=today.isoformat(),
+        ends_on=(today + timedelta(days=15)).isoformat())
     mark = _last_id()
     clock.advance(timedelta(days=15, seconds=1))
     sweep()
-    told = {m.to_phone: m.body for m in _sent(mark) if m.purpose == "ladder"}
+    # the emergency plan's own 12 hours (Art. 31(3)) breached too: its ladder is another clock's
+    told = {m.to_phone: m.body for m in _sent(mark) if m.purpose == "ladder" and "cach ly ngay 15" in m.body}
     assert set(told) == {CHAIR, POLICE, SUPERVISOR}
     assert all("danh gia lai cach ly ngay 15" in body and "NHAN" not in body for body in told.values())
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core.clock import FrozenClock
+from core.clock import FrozenClock, local
 from core.db import UnitOfWork, unit_of_work
 from notifier.models import OutboxMessage
 from workflows.case.facts import parse_facts
@@ -21,6 +21,7 @@ from workflows.case.reports import NewReport
 from workflows.casework.service import apply, open_ticket
 from workflows.jobs import fire_timer, sweep
 
+MEASURE = {"measure": "Công an xã ngăn chặn bạo lực", "taken_by": "Công an xã", "taken_at": "2026-01-05T10:00:00Z"}
 CHAIR = "+84913456789"  # Xã Cam Lộ's commune chair (deploy/demo/roster.csv)
 SUPERVISOR = "+842333852111"  # Quảng Trị's province supervisor
 
@@ -89,8 +90,8 @@ def test_emergency_protection_breaches_twelve_hours_after_first_receipt(clock) -
     reference = _emergency_case()
     received = clock.now()
     clock.advance(timedelta(minutes=5))
-    _do(reference, "acknowledge")
-    _do(reference, "report_assessment", risk_level="high")  # assessed, but nobody starts protection
+    _do(reference, "acknowledge", actor_role="commune_officer")
+    _do(reference, "report_assessment", risk_level="high", actor_role="commune_officer")  # nobody protects
     assert _deadline(reference, "emergency_protection").due_at == received + timedelta(hours=12)
     _breach_and_escalate(clock, reference, "emergency_protection")
     with unit_of_work() as uow:
@@ -99,13 +100,30 @@ def test_emergency_protection_breaches_twelve_hours_after_first_receipt(clock) -
 
 def test_separation_review_breaches_on_day_fifteen(clock) -> None:
     reference = _emergency_case()
-    _do(reference, "acknowledge")
-    _do(reference, "start_emergency")
+    _do(reference, "acknowledge", actor_role="commune_officer")
+    _do(reference, "start_emergency", actor_role="commune_police", **MEASURE)
     clock.advance(timedelta(hours=3))
     separated_at = clock.now()
-    _do(reference, "separate", actor_role="commune_chair", decision="Mẫu 07 số 12/QĐ")
+    today = local(separated_at).date()
+    _do(reference, "separate", actor_role="commune_chair", decision="Mẫu 07 số 12/QĐ", starts_on=today.isoformat(),
+        ends_on=(today + timedelta(days=15)).isoformat())
     assert _deadline(reference, "separation_review").due_at == separated_at + timedelta(days=15)
     clock.advance(timedelta(days=14))
     sweep()  # the reminders before day 15 go out; no breach yet
     assert _breaches(reference, "separation_review") == []
     _breach_and_escalate(clock, reference, "separation_review")
+
+
+def test_the_chairs_separation_decision_breaches_twelve_hours_after_first_receipt(clock) -> None:
+    """NĐ 56 Art. 32(2): once protection has started, the chair's Mẫu 07 decision is due at T0 + 12 h; no
+    decision by then breaches and reaches the chair, the police and the supervisor (issue 18)."""
+    reference = _emergency_case()
+    received = clock.now()
+    clock.advance(timedelta(minutes=10))
+    _do(reference, "acknowledge", actor_role="commune_officer")
+    clock.advance(timedelta(hours=1))
+    _do(reference, "start_emergency", actor_role="commune_police", **MEASURE)
+    assert _deadline(reference, "separation_decision").due_at == received + timedelta(hours=12)
+    assert _deadline(reference, "emergency_plan").due_at == received + timedelta(hours=12)
+    assert _deadline(reference, "plan_draft") is None  # Art. 28(1): not in emergencies
+    _breach_and_escalate(clock, reference, "separation_decision")

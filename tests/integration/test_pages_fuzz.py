@@ -190,6 +190,10 @@ def pages() -> list[Page]:
         Page("POST", "/xa/dang-nhap/ma", fields={"phone": "0912 345 678", "code": "123456", "next": "/xa"},
              csrf="code"),
         Page("GET", "/xa", ("hoa", "op")), Page("GET", "/xa/ca/{case}", ("hoa", "binh"), {"done": "acknowledge"}),
+        Page("GET", "/xa/bao-moi", ("hoa", "op")),
+        Page("POST", "/xa/bao-moi", ("hoa",), {"description": "Trẻ bị đánh", "location": "xã Cam Lộ, Quảng Trị",
+                                               "received_elsewhere_at": "24/11/2026 08:30", "child_age": "8",
+                                               "child_sex": "male", "child_name": "x"}),
         Page("GET", "/x/{link}"),
         Page("POST", "/x/{link}", fields={"action": "accept", "reason": "x"}, csrf="link"),
         # Issue 19: a referral's link page (a token it did not make: its not-found page) and the directory.

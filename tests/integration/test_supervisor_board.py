@@ -125,7 +125,7 @@ def test_a_satisfied_clock_leaves_the_board_and_an_exhausted_one_stays_until_the
     assert row.status == "breached" and row.ladder == "exhausted"
     with pytest.raises(Conflict):
         escalate_now(UnitOfWork(), reference=ref, clock="acknowledge", actor="gs-qt")
-    apply(UnitOfWork(), reference=ref, trigger="acknowledge", actor="officer", via="sms")
+    apply(UnitOfWork(), reference=ref, trigger="acknowledge", actor="officer", via="sms", actor_role="commune_officer")
     assert (ref, "acknowledge", "breached") not in _rows(qt)
     with unit_of_work() as uow:
         ladder = uow.session.execute(select(Ladder).where(Ladder.clock == "acknowledge")).scalar_one()
@@ -169,7 +169,7 @@ def test_the_panels_show_approvals_and_delivery_problems_in_scope(clock) -> None
         from workflows.case.facts import parse_facts
 
         apply(UnitOfWork(), reference=ref, trigger=trigger, actor="officer", via="api",
-              facts=parse_facts(trigger, kw))  # type: ignore[arg-type]
+              facts=parse_facts(trigger, kw), actor_role="commune_officer")  # type: ignore[arg-type]
     with unit_of_work() as uow:
         uow.session.add(RecipientFlag(phone="+84913456789", channel="sms", reason="invalid_number",
                                       flagged_at=clock.now()))
@@ -299,3 +299,29 @@ def test_the_board_shows_which_units_of_its_scope_have_not_handed_in_their_repor
     assert 'data-level="commune" data-due="2026-11-05"' in section and "quá hạn 19 ngày" in section
     assert "Cam Lộ" in section and "Đồng Hới" in section and "Tây Hòa" not in section
     assert 'data-level="province" data-due="2026-11-15"' in section
+
+
+def test_an_open_case_stays_on_the_board_until_closed_whatever_its_next_deadline(clock) -> None:
+    # issue 18: the board shows every open case until it is closed: a separation reviewed in 15 days (Art. 32(3))
+    # or a plan followed for a month is "later", not gone
+    from workflows.case.facts import parse_facts
+
+    ref = _open(danger=True)
+    now = clock.now()
+    steps = (("acknowledge", "commune_officer", {}),
+             ("start_emergency", "commune_police", {"measure": "Đưa trẻ đến nhà bà", "taken_by": "Công an xã",
+                                                    "taken_at": now.isoformat()}),
+             ("separate", "commune_chair", {"decision": "12/QĐ", "starts_on": now.date().isoformat(),
+                                            "ends_on": (now.date() + timedelta(days=15)).isoformat()}))
+    for trigger, role, kw in steps:
+        apply(UnitOfWork(), reference=ref, trigger=trigger, actor=role, via="api", actor_role=role,
+              facts=parse_facts(trigger, kw))  # type: ignore[arg-type]
+    qt = BoardScope(province=QUANG_TRI)
+    rows = [r for r in _rows(qt) if r[0] == ref]
+    assert (ref, "separation_review", "later") in rows and (ref, "emergency_plan", "today") in rows  # T0 + 12 h
+    assert (ref, "separation_review", "later") in _rows(qt, status="later")
+    assert (ref, "separation_review", "later") not in _rows(qt, status="today")
+    with unit_of_work() as uow:
+        assert board_summary(uow.session, scope=qt, now=clock.now()).totals["later"] >= 1
+    clock.advance(timedelta(days=14, hours=23))  # still open, still there: its review is due today now
+    assert (ref, "separation_review", "today") in _rows(qt) or (ref, "separation_review", "hour") in _rows(qt)

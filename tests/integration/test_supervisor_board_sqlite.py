@@ -39,6 +39,6 @@ def test_sqlite_board_rows_summary_and_counts() -> None:
         view = board_view(s, scope=BoardScope(line="111"), now=NOW)
         assert change_counter(s)[0] == 0
     assert [(r.reference, r.status) for r in view.rows] == [("TE2", "breached"), ("TE1", "hour")]
-    assert view.summary.counts == {"44": {"breached": 1, "hour": 1, "today": 0}}
+    assert view.summary.counts == {"44": {"breached": 1, "hour": 1, "today": 0, "later": 0}}
     assert view.counts.by_state == [("assigned", 2)] and sorted(view.counts.by_channel) == [("voice", 1), ("web", 1)]
     engine.dispose()

@@ -72,7 +72,8 @@ def test_emergency_uses_fifteen_minutes_and_twelve_hours_from_first_receipt(cloc
     assert _deadline(ref).due_at == received + timedelta(minutes=15)
     assert _deadline(ref, "emergency_protection").due_at == received + timedelta(hours=12)
     clock.advance(timedelta(minutes=5))
-    apply(UnitOfWork(), reference=ref, trigger="acknowledge", actor="officer", via="sms")
+    apply(UnitOfWork(), reference=ref, trigger="acknowledge", actor="officer", via="sms",
+          actor_role="commune_officer")
     timers = _case(ref).timers
     ack = next(t for t in timers if t.clock == "acknowledge" and t.kind == "deadline")
     assert ack.cancelled_at is not None and ack.fired_at is None

@@ -42,14 +42,20 @@ OUTSIDE = {
 }
 
 
+OWN_STEP = {"operator": "assign", "shift_lead": "assign", "province_supervisor": "assign",
+            "commune_officer": "acknowledge", "commune_chair": "acknowledge", "commune_police": "acknowledge"}
+
+
 @pytest.mark.parametrize("role", sorted(INSIDERS))
 def test_each_role_sees_its_own_cases_and_nothing_elsewhere(role: str) -> None:
     who = INSIDERS[role]
-    assert may_view_case(who, CAM_LO) and may_view_identity(who, CAM_LO) and may_transition(who, CAM_LO, "acknowledge")
+    # a step the role takes (issue 18: an operator no longer acknowledges for the commune)
+    step = OWN_STEP[role]
+    assert may_view_case(who, CAM_LO) and may_view_identity(who, CAM_LO) and may_transition(who, CAM_LO, step)
     for elsewhere in OUTSIDE[role]:
         assert not may_view_case(who, elsewhere) and not may_view_identity(who, elsewhere)
         assert not may_view_contact(who, elsewhere)
-        assert not may_transition(who, elsewhere, "acknowledge")
+        assert not may_transition(who, elsewhere, step)
         assert not may_route(who, elsewhere, to_province=elsewhere.province)
     if role in {"operator", "shift_lead"}:  # the line's people see the intake queue of their line
         assert may_view_contact(who, UNROUTED) and may_view_case(who, UNROUTED)
@@ -90,7 +96,8 @@ def test_it_fails_closed() -> None:
     assert not may_view_case(INSIDERS["province_supervisor"], Place(line=None))  # a place not yet known
     assert not may_transition(INSIDERS["operator"], CAM_LO, "")
     assert scope_problem("operator", line="111", province=None, commune=None) is None
-    assert set(ROLES) == {"operator", "shift_lead", "commune_officer", "commune_chair", "commune_police",
+    assert set(ROLES) == {"operator", "shift_lead", "commune_officer", "commune_chair", "commune_vice_chair",
+                          "commune_police",
                           "province_supervisor", "admin"}
 
 

@@ -64,3 +64,14 @@ def test_other_commands(body: str, kind: str, code: int | None) -> None:
 @pytest.mark.parametrize("body", ["", "   ", "xin chao", "GIUP3X", "cam on", "3", "TE4KM7XQ9", "nhanh len"])
 def test_anything_else_is_unknown(body: str) -> None:
     assert parse_command(body).kind == "unknown"
+
+
+@pytest.mark.parametrize(("body", "code", "measure"), [
+    ("KHAN CAP 3 đưa trẻ đến trạm y tế", 3, "đưa trẻ đến trạm y tế"),
+    ("khẩn cấp 12 Công an xã đã ngăn chặn", 12, "Công an xã đã ngăn chặn"),
+    ("KHAN CAP tre o nha ba noi", None, "tre o nha ba noi"),
+    ("KHANCAP3 cach ly khoi nguoi bao hanh", 3, "cach ly khoi nguoi bao hanh"),
+])
+def test_emergency_carries_the_measure_taken(body: str, code: int | None, measure: str) -> None:
+    # NĐ 56/2017 Art. 31: the measure is recorded with the emergency; what follows the code is it
+    assert parse_command(body) == Command("emergency", code=code, measure=measure)

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from intake.commune.code_signin import safe_next
-from intake.commune.forms import read_form
+from intake.commune.forms import BAD_CHOICE, chairs_decision, may_fill, read_form
 from intake.commune.officer_texts import officer_texts
 from intake.commune.record_view import describe
 from workflows.access.policy import (
@@ -100,7 +100,8 @@ def test_the_commune_where_the_child_lives_sees_the_case_and_takes_part() -> Non
     there = Principal("xa-1", "commune_chair", commune="19597", province="44")
     other = Principal("xa-9", "commune_officer", commune="11311", province="31")
     for who in (home, there):
-        assert may_view_case(who, case) and may_view_identity(who, case) and may_transition(who, case, "draft_plan")
+        step = "draft_plan" if who.role == "commune_officer" else "approve_plan"  # worker drafts, chair approves
+        assert may_view_case(who, case) and may_view_identity(who, case) and may_transition(who, case, step)
     assert not may_view_case(other, case) and not may_transition(other, case, "acknowledge")
     assert not may_view_case(home, Place(line="111", province="44", commune="19597"))  # no home commune: no sight
     assert not may_view_case(Principal("gs", "province_supervisor", province="66"), case)  # province: where it happened
@@ -115,3 +116,58 @@ def test_a_sign_in_goes_on_only_to_a_commune_case_page(wanted: str | None) -> No
 
 def test_a_sign_in_goes_on_to_the_case_asked_for() -> None:
     assert safe_next("/xa/ca/TEYUU7QHN") == "/xa/ca/TEYUU7QHN"
+
+
+def test_the_emergency_form_asks_what_by_whom_and_when_in_vietnam_time() -> None:
+    # NĐ 56/2017 Art. 31: the measure is recorded with the emergency protection
+    empty = read_form("start_emergency", {})
+    assert set(empty.errors) == {"measure", "taken_by", "taken_at"}
+    bad = read_form("start_emergency", {"measure": "Đưa cháu đến trạm y tế", "taken_by": "Công an xã",
+                                        "taken_at": "hôm qua"})
+    assert set(bad.errors) == {"taken_at"}
+    ok = read_form("start_emergency", {"measure": "Đưa cháu đến trạm y tế", "taken_by": "Công an xã",
+                                       "taken_at": "20/11/2026 22:15"})
+    assert ok.ok and ok.facts is not None
+    assert ok.facts.model_dump()["taken_at"].isoformat() == "2026-11-20T15:15:00+00:00"
+
+
+def test_a_separation_has_its_end_within_15_days_and_an_extension_its_new_end() -> None:
+    base = {"decision": "12/QĐ", "starts_on": "2026-11-21", "safe_place": "Nhà bà", "carer": "Bà", "grounds": "Cha"}
+    assert set(read_form("separate", base).errors) == {"ends_on"}
+    assert read_form("separate", {**base, "ends_on": "2026-12-07"}).errors["ends_on"][1].startswith(
+        "A temporary separation lasts at most 15 days")
+    assert read_form("separate", {**base, "ends_on": "2026-11-20"}).errors["ends_on"][1].startswith("The end date")
+    ok = read_form("separate", {**base, "ends_on": "2026-12-06", "family_refused_plan": "yes"})
+    assert ok.ok and ok.facts is not None and ok.facts.model_dump()["family_refused_plan"] is True
+    assert set(read_form("extend_separation", {}).errors) == {"decision", "ends_on"}
+    assert read_form("extend_separation", {"decision": "13/QĐ", "ends_on": "06/12/2026"}).ok
+    assert set(read_form("revoke_separation", {}).errors) == {"reason"}
+
+
+def test_closing_without_a_plan_needs_its_grounds_and_a_reason() -> None:
+    assert set(read_form("close_without_plan", {}).errors) == {"grounds", "reason"}
+    assert read_form("close_without_plan", {"grounds": "adult", "reason": "x"}).errors == {"grounds": BAD_CHOICE}
+    assert read_form("close_without_plan", {"grounds": "moved_away", "reason": "Cả nhà chuyển vào Nam"}).ok
+
+
+@pytest.mark.parametrize(("role", "trigger", "may"), [
+    ("commune_officer", "separate", False), ("commune_chair", "separate", True),
+    ("commune_vice_chair", "separate", True), ("commune_vice_chair", "approve_closure", True),
+    ("commune_police", "approve_plan", False), ("commune_police", "start_emergency", True),
+    ("commune_chair", "draft_plan", False), ("commune_officer", "draft_plan", True),
+    ("commune_officer", "close_without_plan", False), ("commune_chair", "close_without_plan", True),
+    ("commune_officer", "extend_separation", False), ("commune_vice_chair", "revoke_separation", True),
+])
+def test_who_sees_a_form_is_the_workflow_table_s_who(role: str, trigger: str, may: bool) -> None:
+    # the chair's decisions (Art. 28(3), 30(1)b, 32) by role, from the table: no list of the pages' own
+    assert may_fill(role, trigger) is may
+    assert chairs_decision(trigger) is (trigger in {"separate", "extend_separation", "revoke_separation",
+                                                    "approve_plan", "reject_plan", "approve_closure",
+                                                    "reject_closure", "close_without_plan"})
+
+
+def test_the_record_shows_the_measure_s_time_and_who_signed_for_the_chair_in_words() -> None:
+    t = officer_texts("vi")
+    rows = dict(describe({"measure": "Đưa cháu đi", "taken_at": "2026-11-20T15:15:00+00:00",
+                          "acting_for": "commune_chair"}, t))
+    assert rows[t["taken_at"]] == ["20/11/2026 22:15"] and rows[t["acting_for"]] == ["KT. Chủ tịch UBND xã"]

@@ -11,7 +11,7 @@ def test_every_state_and_transition_is_drawn():
     assert text.startswith("---\nhotline111 case workflow\n---\nstateDiagram-v2\n")
     for state in STATES:
         assert f'state "{state}" as {state}\n' in text
-    for trigger, sources, dest, guard in TRANSITIONS:
+    for trigger, sources, dest, guard, _who in TRANSITIONS:
         for source in (sources,) if isinstance(sources, str) else sources:
             assert f"{source} --> {dest}: " in text
         label = f"{trigger} [{guard}]" if guard else trigger

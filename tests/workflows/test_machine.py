@@ -27,69 +27,82 @@ from workflows.case.machine import (
     fire,
 )
 
-ANYONE = None  # no role is required (the table's other guards may still need facts)
-CHAIR = frozenset({"commune_chair"})  # Chủ tịch UBND xã
-CHAIR_OR_SUPERVISOR = frozenset({"commune_chair", "supervisor"})
+# Who may make a move, by the law (issue 18: authority per step, for every channel).
+LINE = frozenset({"operator", "shift_lead"})  # the 111 line receives and forwards (NĐ 56 Art. 22, 25, 26(1))
+ROUTERS = LINE | {"province_supervisor", "system"}  # the router at intake; a supervisor within the province
+CHAIR = frozenset({"commune_chair", "commune_vice_chair"})  # Chủ tịch UBND xã, or KT. Chủ tịch
+WORKER = frozenset({"commune_officer"})  # người làm công tác bảo vệ trẻ em cấp xã
+COMMUNE = WORKER | CHAIR | {"commune_police"}
+TEAM = COMMUNE | {"commune_member"}  # whoever of the commune team got the assignment
 
 REASON = {"reason": "Xã khác / wrong commune"}
 RISK = {"risk_level": "high"}
-ORDER = {"decision": "Mẫu 07 số 12/QĐ"}  # the temporary separation decision
+ORDER = {"decision": "Mẫu 07 số 12/QĐ", "starts_on": "2026-01-05", "ends_on": "2026-01-19"}
+EXTEND = {"decision": "Mẫu 07 gia hạn", "ends_on": "2026-01-19"}
+MEASURE = {"measure": "Công an xã ngăn chặn", "taken_by": "Công an xã", "taken_at": "2026-01-05T10:00:00+07:00"}
+NO_PLAN = {"grounds": "unfounded", "reason": "Không có căn cứ"}
 PLAN = {"plan": "Mẫu 04/05"}
 
 # fmt: off
 # (state, move): (destination, who may make it, what it needs)                        # where the law says so
-LAW: dict[tuple[str, str], tuple[str, frozenset[str] | None, dict[str, str]]] = {
+LAW: dict[tuple[str, str], tuple[str, frozenset[str], dict[str, str]]] = {
     # Intake: record at once (NĐ 56 Art. 25(1), Mẫu 01); a contact that is not a case ends here.
-    ("received", "triage"):                          ("triaged",              ANYONE, {}),
-    ("received", "record_counselling"):              ("counselling",          ANYONE, {}),
-    ("triaged", "record_counselling"):               ("counselling",          ANYONE, {}),
-    ("received", "record_information"):              ("information",          ANYONE, {}),
-    ("triaged", "record_information"):               ("information",          ANYONE, {}),
-    ("received", "record_silent"):                   ("silent",               ANYONE, {}),
-    ("triaged", "record_silent"):                    ("silent",               ANYONE, {}),
-    ("received", "merge_duplicate"):                 ("merged",               ANYONE, {}),
-    ("triaged", "merge_duplicate"):                  ("merged",               ANYONE, {}),
-    # A web report the finder could not place is still intake: a duplicate joins the case it repeats.
-    ("needs_routing", "merge_duplicate"):            ("merged",               ANYONE, {}),
-    # Forward at once to the commune where it happened (NĐ 56 Art. 26(1)); an operator routes what
-    # the finder could not place, or what a team declined.
-    ("received", "hold_for_routing"):                ("needs_routing",        ANYONE, {}),
-    ("triaged", "hold_for_routing"):                 ("needs_routing",        ANYONE, {}),
-    ("declined", "hold_for_routing"):                ("needs_routing",        ANYONE, {}),
-    ("received", "assign"):                          ("assigned",             ANYONE, {}),
-    ("triaged", "assign"):                           ("assigned",             ANYONE, {}),
-    ("needs_routing", "assign"):                     ("assigned",             ANYONE, {}),
-    ("declined", "assign"):                          ("assigned",             ANYONE, {}),
-    # The commune team takes the case, declines it with a reason, or says it is not their commune.
-    ("assigned", "acknowledge"):                     ("acknowledged",         ANYONE, {}),
-    ("assigned", "decline"):                         ("declined",             ANYONE, REASON),
-    ("assigned", "wrong_commune"):                   ("needs_routing",        ANYONE, {}),
-    # Initial assessment, Mẫu 02, with a risk level (NĐ 56 Art. 26(2)).
-    ("acknowledged", "report_assessment"):           ("assessed",             ANYONE, RISK),
-    # Emergency protection within 12 h of T0 by the chair, police or clinic (NĐ 56 Art. 26(3), 31):
-    # once assessed, or at once when the danger is plain before the Mẫu 02 is written.
-    ("acknowledged", "start_emergency"):             ("emergency_protection", ANYONE, {}),
-    ("assessed", "start_emergency"):                 ("emergency_protection", ANYONE, {}),
-    # Temporary separation: only the commune chair decides it, by a Mẫu 07 decision (NĐ 56 Art. 32(2)).
-    ("emergency_protection", "separate"):            ("separated",            CHAIR,  ORDER),
-    # At most 15 days; re-assessed (Mẫu 03) by day 15 (NĐ 56 Art. 32(3)).
-    ("separated", "reassess_separation"):            ("detailed_assessment",  ANYONE, {}),
-    # Detailed assessment, Mẫu 03, and the case conference (NĐ 56 Art. 27, 31(3b)).
-    ("assessed", "begin_detailed_assessment"):       ("detailed_assessment",  ANYONE, {}),
-    ("emergency_protection", "begin_detailed_assessment"): ("detailed_assessment", ANYONE, {}),
-    # The worker drafts the plan, Mẫu 04/05 (NĐ 56 Art. 28(1)); only the chair approves it (Art. 28(4)).
-    ("detailed_assessment", "draft_plan"):           ("plan_drafted",         ANYONE, PLAN),
-    ("plan_drafted", "approve_plan"):                ("intervening",          CHAIR,  {}),
-    ("plan_drafted", "reject_plan"):                 ("detailed_assessment",  ANYONE, REASON),
-    # Carry out the plan, then review it, Mẫu 06 (NĐ 56 Art. 29, 30(1–2)).
-    ("intervening", "review"):                       ("reviewing",            ANYONE, {}),
-    # Still at risk: plan again (Art. 30(1c)); stable: ask to end it (Art. 30(1b)), which the chair
-    # (or the province supervisor) approves or sends back.
-    ("reviewing", "replan"):                         ("detailed_assessment",  ANYONE, {}),
-    ("reviewing", "request_closure"):                ("closure_requested",    ANYONE, REASON),
-    ("closure_requested", "approve_closure"):        ("closed",               CHAIR_OR_SUPERVISOR, {}),
-    ("closure_requested", "reject_closure"):         ("reviewing",            ANYONE, {}),
-    ("closed", "reopen"):                            ("reviewing",            ANYONE, REASON),
+    ("received", "triage"):                          ("triaged",              LINE,    {}),
+    ("received", "record_counselling"):              ("counselling",          LINE,    {}),
+    ("triaged", "record_counselling"):               ("counselling",          LINE,    {}),
+    ("received", "record_information"):              ("information",          LINE,    {}),
+    ("triaged", "record_information"):               ("information",          LINE,    {}),
+    ("received", "record_silent"):                   ("silent",               LINE,    {}),
+    ("triaged", "record_silent"):                    ("silent",               LINE,    {}),
+    ("received", "merge_duplicate"):                 ("merged",               LINE,    {}),
+    ("triaged", "merge_duplicate"):                  ("merged",               LINE,    {}),
+    ("needs_routing", "merge_duplicate"):            ("merged",               LINE,    {}),
+    # Forward at once to the commune where it happened (NĐ 56 Art. 26(1)).
+    ("received", "hold_for_routing"):                ("needs_routing",        LINE | {"system"}, {}),
+    ("triaged", "hold_for_routing"):                 ("needs_routing",        LINE | {"system"}, {}),
+    ("declined", "hold_for_routing"):                ("needs_routing",        LINE | {"system"}, {}),
+    ("received", "assign"):                          ("assigned",             ROUTERS, {}),
+    ("triaged", "assign"):                           ("assigned",             ROUTERS, {}),
+    ("needs_routing", "assign"):                     ("assigned",             ROUTERS, {}),
+    ("declined", "assign"):                          ("assigned",             ROUTERS, {}),
+    # The commune's people take the commune's steps: the team takes the case, declines it, or says it
+    # is not their commune; an operator cannot do it for them.
+    ("assigned", "acknowledge"):                     ("acknowledged",         TEAM,    {}),
+    ("assigned", "decline"):                         ("declined",             TEAM,    REASON),
+    ("assigned", "wrong_commune"):                   ("needs_routing",        TEAM,    {}),
+    # The chair directs the worker to make the initial assessment, Mẫu 02 (NĐ 56 Art. 26(2)).
+    ("acknowledged", "report_assessment"):           ("assessed",             WORKER,  RISK),
+    # Emergency protection within 12 h of T0 by the chair, the police, the worker (Art. 26(3), 31(3)-(4)),
+    # with the measure recorded: what, by whom, when.
+    ("acknowledged", "start_emergency"):             ("emergency_protection", COMMUNE, MEASURE),
+    ("assessed", "start_emergency"):                 ("emergency_protection", COMMUNE, MEASURE),
+    # Temporary separation: the chair decides it, Mẫu 07, at most 15 days (Art. 32(2)-(3)); also when
+    # the family refuses the plan (Art. 32(1)).
+    ("emergency_protection", "separate"):            ("separated",            CHAIR,   ORDER),
+    ("detailed_assessment", "separate"):             ("separated",            CHAIR,   ORDER),
+    ("intervening", "separate"):                     ("separated",            CHAIR,   ORDER),
+    # The chair extends it (15 days in all) or revokes it (hủy bỏ, Art. 32(3)); the worker re-assesses.
+    ("separated", "extend_separation"):              ("separated",            CHAIR,   EXTEND),
+    ("separated", "revoke_separation"):              ("detailed_assessment",  CHAIR,   REASON),
+    ("separated", "reassess_separation"):            ("detailed_assessment",  WORKER,  {}),
+    # Detailed assessment, Mẫu 03, by the worker (NĐ 56 Art. 27(1), 31(3b)).
+    ("assessed", "begin_detailed_assessment"):       ("detailed_assessment",  WORKER,  {}),
+    ("emergency_protection", "begin_detailed_assessment"): ("detailed_assessment", WORKER, {}),
+    # No plan needed (no further risk, unfounded, moved away): the chair closes (Art. 26(2), 27(2)).
+    ("assessed", "close_without_plan"):              ("closed",               CHAIR,   NO_PLAN),
+    ("detailed_assessment", "close_without_plan"):   ("closed",               CHAIR,   NO_PLAN),
+    # The worker drafts the plan, Mẫu 04/05 (Art. 28(1)); the chair approves or rejects it (Art. 28(4)).
+    ("detailed_assessment", "draft_plan"):           ("plan_drafted",         WORKER,  PLAN),
+    ("plan_drafted", "approve_plan"):                ("intervening",          CHAIR,   {}),
+    ("plan_drafted", "reject_plan"):                 ("detailed_assessment",  CHAIR,   REASON),
+    # The worker reviews, Mẫu 06 (Art. 30(1)-(2)) and puts it to the chair: plan again (Art. 30(1c)),
+    # or close, which the chair decides (Art. 30(1b)); not the province supervisor.
+    ("intervening", "review"):                       ("reviewing",            WORKER,  {}),
+    ("reviewing", "replan"):                         ("detailed_assessment",  WORKER | CHAIR, {}),
+    ("reviewing", "request_closure"):                ("closure_requested",    WORKER,  REASON),
+    ("closure_requested", "approve_closure"):        ("closed",               CHAIR,   {}),
+    ("closure_requested", "reject_closure"):         ("reviewing",            CHAIR,   {}),
+    ("closed", "reopen"):                            ("reviewing",            CHAIR | {"province_supervisor"}, REASON),
 }
 # fmt: on
 
@@ -99,8 +112,9 @@ HAND_STATES = (
     "plan_drafted", "intervening", "reviewing", "closure_requested", "closed",
 )
 HAND_TRIGGERS = tuple(dict.fromkeys(trigger for _, trigger in LAW))
-ROLES = ("commune_worker", "commune_chair", "supervisor", "operator", "admin", None)
-EVERYTHING = {"reason": "x", "risk_level": "high", "decision": "d", "plan": "p"}
+ROLES = ("commune_officer", "commune_chair", "commune_vice_chair", "commune_police", "commune_member", "operator",
+         "shift_lead", "province_supervisor", "system", "admin", "supervisor", None)
+EVERYTHING = {"reason": "x", "risk_level": "high", "plan": "p", "grounds": "unfounded", **ORDER, **MEASURE}
 
 
 @dataclass
@@ -126,14 +140,14 @@ def test_allowed_moves_from_each_state_are_the_laws(state: str):
 @pytest.mark.parametrize(("state", "trigger"), sorted(LAW))
 def test_each_move_of_the_law_arrives_for_whoever_may_make_it(state: str, trigger: str):
     dest, who, needs = LAW[(state, trigger)]
-    for role in ROLES if who is ANYONE else sorted(who):
+    for role in sorted(who):
         case = Case(state)
         step = fire(case, trigger, actor="someone", via="ui", **_facts(needs, role))
         assert case.state == dest
         assert step == Transition(trigger, state, dest, "someone", "ui", needs.get("reason"))
 
 
-@pytest.mark.parametrize(("state", "trigger"), sorted(k for k, v in LAW.items() if v[1] is not ANYONE))
+@pytest.mark.parametrize(("state", "trigger"), sorted(LAW))
 def test_a_move_reserved_to_some_people_is_refused_to_everyone_else(state: str, trigger: str):
     _, who, needs = LAW[(state, trigger)]
     assert who is not None
@@ -142,12 +156,13 @@ def test_a_move_reserved_to_some_people_is_refused_to_everyone_else(state: str, 
         with pytest.raises(TransitionRefused) as refused:
             fire(case, trigger, actor="someone", via="ui", **_facts({**EVERYTHING, **needs}, role))
         assert case.state == state and refused.value.field == "actor_role"
+        assert "_" not in refused.value.vi  # says who may, in words, never a role id
 
 
 @pytest.mark.parametrize(("state", "trigger"), sorted(k for k, v in LAW.items() if v[2]))
 def test_a_move_without_what_it_needs_is_refused(state: str, trigger: str):
     _, who, needs = LAW[(state, trigger)]
-    role = None if who is ANYONE else sorted(who)[0]
+    role = sorted(who)[0]
     for missing in needs:
         for blank in (None, "", *(["  "] if missing == "reason" else [])):
             facts = {k: v for k, v in needs.items() if k != missing}
@@ -173,15 +188,17 @@ def test_every_move_the_law_does_not_name_is_refused(state: str, trigger: str):
 
 def test_risk_levels_are_the_three_of_the_assessment_form():
     for level in ("high", "medium", "low"):
-        fire(Case("acknowledged"), "report_assessment", actor="a", via="ui", risk_level=level)
+        fire(Case("acknowledged"), "report_assessment", actor="a", via="ui", risk_level=level,
+                 actor_role="commune_officer")
     for level in ("critical", "HIGH", "cao"):
         with pytest.raises(TransitionRefused):
-            fire(Case("acknowledged"), "report_assessment", actor="a", via="ui", risk_level=level)
+            fire(Case("acknowledged"), "report_assessment", actor="a", via="ui", risk_level=level,
+                 actor_role="commune_officer")
 
 
 def test_guard_messages_say_what_is_missing_vietnamese_first():
     with pytest.raises(TransitionRefused) as refused:
-        fire(Case("assigned"), "decline", actor="a", via="sms", reason=" ")
+        fire(Case("assigned"), "decline", actor="a", via="sms", reason=" ", actor_role="commune_officer")
     assert refused.value.vi.startswith("Cần có lý do")
     assert refused.value.en.startswith("A reason is required")
     assert str(refused.value) == refused.value.en
@@ -190,7 +207,7 @@ def test_guard_messages_say_what_is_missing_vietnamese_first():
 
 def test_only_the_chair_separates_and_says_so():
     with pytest.raises(TransitionRefused) as refused:
-        fire(Case("emergency_protection"), "separate", actor="a", via="ui", actor_role="commune_worker", **ORDER)
+        fire(Case("emergency_protection"), "separate", actor="a", via="ui", actor_role="commune_officer", **ORDER)
     assert "Chủ tịch UBND xã" in refused.value.vi and "commune chair" in refused.value.en
 
 
@@ -211,24 +228,25 @@ def test_unknown_trigger_and_state_are_refused():
 
 def test_the_case_object_gets_no_trigger_methods():
     case = Case("received")
-    fire(case, "assign", actor="op", via="ui")
+    fire(case, "assign", actor="op", via="ui", actor_role="operator")
     assert not hasattr(case, "acknowledge") and not hasattr(case, "trigger")
 
 
 def test_a_whole_case_from_call_to_closure():
     case = Case("received")
     path = [
-        ("triage", {}),
-        ("assign", {}),
-        ("acknowledge", {}),
-        ("report_assessment", {"risk_level": "high"}),
-        ("start_emergency", {}),
-        ("separate", {"decision": "QĐ-1", "actor_role": "commune_chair"}),
-        ("reassess_separation", {}),
-        ("draft_plan", {"plan": "p"}),
+        ("triage", {"actor_role": "operator"}),
+        ("assign", {"actor_role": "system"}),
+        ("acknowledge", {"actor_role": "commune_officer"}),
+        ("report_assessment", {"risk_level": "high", "actor_role": "commune_officer"}),
+        ("start_emergency", {**MEASURE, "actor_role": "commune_police"}),
+        ("separate", {**ORDER, "actor_role": "commune_chair"}),
+        ("extend_separation", {**EXTEND, "actor_role": "commune_vice_chair"}),
+        ("reassess_separation", {"actor_role": "commune_officer"}),
+        ("draft_plan", {"plan": "p", "actor_role": "commune_officer"}),
         ("approve_plan", {"actor_role": "commune_chair"}),
-        ("review", {}),
-        ("request_closure", {"reason": "ổn định / stable"}),
+        ("review", {"actor_role": "commune_officer"}),
+        ("request_closure", {"reason": "ổn định / stable", "actor_role": "commune_officer"}),
         ("approve_closure", {"actor_role": "commune_chair"}),
     ]
     for trigger, facts in path:
@@ -243,7 +261,8 @@ def test_concurrent_fires_do_not_interfere():
         try:
             for _ in range(20):
                 case = Case("assigned")
-                fire(case, "acknowledge" if i % 2 else "decline", actor=str(i), via="sms", reason="r")
+                fire(case, "acknowledge" if i % 2 else "decline", actor=str(i), via="sms", reason="r",
+                     actor_role="commune_officer")
                 assert case.state == ("acknowledged" if i % 2 else "declined")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -40,6 +40,8 @@ def test_the_shipped_default_loads(policy: SlaPolicy):
         "separation_review",
         "plan_draft",
         "plan_approval",
+        # issue 18: every open state has a clock
+        "intake", "separation_decision", "emergency_plan", "plan_follow_up", "review", "closure_approval",
     }
     assert [step.to for step in policy.steps("acknowledge")] == [("chain",), ("officer", "assignee"), ("supervisor",)]
     assert [step.channel for step in policy.steps("acknowledge")] == ["sms", "call", "sms"]
@@ -95,15 +97,17 @@ def test_emergency_protection_is_12_hours_from_t0_whenever_it_is_armed(policy: S
     for state in ("needs_routing", "assigned", "declined", "acknowledged", "assessed"):
         assert "emergency_protection" in policy.clocks_for(state, urgency="emergency")
         assert "emergency_protection" not in policy.clocks_for(state, urgency="normal")
-    assert policy.clocks_for("assessed", urgency="normal", risk_level="high") == ["emergency_protection"]
-    assert policy.clocks_for("assessed", urgency="normal", risk_level="medium") == []
-    assert policy.clocks_for("emergency_protection", urgency="emergency") == []
+    # issue 18 (the old behaviour was wrong): assessed at medium or low risk has the 5 working days (Art. 28(1),
+    # from the initial assessment); protection started arms the chair's separation decision and the emergency plan.
+    assert policy.clocks_for("assessed", urgency="normal", risk_level="high") == ["emergency_protection", "plan_draft"]
+    assert policy.clocks_for("assessed", urgency="normal", risk_level="medium") == ["plan_draft"]
+    assert policy.clocks_for("emergency_protection", urgency="emergency") == ["separation_decision", "emergency_plan"]
 
 
 def test_which_clocks_each_state_arms(policy: SlaPolicy):
     assert policy.clocks_for("assigned", urgency="normal") == ["acknowledge"]
     assert policy.clocks_for("acknowledged", urgency="high") == ["assessment"]
-    assert policy.clocks_for("separated", urgency="emergency") == ["separation_review"]
+    assert policy.clocks_for("separated", urgency="emergency") == ["separation_review", "emergency_plan"]
     assert policy.clocks_for("detailed_assessment", urgency="normal") == ["plan_draft"]
     assert policy.clocks_for("plan_drafted", urgency="normal") == ["plan_approval"]
     assert policy.clocks_for("closed", urgency="emergency") == []
@@ -234,23 +238,28 @@ BROKEN = [
     ('wait = "1WD"', 'wait = "tomorrow"', 'wait = "tomorrow"', "invalid wait 'tomorrow'"),
     ('all = "2WD"', 'all = "2WD"\nquiet_hours = "22:00-06:00"', 'quiet_hours = "22:00-06:00"', "never pauses"),
     ('normal = "PT4H"', 'normal = "PT4H"\nquiet_hours = "22h-6h"', 'quiet_hours = "22h-6h"', "invalid quiet_hours"),
-    ('plan_drafted = ["plan_approval"]', "plan_drafted = []", "[clocks.plan_approval]",
+    ('plan_drafted = ["plan_approval", "emergency_plan"]', 'plan_drafted = ["emergency_plan"]',
+     "[clocks.plan_approval]",
      "no state arms the clock 'plan_approval'"),
     ('from = "received"', 'from = "T0"', 'from = "T0"', "'from' must be one of"),
     ('risk_level = ["high"]', 'risk_level = ["severe"]', "arm_if = ", "unknown risk_level ['severe']"),
     (
-        'separated = ["separation_review"]',
-        'separated = ["separation"]',
-        'separated = ["separation"]',
+        'separated = ["separation_review", "emergency_plan"]',
+        'separated = ["separation", "emergency_plan"]',
+        'separated = ["separation", "emergency_plan"]',
         "clock 'separation' is not defined",
     ),
     (
-        'plan_drafted = ["plan_approval"]',
-        'plan_draft = ["plan_approval"]',
-        'plan_draft = ["plan_approval"]',
+        'plan_drafted = ["plan_approval", "emergency_plan"]',
+        'plan_draft = ["plan_approval", "emergency_plan"]',
+        'plan_draft = ["plan_approval", "emergency_plan"]',
         "unknown state 'plan_draft'",
     ),
     ("[reminders]", "[reminder]", "[reminder]", "unknown key 'reminder'"),
+    # issue 18: no open case without a running clock (an emergency case would have none while the plan runs)
+    ('intervening = ["plan_follow_up"]\nreviewing = ["review"]',
+     'intervening = ["plan_approval"]\nreviewing = ["review", "plan_follow_up"]', 'intervening = ["plan_approval"]',
+     "a case in state 'intervening' would have no clock running"),
 ]
 
 

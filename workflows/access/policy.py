@@ -10,6 +10,7 @@ recognise (an unknown role, a missing scope, a case with no place yet) is a no.
 | shift_lead          | a line    | every case and contact of its line   | yes      | yes   | yes    | its line   |
 | commune_officer     | a commune | cases routed to its commune (†)      | yes      | yes   | no     | commune    |
 | commune_chair       | a commune | cases routed to its commune (†)      | yes      | yes   | no     | commune    |
+| commune_vice_chair  | a commune | cases routed to its commune (†)      | yes      | yes   | no     | commune    |
 | commune_police      | a commune | cases routed to its commune (†)      | yes      | yes   | no     | no         |
 | province_supervisor | a province| cases routed to its province         | yes      | yes   | yes*   | province   |
 | admin               | everywhere| every case (without identities)      | no       | no    | no     | everywhere |
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 DEFAULT_LINE = "111"
 LINE_ROLES = frozenset({"operator", "shift_lead"})
-COMMUNE_ROLES = frozenset({"commune_officer", "commune_chair", "commune_police"})
+COMMUNE_ROLES = frozenset({"commune_officer", "commune_chair", "commune_vice_chair", "commune_police"})
 PROVINCE_ROLES = frozenset({"province_supervisor"})
 NATIONAL_ROLES = frozenset({"admin"})
 ROLES = LINE_ROLES | COMMUNE_ROLES | PROVINCE_ROLES | NATIONAL_ROLES
@@ -39,6 +40,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "shift_lead": ("Trưởng ca", "Shift lead"),
     "commune_officer": ("Cán bộ bảo vệ trẻ em cấp xã", "Commune child-protection officer"),
     "commune_chair": ("Chủ tịch UBND xã", "Commune chair"),
+    "commune_vice_chair": ("Phó Chủ tịch UBND xã (ký thay Chủ tịch)", "Commune vice chair (signing for the chair)"),
     "commune_police": ("Công an xã", "Commune police"),
     "province_supervisor": ("Giám sát viên cấp tỉnh (Sở Y tế)", "Province supervisor"),
     "admin": ("Quản trị hệ thống", "Administrator"),
@@ -111,7 +113,8 @@ def may_view_identity(who: Principal, case: Place) -> bool:
 
 
 def may_transition(who: Principal, case: Place, trigger: str) -> bool:
-    """Moving a case needs sight of it; the workflow's own guards decide the rest (approve_plan, ...)."""
+    """Moving a case needs sight of it; the workflow table's `who` decides the step itself, in `fire`, for
+    every channel, so that a refusal can say who may take it (a 409, not the 404 of a case out of sight)."""
     return bool(trigger) and who.role not in NATIONAL_ROLES and may_view_case(who, case)
 
 
@@ -137,6 +140,6 @@ def may_view_statistics(who: Principal, *, line: str | None = None, province: st
         return line is not None and line == who.line and province is None and commune is None
     if who.role in PROVINCE_ROLES:
         return province is not None and province == who.province
-    if who.role in {"commune_officer", "commune_chair"}:
+    if who.role in {"commune_officer", "commune_chair", "commune_vice_chair"}:
         return commune is not None and commune == who.commune
     return False

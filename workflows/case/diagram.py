@@ -21,7 +21,7 @@ def mermaid() -> str:
     rows = [
         {"trigger": trigger, "source": [source] if isinstance(source, str) else list(source), "dest": dest,
          **({"conditions": guard} if guard else {})}
-        for trigger, source, dest, guard in TRANSITIONS
+        for trigger, source, dest, guard, _who in TRANSITIONS
     ]
     machine = GraphMachine(
         states=list(STATES), transitions=rows, initial="received", auto_transitions=False,

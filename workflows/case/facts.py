@@ -15,7 +15,7 @@ The commune pages ask for more (intake/commune/forms.py). The service keeps ever
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -55,7 +55,16 @@ class Assessment(Facts):
     findings: Text | None = None  # what was found: the child's state, who harms, where the child is now
     child_safe_now: bool | None = None
     emergency_needed: bool | None = None  # Art. 26(3): emergency measures within 12 hours of T0
+    abuser_is_caregiver: bool | None = None  # Art. 31(1): a parent or caregiver harms the child: an emergency
     immediate_needs: Text | None = None
+
+
+class EmergencyMeasure(Facts):
+    """The emergency protection taken (Decree 56 Art. 31): what, by whom, when."""
+
+    measure: Text  # e.g. the police stopped the violence, the child taken to the health station
+    taken_by: Short  # who took it (the commune police, the clinic, the officer)
+    taken_at: datetime
 
 
 # The eight areas of the detailed assessment (Decree 56 Art. 27(1) a–h, Mẫu 03).
@@ -152,10 +161,34 @@ class SeparationOrder(Facts):
     """Mẫu 07: the commune chair's temporary separation decision (Decree 56 Art. 32), at most 15 days."""
 
     decision: Short  # its number or a short note
-    starts_on: date | None = None
+    starts_on: date
+    ends_on: date
     safe_place: Text | None = None  # nơi tạm trú an toàn
     carer: Short | None = None  # người chăm sóc thay thế
     grounds: Text | None = None
+    family_refused_plan: bool | None = None  # Art. 32(1): the family refuses the plan
+
+    @model_validator(mode="after")
+    def _at_most_15_days(self) -> SeparationOrder:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        if self.ends_on - self.starts_on > timedelta(days=SEPARATION_DAYS):
+            raise ValueError(f"a temporary separation lasts at most {SEPARATION_DAYS} days")
+        return self
+
+
+class SeparationExtension(Facts):
+    """The chair's extension of a separation (Art. 32(3)): the decision and the new end, 15 days in all."""
+
+    decision: Short
+    ends_on: date
+    grounds: Text | None = None
+
+
+class NoPlanNeeded(Facts):
+    """The chair closes without a plan (Art. 26(2), 27(2)); the reason is the move's reason."""
+
+    grounds: Literal["no_further_risk", "unfounded", "moved_away"]
 
 
 class SeparationReview(Facts):
@@ -184,7 +217,10 @@ class ClosureRequest(Facts):
 
 FACTS: dict[str, type[Facts]] = {
     "report_assessment": Assessment,
+    "start_emergency": EmergencyMeasure,
     "separate": SeparationOrder,
+    "extend_separation": SeparationExtension,
+    "close_without_plan": NoPlanNeeded,
     "reassess_separation": SeparationReview,
     "begin_detailed_assessment": DetailedAssessment,
     "draft_plan": DraftPlan,

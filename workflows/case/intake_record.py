@@ -10,10 +10,12 @@ from workflows.case.models import Case
 from workflows.case.reports import NewReport
 
 
-def first_receipt(report: NewReport, *, now: datetime) -> datetime:
-    """T0: when the police or a commune received the report first, else now; never in the future."""
-    given = report.received_elsewhere_at
-    return now if given is None else min(as_utc(given), now)
+def first_receipt(report: NewReport, *, now: datetime, contact_started_at: datetime | None = None) -> datetime:
+    """T0, the first receipt anywhere: the earliest of an earlier receipt recorded in Form 01 (police, a
+    commune, another line), the contact's own start (a call's start, a conversation's first message) and
+    now (a form's submission); never in the future."""
+    times = [as_utc(t) for t in (report.received_elsewhere_at, contact_started_at) if t is not None]
+    return min([*times, now])
 
 
 def intake_record(case: Case, report: NewReport, *, contact: int | None, t0: datetime, actor: str) -> CaseIntakeRecord:

@@ -32,33 +32,47 @@ STATES: tuple[str, ...] = (
 INTAKE = ("received", "triaged")
 ROUTABLE = (*INTAKE, "needs_routing", "declined")  # where an operator or the router can assign
 
+# Who may fire a trigger (NĐ 56/2017 Art. 25-32), by workflow role: the commune's people take the commune's
+# steps; the chair (or a vice chair acting for the chair, "KT. Chủ tịch") decides separation, its end or
+# extension, the plan and closure; `system` is the service itself (the router at intake).
+OFFICER, CHAIR, VICE_CHAIR, POLICE = "commune_officer", "commune_chair", "commune_vice_chair", "commune_police"
+MEMBER = "commune_member"  # another member of the commune team (health station, village collaborator)
+OPERATOR, SHIFT_LEAD, SUPERVISOR, SYSTEM = "operator", "shift_lead", "province_supervisor", "system"
+LINE = (OPERATOR, SHIFT_LEAD)
+DECIDES = (CHAIR, VICE_CHAIR)  # the chair's decisions; a vice chair signs "KT. Chủ tịch", recorded as such
+COMMUNE = (OFFICER, CHAIR, VICE_CHAIR, POLICE)
+TEAM = (*COMMUNE, MEMBER)
+
 # fmt: off
-TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
-    # trigger                     source(s)                             dest                    guard
-    ("triage",                    "received",                           "triaged",              None),
-    ("record_counselling",        INTAKE,                               "counselling",          None),
-    ("record_information",        INTAKE,                               "information",          None),
-    ("record_silent",             INTAKE,                               "silent",               None),
-    ("merge_duplicate",           (*INTAKE, "needs_routing"),           "merged",               None),
-    ("hold_for_routing",          (*INTAKE, "declined"),                "needs_routing",        None),
-    ("assign",                    ROUTABLE,                             "assigned",             None),
-    ("acknowledge",               "assigned",                           "acknowledged",         None),
-    ("decline",                   "assigned",                           "declined",             "has_reason"),
-    ("wrong_commune",             "assigned",                           "needs_routing",        None),
-    ("report_assessment",         "acknowledged",                       "assessed",             "has_risk"),
-    ("start_emergency",           ("acknowledged", "assessed"),         "emergency_protection", None),
-    ("separate",                  "emergency_protection",               "separated",            "chair_orders"),
-    ("reassess_separation",       "separated",                          "detailed_assessment",  None),
-    ("begin_detailed_assessment", ("assessed", "emergency_protection"), "detailed_assessment",  None),
-    ("draft_plan",                "detailed_assessment",                "plan_drafted",         "has_plan"),
-    ("approve_plan",              "plan_drafted",                       "intervening",          "is_chair"),
-    ("reject_plan",               "plan_drafted",                       "detailed_assessment",  "has_reason"),
-    ("review",                    "intervening",                        "reviewing",            None),
-    ("replan",                    "reviewing",                          "detailed_assessment",  None),
-    ("request_closure",           "reviewing",                          "closure_requested",    "has_reason"),
-    ("approve_closure",           "closure_requested",                  "closed",               "may_close"),
-    ("reject_closure",            "closure_requested",                  "reviewing",            None),
-    ("reopen",                    "closed",                             "reviewing",            "has_reason"),
+TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None, tuple[str, ...]], ...] = (
+    # (trigger, source(s), destination, guard, who may fire it)
+    ("triage", "received", "triaged", None, LINE),
+    ("record_counselling", INTAKE, "counselling", None, LINE),
+    ("record_information", INTAKE, "information", None, LINE),
+    ("record_silent", INTAKE, "silent", None, LINE),
+    ("merge_duplicate", (*INTAKE, "needs_routing"), "merged", None, LINE),
+    ("hold_for_routing", (*INTAKE, "declined"), "needs_routing", None, (*LINE, SYSTEM)),
+    ("assign", ROUTABLE, "assigned", None, (*LINE, SUPERVISOR, SYSTEM)),
+    ("acknowledge", "assigned", "acknowledged", None, TEAM),
+    ("decline", "assigned", "declined", "has_reason", TEAM),
+    ("wrong_commune", "assigned", "needs_routing", None, TEAM),
+    ("report_assessment", "acknowledged", "assessed", "has_risk", (OFFICER,)),
+    ("start_emergency", ("acknowledged", "assessed"), "emergency_protection", "has_measure", COMMUNE),
+    ("separate", ("emergency_protection", "detailed_assessment", "intervening"), "separated", "has_order", DECIDES),
+    ("extend_separation", "separated", "separated", "has_end", DECIDES),
+    ("revoke_separation", "separated", "detailed_assessment", "has_reason", DECIDES),
+    ("reassess_separation", "separated", "detailed_assessment", None, (OFFICER,)),
+    ("begin_detailed_assessment", ("assessed", "emergency_protection"), "detailed_assessment", None, (OFFICER,)),
+    ("close_without_plan", ("assessed", "detailed_assessment"), "closed", "has_grounds", DECIDES),
+    ("draft_plan", "detailed_assessment", "plan_drafted", "has_plan", (OFFICER,)),
+    ("approve_plan", "plan_drafted", "intervening", None, DECIDES),
+    ("reject_plan", "plan_drafted", "detailed_assessment", "has_reason", DECIDES),
+    ("review", "intervening", "reviewing", None, (OFFICER,)),
+    ("replan", "reviewing", "detailed_assessment", None, (OFFICER, *DECIDES)),
+    ("request_closure", "reviewing", "closure_requested", "has_reason", (OFFICER,)),
+    ("approve_closure", "closure_requested", "closed", None, DECIDES),
+    ("reject_closure", "closure_requested", "reviewing", None, DECIDES),
+    ("reopen", "closed", "reviewing", "has_reason", (*DECIDES, SUPERVISOR)),
 )
 # fmt: on
 
@@ -66,7 +80,19 @@ TRANSITIONS: tuple[tuple[str, str | tuple[str, ...], str, str | None], ...] = (
 TERMINAL: frozenset[str] = frozenset({"counselling", "information", "silent", "merged", "closed"})
 VIA: frozenset[str] = frozenset({"ui", "sms", "api", "voice", "link", "system"})
 RISK_LEVELS: frozenset[str] = frozenset({"high", "medium", "low"})
-CLOSING_ROLES: frozenset[str] = frozenset({"province_supervisor", "supervisor", "commune_chair"})
+WORKFLOW_ROLES: frozenset[str] = frozenset({*TEAM, *LINE, SUPERVISOR, SYSTEM})
+# What a refusal calls each role (plain words, never a role id).
+ROLE_WORDS: dict[str, tuple[str, str]] = {
+    OFFICER: ("cán bộ bảo vệ trẻ em cấp xã", "the commune child-protection officer"),
+    CHAIR: ("Chủ tịch UBND xã", "the commune chair"),
+    VICE_CHAIR: ("Phó Chủ tịch UBND xã ký thay Chủ tịch", "a vice chair signing for the chair"),
+    POLICE: ("công an xã", "the commune police"),
+    MEMBER: ("thành viên nhóm bảo vệ trẻ em của xã", "a member of the commune team"),
+    OPERATOR: ("tư vấn viên tổng đài", "a hotline operator"),
+    SHIFT_LEAD: ("trưởng ca tổng đài", "the hotline shift lead"),
+    SUPERVISOR: ("giám sát viên cấp tỉnh", "the province supervisor"),
+    SYSTEM: ("hệ thống", "the system"),
+}
 
 
 class HasState(Protocol):
@@ -98,9 +124,21 @@ def _sources(source: str | tuple[str, ...]) -> tuple[str, ...]:
 
 _BY_KEY: dict[tuple[str, str], tuple[str, str | None]] = {
     (source, trigger): (dest, guard)
-    for trigger, sources, dest, guard in TRANSITIONS
+    for trigger, sources, dest, guard, _who in TRANSITIONS
     for source in _sources(sources)
 }
+WHO: dict[str, tuple[str, ...]] = {row[0]: row[4] for row in TRANSITIONS}
+
+
+def may_fire(role: str | None, trigger: str) -> bool:
+    """Whether a workflow role may fire `trigger` (the table's `who`); an unknown role may fire nothing."""
+    return role is not None and role in WHO.get(trigger, ())
+
+
+def who_may(trigger: str) -> tuple[str, str]:
+    """Who may fire `trigger`, in plain Vietnamese and English (for a refusal)."""
+    roles = [r for r in WHO.get(trigger, ()) if r != SYSTEM]
+    return (", ".join(ROLE_WORDS[r][0] for r in roles), ", ".join(ROLE_WORDS[r][1] for r in roles))
 TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(row[0] for row in TRANSITIONS))
 
 
@@ -122,11 +160,42 @@ def _has_risk_level(reason: str | None, facts: Mapping[str, Any]) -> Refusal | N
             "A risk level is required: high, medium or low", "risk_level")
 
 
-def _has_decision(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
-    if facts.get("decision"):
-        return None
-    return ("Cần có quyết định tạm thời cách ly (Mẫu 07)",
-            "The temporary separation decision (form 07) is required", "decision")
+def _has_order(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    # NĐ 56/2017 Art. 32(2)-(3): the chair's decision (Mẫu 07), with its dates, at most 15 days.
+    if not facts.get("decision"):
+        return ("Cần có quyết định tạm thời cách ly (Mẫu 07)",
+                "The temporary separation decision (form 07) is required", "decision")
+    for name in ("starts_on", "ends_on"):
+        if not facts.get(name):
+            return ("Cần ghi ngày bắt đầu và ngày kết thúc cách ly (tối đa 15 ngày)",
+                    "The separation's start and end dates are required (at most 15 days)", name)
+    return None
+
+
+def _has_end(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    for name in ("decision", "ends_on"):
+        if not facts.get(name):
+            return ("Cần có quyết định gia hạn và ngày kết thúc mới (tổng cộng tối đa 15 ngày)",
+                    "The extension decision and the new end date are required (15 days in all at most)", name)
+    return None
+
+
+def _has_measure(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    # NĐ 56/2017 Art. 31: the measure taken, who took it and when, kept with the case.
+    for name in ("measure", "taken_by", "taken_at"):
+        if not facts.get(name):
+            return ("Cần ghi biện pháp khẩn cấp đã áp dụng: biện pháp gì, ai thực hiện, lúc nào",
+                    "The emergency measure is required: what, by whom, when", name)
+    return None
+
+
+def _has_grounds(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
+    # NĐ 56/2017 Art. 26(2), 27(2): no plan is needed (no further risk, unfounded, the child moved away).
+    if not facts.get("grounds"):
+        return ("Cần ghi căn cứ kết thúc khi không cần kế hoạch: không còn nguy cơ, không có căn cứ, trẻ đã chuyển đi",
+                "The grounds for closing without a plan are required: no further risk, unfounded, moved away",
+                "grounds")
+    return _has_reason(reason, facts)
 
 
 def _has_plan(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
@@ -136,35 +205,14 @@ def _has_plan(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
             "The support and intervention plan (forms 04/05) is required", "plan")
 
 
-def _actor_is_commune_chair(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
-    if facts.get("actor_role") == "commune_chair":
-        return None
-    return ("Chỉ Chủ tịch UBND xã được phê duyệt kế hoạch",
-            "Only the commune chair may approve the plan", "actor_role")
-
-
-def _chair_orders_separation(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
-    # NĐ 56/2017 Art. 32(2): only the commune chair decides a temporary separation (Mẫu 07).
-    if facts.get("actor_role") != "commune_chair":
-        return ("Chỉ Chủ tịch UBND xã được quyết định tạm thời cách ly",
-                "Only the commune chair may decide a temporary separation", "actor_role")
-    return _has_decision(reason, facts)
-
-
-def _actor_may_close(reason: str | None, facts: Mapping[str, Any]) -> Refusal | None:
-    if facts.get("actor_role") in CLOSING_ROLES:
-        return None
-    return ("Chỉ giám sát viên hoặc Chủ tịch UBND xã được đóng ca",
-            "Only a supervisor or the commune chair may close the case", "actor_role")
-
-
 GUARDS: dict[str, Guard] = {
     "has_reason": _has_reason,
     "has_risk": _has_risk_level,
-    "chair_orders": _chair_orders_separation,
+    "has_order": _has_order,
+    "has_end": _has_end,
+    "has_measure": _has_measure,
+    "has_grounds": _has_grounds,
     "has_plan": _has_plan,
-    "is_chair": _actor_is_commune_chair,
-    "may_close": _actor_may_close,
 }
 
 
@@ -200,6 +248,10 @@ def _check(
     if found is None:
         raise _refused(state, trigger)
     dest, guard = found
+    if not may_fire(facts.get("actor_role"), trigger):
+        vi, en = who_may(trigger)
+        raise TransitionRefused(f"Bước này chỉ do {vi} thực hiện", f"Only {en} may take this step",
+                                state=state, trigger=trigger, field="actor_role")
     refusal = GUARDS[guard](reason, facts) if guard else None
     if refusal is not None:
         vi, en, field = refusal
@@ -267,7 +319,7 @@ def _thread_token(state: str) -> _Token:
 
 def _machine_transitions() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for trigger, sources, dest, guard in TRANSITIONS:
+    for trigger, sources, dest, guard, _who in TRANSITIONS:
         row: dict[str, Any] = {"trigger": trigger, "source": list(_sources(sources)), "dest": dest}
         if guard:
             row["conditions"] = [_guard_condition(guard)]

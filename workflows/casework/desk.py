@@ -166,7 +166,7 @@ def merge_report_case(
                            f"Case {asked} was merged into {duplicate.reference} itself")
         why = reason.strip() or f"trùng với ca {target.reference}"
         transition(uow, duplicate, "merge_duplicate", actor=who.user, via="ui", now=now, reason=why,
-                   facts={"into": target.reference})
+                   facts={"into": target.reference, "actor_role": who.role})
         record(target, event="duplicate_joined", actor=who.user, via="ui", now=now, reason=why,
                facts={"from": duplicate.reference})
         for contact in uow.session.execute(select(IntakeContact).where(IntakeContact.case_id == duplicate.id)) \

@@ -18,6 +18,7 @@ from core.db import UnitOfWork
 from core.errors import InvalidInput
 from core.ids import normalise_reference
 from workflows.access.audit import HiddenCase, missing_case
+from workflows.case.age_bands import OVER_16
 from workflows.case.machine import TERMINAL
 from workflows.case.models import Case, CaseRead
 from workflows.escalation.ladders import ladders_of
@@ -73,6 +74,7 @@ def case_view(case: Case, *, with_identity: bool) -> dict[str, Any]:
         ],
     }
     view["breaches"] = [h for h in view["history"] if h["event"] == "sla_breached"]
+    view["over_16"] = case.child_age_band == OVER_16  # the band is kept in clear (no identity)
     if with_identity:
         view["identity"] = {
             "description": case.description, "location": case.location_text, "child_name": case.child_name,

@@ -20,13 +20,16 @@ from workflows.clocks.calendar import add_working_days
 
 DEFAULT_POLICY = Path(__file__).with_name("sla_policy.toml")
 URGENCIES = ("emergency", "high", "normal")
-CLOCKS = ("acknowledge", "assessment", "routing", "emergency_protection", "separation_review", "plan_draft",
-          "plan_approval")
+CLOCKS = ("intake", "acknowledge", "assessment", "routing", "emergency_protection", "separation_decision",
+          "emergency_plan", "separation_review", "plan_draft", "plan_approval", "plan_follow_up", "review",
+          "closure_approval")
 # The law's clocks (NĐ 56/2017): they never pause for quiet hours.
-LEGAL_CLOCKS = frozenset({"emergency_protection", "separation_review", "plan_draft", "plan_approval"})
+LEGAL_CLOCKS = frozenset({"emergency_protection", "separation_decision", "emergency_plan", "separation_review",
+                          "plan_draft", "plan_approval"})
 # Whatever a policy says, these ladders reach the commune chair, the commune police and the supervisor.
 ALWAYS_TOLD: Mapping[str, frozenset[str]] = {
     "emergency_protection": frozenset({"chair", "police", "supervisor"}),
+    "separation_decision": frozenset({"chair", "police", "supervisor"}),
     "separation_review": frozenset({"chair", "police", "supervisor"}),
 }
 # Who a ladder step can reach, by role (resolved against the case's team and the directory).
@@ -34,8 +37,11 @@ ROLES = ("chain", "assignee", "officer", "chair", "police", "supervisor", "shift
 CHANNELS = ("sms", "call", "both")
 # The single shared ladder of the old policy files: still accepted, it is what the defaults do.
 LEGACY_ESCALATION = ("next_contact_sms", "voice_call", "supervisor")
-COUNTS_FROM = ("received", "state_entered")
-CountsFrom = Literal["received", "state_entered"]
+# received: from T0; state_entered: from entering the state; first_armed: from the first time the clock was
+# armed on the case (the 5 working days of Art. 28(1) start once, at the initial assessment: a rejected plan
+# does not start them again).
+COUNTS_FROM = ("received", "state_entered", "first_armed")
+CountsFrom = Literal["received", "state_entered", "first_armed"]
 
 _ISO = re.compile(r"P(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
 _WORKING_DAYS = re.compile(r"(\d+)WD")
@@ -134,11 +140,16 @@ class Clock:
     steps: tuple[Step, ...] = ()
     waits_for: tuple[str, ...] = ("assignee",)  # who reminders go to: who the clock is waiting for
     quiet_hours: QuietHours | None = None
+    arm_in_emergency: bool = False  # arm_if emergency = true: also armed for a case needing emergency protection
+    not_in_emergency: bool = False  # the law exempts emergencies (Art. 28(1), 28(4)): never armed for one
 
-    def armed_for(self, urgency: str, risk_level: str | None) -> bool:
-        if not self.arm_urgencies and not self.arm_risk_levels:
+    def armed_for(self, urgency: str, risk_level: str | None, emergency: bool = False) -> bool:
+        if emergency and self.not_in_emergency:
+            return False
+        if not self.arm_urgencies and not self.arm_risk_levels and not self.arm_in_emergency:
             return True
-        return urgency in self.arm_urgencies or risk_level in self.arm_risk_levels
+        return urgency in self.arm_urgencies or risk_level in self.arm_risk_levels or (
+            emergency and self.arm_in_emergency)
 
     @property
     def legal(self) -> bool:
@@ -187,9 +198,13 @@ class SlaPolicy:
     def counts_from(self, clock: str) -> CountsFrom:
         return self.clock(clock).counts_from
 
-    def clocks_for(self, state: str, *, urgency: str, risk_level: str | None = None) -> list[str]:
-        """The clocks entering `state` arms for a case of this urgency (and risk level, once known)."""
-        return [c for c in self.states.get(state, ()) if self.clocks[c].armed_for(urgency, risk_level)]
+    def clocks_for(
+        self, state: str, *, urgency: str, risk_level: str | None = None, emergency: bool = False
+    ) -> list[str]:
+        """The clocks entering `state` arms for a case of this urgency (and risk level, once known); an
+        `emergency` case is one that needs emergency protection (Art. 31(1)), whatever its urgency."""
+        emergency = emergency or urgency == "emergency"
+        return [c for c in self.states.get(state, ()) if self.clocks[c].armed_for(urgency, risk_level, emergency)]
 
     def steps(self, clock: str, province_code: str | None = None) -> tuple[Step, ...]:
         return self.clock(clock, province_code).steps

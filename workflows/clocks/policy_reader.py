@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.gazetteer import province_codes
-from workflows.case.machine import RISK_LEVELS, STATES
+from workflows.case.machine import RISK_LEVELS, STATES, TERMINAL
 from workflows.clocks.policy import (
     ALWAYS_TOLD,
     CHANNELS,
@@ -40,7 +40,7 @@ from workflows.clocks.policy import (
 )
 
 _CLOCK_KEYS = ("all", *URGENCIES, "reminders", "steps", "quiet_hours")
-_BASE_ONLY_KEYS = ("from", "arm_if", "waits_for")  # not per province
+_BASE_ONLY_KEYS = ("from", "arm_if", "waits_for", "not_in_emergency")  # not per province
 # No clock of the law or of ours runs longer than the 15 days of a temporary separation, or the working
 # days of a plan: a span beyond these is a typo ("P3650D" for "PT365M"), never a deadline.
 LONGEST = timedelta(days=90)
@@ -197,14 +197,19 @@ class _Reader:
             base.quiet_hours if base else None)
         if base:
             return Clock(name, spans, base.counts_from, reminders, base.arm_urgencies, base.arm_risk_levels,
-                         steps, base.waits_for, quiet)
+                         steps, base.waits_for, quiet, base.arm_in_emergency, base.not_in_emergency)
         counts_from = body.get("from", "state_entered")
         if counts_from not in COUNTS_FROM:
             raise self.fail((*keys, "from"), f"'from' phải là {COUNTS_FROM}, không phải {counts_from!r}",
                             f"'from' must be one of {COUNTS_FROM}, not {counts_from!r}")
-        urgencies, risks = self.arm_if(body.get("arm_if", {}), (*keys, "arm_if"))
+        urgencies, risks, emergency = self.arm_if(body.get("arm_if", {}), (*keys, "arm_if"))
         waits_for = self.roles(body.get("waits_for", ["assignee"]), (*keys, "waits_for"), chain=False)
-        return Clock(name, spans, counts_from, reminders, urgencies, risks, steps, waits_for, quiet)
+        not_in_emergency = body.get("not_in_emergency", False)
+        if not isinstance(not_in_emergency, bool):
+            raise self.fail((*keys, "not_in_emergency"), "'not_in_emergency' phải là true hoặc false",
+                            "'not_in_emergency' must be true or false")
+        return Clock(name, spans, counts_from, reminders, urgencies, risks, steps, waits_for, quiet, emergency,
+                     not_in_emergency)
 
     def span(self, text: Any, keys: tuple[str, ...]) -> Span:
         try:
@@ -302,10 +307,14 @@ class _Reader:
     def _base_text(self) -> str:
         return self.base[1] if self.base else self.text
 
-    def arm_if(self, body: Any, keys: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    def arm_if(self, body: Any, keys: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], bool]:
         if not isinstance(body, dict):
             raise self.fail(keys, "'arm_if' phải là một bảng", "'arm_if' must be a table")
-        self.only(body, keys, ("urgency", "risk_level"))
+        self.only(body, keys, ("urgency", "risk_level", "emergency"))
+        emergency = body.get("emergency", False)
+        if not isinstance(emergency, bool):
+            raise self.fail((*keys, "emergency"), "'emergency' phải là true hoặc false",
+                            "'emergency' must be true or false")
         found = []
         for key, known in (("urgency", URGENCIES), ("risk_level", tuple(sorted(RISK_LEVELS)))):
             values = body.get(key, [])
@@ -315,7 +324,7 @@ class _Reader:
                 raise self.fail((*keys, key), f"giá trị không rõ {bad!r} cho '{key}' (cho phép: {allowed})",
                                 f"unknown {key} {bad!r} (allowed: {allowed})")
             found.append(frozenset(values))
-        return found[0], found[1]
+        return found[0], found[1], emergency
 
     def states(self, body: dict[str, Any], clocks: Mapping[str, Clock]) -> dict[str, tuple[str, ...]]:
         out = {}
@@ -336,7 +345,27 @@ class _Reader:
                 where: tuple[str, ...] = ("clocks", name) if _has(self.top, ("clocks", name)) else ("states",)
                 raise self.fail(where, f"không trạng thái nào bật đồng hồ '{name}' (thêm vào [states])",
                                 f"no state arms the clock '{name}' (add it under [states])")
+        self.every_open_state_has_a_clock(out, clocks)
         return out
+
+    def every_open_state_has_a_clock(self, states: Mapping[str, tuple[str, ...]], clocks: Mapping[str, Clock]) -> None:
+        """No open case without a running clock: every state but the terminal ones arms a clock for every
+        case that can be in it (each urgency, risk level, emergency or not)."""
+        for state in STATES:
+            if state in TERMINAL:
+                continue
+            for urgency in URGENCIES:
+                for risk in (None, *sorted(RISK_LEVELS)):
+                    for emergency in (False, True):
+                        in_emergency = emergency or urgency == "emergency"
+                        if any(clocks[c].armed_for(urgency, risk, in_emergency) for c in states.get(state, ())):
+                            continue
+                        case = f"urgency={urgency}, risk_level={risk or '-'}, emergency={str(emergency).lower()}"
+                        raise self.fail(("states", state) if _has(self.top, ("states", state)) else ("states",),
+                                        f"ca ở trạng thái '{state}' không có đồng hồ nào chạy ({case}): "
+                                        "mọi ca chưa đóng phải có thời hạn",
+                                        f"a case in state '{state}' would have no clock running ({case}): "
+                                        "every open case needs one")
 
     def province(self, code: str, body: Any, clocks: Mapping[str, Clock]) -> dict[str, Clock]:
         keys = ("provinces", code)

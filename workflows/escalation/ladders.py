@@ -45,6 +45,12 @@ CLOCK_LABELS = {
     "separation_review": ("danh gia lai cach ly ngay 15", "re-assess the separation (day 15)"),
     "plan_draft": ("du thao ke hoach ho tro", "draft the support plan"),
     "plan_approval": ("phe duyet ke hoach", "approve the plan"),
+    "intake": ("chuyen ca toi xa", "forward the case to a commune"),
+    "separation_decision": ("quyet dinh cach ly 12h", "separation decision (12 h)"),
+    "emergency_plan": ("ke hoach khan cap 12h", "emergency plan (12 h)"),
+    "plan_follow_up": ("thuc hien ke hoach", "carry out the plan"),
+    "review": ("ra soat sau ke hoach", "review after the plan"),
+    "closure_approval": ("quyet dinh ket thuc ca", "decide the closure"),
 }
 _TEAM_ROLES = {"officer": "child_protection_officer", "chair": "commune_chair", "police": "commune_police"}
 

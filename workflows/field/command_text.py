@@ -8,7 +8,7 @@ the case last sent to this phone).
     TU CHOI [n] <ly do>           decline (a reason is required)
     SAI XA [n]                    not our commune
     DA XAC MINH [n] CAO|TB|THAP   initial assessment reported, with the risk level
-    KHAN CAP [n]                  emergency protection started
+    KHAN CAP [n] <bien phap>      emergency protection started, with the measure taken (Art. 31)
     XONG [n]                      the work is done (plan carried out, or review finished)
     NHAN|TU CHOI|XONG GT...       an agency's answer to a referral (XONG with the outcome)
     HUONG DAN | ?                 help
@@ -53,6 +53,7 @@ class Command:
     code: int | None = None  # the reply code of the SMS (1..99)
     reference: str | None = None  # a full case reference, when typed instead of the code
     reason: str | None = None  # decline (and done: an outcome): as typed, diacritics kept
+    measure: str | None = None  # emergency: the measure taken, as typed (NĐ 56 Art. 31)
     risk_level: str | None = None  # assessed: high | medium | low
 
 
@@ -74,9 +75,11 @@ def parse_command(text: str) -> Command:
         return Command("unknown")
     rest = tokens[used:]
     code, reference, rest = _target(rest, anywhere=kind == "assessed")
-    if kind in ("decline", "done"):  # done: the outcome an agency reports for a referral (XONG GT... <ket qua>)
-        reason = text[rest[0][1]:rest[-1][2]].strip() if rest else ""
-        return Command(kind, code, reference, reason=reason or None)
+    if kind in ("decline", "done", "emergency"):  # done: the outcome an agency reports (XONG GT... <ket qua>)
+        said = text[rest[0][1]:rest[-1][2]].strip() if rest else ""
+        if kind == "emergency":
+            return Command(kind, code, reference, measure=said or None)
+        return Command(kind, code, reference, reason=said or None)
     if kind == "assessed":
         return Command(kind, code, reference, risk_level=_risk(rest))
     return Command(kind, code, reference)

@@ -25,7 +25,7 @@ from core.ids import normalise_reference
 from notifier.answer_texts import Outcome
 from routing.roster import normalize_phone
 from workflows.case.effects import record, reply
-from workflows.case.machine import TERMINAL
+from workflows.case.machine import CHAIR, MEMBER, OFFICER, POLICE, SUPERVISOR, SYSTEM, TERMINAL, VICE_CHAIR
 from workflows.case.models import Case, RawSubmission
 from workflows.casework.service import lock_case, transition
 from workflows.field.command_text import Command, parse_command
@@ -155,13 +155,15 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
         return Outcome("need_reason", ref, params={"code": code})
     if command.kind == "assessed" and not command.risk_level:
         return Outcome("need_risk", ref, params={"code": code})
+    if command.kind == "emergency" and not command.measure and case.state in {"assigned", "acknowledged", "assessed"}:
+        return Outcome("need_measure", ref, params={"code": code})
     if command.kind == "decline" and case.state == "assigned" and \
             not decline_moves_on(case, {"contact_phone": phone}):
         # Someone else in the chain (the chair, say) objects: kept on the case's record; the holder keeps
         # the case, its clock runs on, and nobody is texted the assignment again.
         record(case, event="decline", actor=actor, via=via, now=now, reason=command.reason)
         return Outcome("decline_noted", ref)
-    steps = _steps(case, command)
+    steps = _steps(case, command, actor=actor, now=now)
     if not steps:
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})
     try:  # a refused trigger raises before it changes anything; the caller's rollback drops the rest
@@ -170,14 +172,25 @@ def act(uow: UnitOfWork, case: Case, *, phone: str, command: Command, via: str, 
             reason = given.pop("reason", None)
             # the phone tells the ladder who declined: only the holder's own decline hands the case on
             transition(uow, case, trigger, actor=actor, via=via, now=now, reason=reason,
-                       facts={**given, "contact_phone": phone})
+                       facts={**given, "contact_phone": phone, "actor_role": _role_for(trigger, member.role)})
     except HotlineError:
         uow.session.rollback()
         return Outcome("not_now", ref, params={"state": case.state, "action": command.kind})
     return _done(case, command)
 
 
-def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
+def _role_for(trigger: str, roster_role: str) -> str:
+    # the hand-over to the next contact after a decline is the router's move, not the member's
+    return SYSTEM if trigger == "assign" else workflow_role(roster_role)
+
+
+def workflow_role(roster_role: str) -> str:
+    """The workflow role of a commune team member answering by SMS, keypress or link (routing.roles)."""
+    return {"child_protection_officer": OFFICER, "commune_chair": CHAIR, "commune_vice_chair": VICE_CHAIR,
+            "commune_police": POLICE, "province_supervisor": SUPERVISOR}.get(roster_role, MEMBER)
+
+
+def _steps(case: Case, command: Command, *, actor: str, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The triggers a command fires from the case's state; empty when it cannot apply now."""
     ack: list[tuple[str, dict[str, Any]]] = [("acknowledge", {"reason": None})] if case.state == "assigned" else []
     match command.kind:
@@ -190,7 +203,9 @@ def _steps(case: Case, command: Command) -> list[tuple[str, dict[str, Any]]]:
         case "assessed" if case.state in {"assigned", "acknowledged"}:
             return [*ack, ("report_assessment", {"reason": None, "risk_level": command.risk_level})]
         case "emergency" if case.state in {"assigned", "acknowledged", "assessed"}:
-            return [*ack, ("start_emergency", {"reason": None})]
+            # the measure is what the SMS says was done (Art. 31), taken by the one who texts it, now
+            return [*ack, ("start_emergency", {"reason": None, "measure": command.measure or "",
+                                               "taken_by": actor, "taken_at": now.isoformat()})]
         case "done" if case.state == "intervening":  # the plan is carried out: review it (Mẫu 06)
             return [("review", {"reason": "xong"})]
         case "done" if case.state == "reviewing":  # reviewed, no further risk: ask for closure

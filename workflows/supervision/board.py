@@ -5,7 +5,9 @@ A row is one clock of one case:
 - **breached**: its ladder has not been satisfied (running, exhausted, or held by a supervisor who took
   the case over), or its deadline has passed and the sweeper has not fired it yet;
 - **hour**: a running deadline due within the next hour;
-- **today**: a running deadline due later today (Vietnam time).
+- **today**: a running deadline due later today (Vietnam time);
+- **later**: a running deadline due after today: an open case stays on the board until it is closed, however
+  far its next deadline is (a separation's 15 days, a plan's follow-up).
 
 The same `clock_rows` subquery feeds the list and the summaries (`hotline bench board` times them), so
 the page, its counts and the benchmark run the same SQL. No identity is read: codes, names of public
@@ -34,7 +36,7 @@ OPEN_CASE = text("cases.state NOT IN ('closed', 'merged', 'counselling', 'inform
 # (workflows.clocks.timers.cancel_open marks the others `satisfied:<state>`).
 UNSATISFIED = text("(ladders.stop_reason IS NULL OR ladders.stop_reason IN ('exhausted', 'taken_over'))")
 DEADLINE = text("timers.kind = 'deadline'")
-STATUSES = ("breached", "hour", "today")
+STATUSES = ("breached", "hour", "today", "later")
 SORTS = ("due", "province", "commune", "clock", "urgency")
 BOARD_ROLES = frozenset({"shift_lead"}) | PROVINCE_ROLES | NATIONAL_ROLES
 TAKEN_OVER = "taken_over"
@@ -118,7 +120,7 @@ def _in_scope(stmt: S, scope: BoardScope) -> S:
 
 
 def clock_rows(scope: BoardScope, horizon: Horizon) -> Any:
-    """Every breached, due-within-the-hour and due-today clock of an open case in scope (a subquery).
+    """Every clock of an open case in scope: breached, due within the hour, today or later (a subquery).
 
     The clocks (unsatisfied ladders, running deadlines due today) are gathered first and joined once to
     the open cases in scope: each side is an index-only scan of a partial index (migrations/
@@ -149,7 +151,8 @@ def board_rows(session: Session, *, scope: BoardScope, now: datetime, filters: B
             for r in found]
 
 
-STATUS_RANK = {"breached": 0, "hour": 1}
+STATUS_RANK = {"breached": 0, "hour": 1, "today": 2}
+LATER_RANK = 3
 
 
 def _sorted_rows(session: Session, *, scope: BoardScope, horizon: Horizon, filters: BoardFilter,
@@ -162,7 +165,7 @@ def _sorted_rows(session: Session, *, scope: BoardScope, horizon: Horizon, filte
         stmt = stmt.where(rows.c.status == filters.status)
     if filters.clock:
         stmt = stmt.where(rows.c.clock == filters.clock)
-    status_rank = case(STATUS_RANK, value=rows.c.status, else_=2)
+    status_rank = case(STATUS_RANK, value=rows.c.status, else_=LATER_RANK)
     urgency_rank = case({"emergency": 0, "high": 1}, value=rows.c.urgency, else_=2)
     keys = {
         "due": (rows.c.due_at,),
@@ -192,7 +195,7 @@ def _first_due(session: Session, *, scope: BoardScope, horizon: Horizon, filters
         found += _first_of(session, _ladder_clocks(), scope=scope, clock=filters.clock, limit=limit)
     found += _first_of(session, _deadline_clocks(horizon, status=status), scope=scope, clock=filters.clock,
                        limit=limit)
-    found.sort(key=lambda r: (STATUS_RANK.get(r["status"], 2), r["due_at"], r["reference"], r["clock"]))
+    found.sort(key=lambda r: (STATUS_RANK.get(r["status"], LATER_RANK), r["due_at"], r["reference"], r["clock"]))
     return found[:limit]
 
 
@@ -205,16 +208,18 @@ def _ladder_clocks() -> Select[Any]:
 
 def _deadline_clocks(horizon: Horizon, *, status: str | None = None) -> Select[Any]:
     bucket = case((Timer.due_at <= horizon.now, literal("breached")), (Timer.due_at <= horizon.hour, literal("hour")),
-                  else_=literal("today"))
+                  (Timer.due_at < horizon.day_end, literal("today")), else_=literal("later"))
     stmt = select(Timer.case_id.label("case_id"), Timer.clock.label("clock"), Timer.due_at.label("due_at"),
                   bucket.label("status"), null().label("ladder"), null().label("step"), null().label("next_at")) \
-        .where(DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < horizon.day_end)
+        .where(DEADLINE, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
     if status == "breached":
         stmt = stmt.where(Timer.due_at <= horizon.now)
     elif status == "hour":
         stmt = stmt.where(Timer.due_at > horizon.now, Timer.due_at <= horizon.hour)
     elif status == "today":
-        stmt = stmt.where(Timer.due_at > horizon.hour)
+        stmt = stmt.where(Timer.due_at > horizon.hour, Timer.due_at < horizon.day_end)
+    elif status == "later":
+        stmt = stmt.where(Timer.due_at >= horizon.day_end)
     return stmt
 
 
