@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import i18n
+
 DEFAULT_LINE = "111"
 LINE_ROLES = frozenset({"operator", "shift_lead"})
 COMMUNE_ROLES = frozenset({"commune_officer", "commune_chair", "commune_vice_chair", "commune_police"})
@@ -35,16 +37,13 @@ PROVINCE_ROLES = frozenset({"province_supervisor"})
 NATIONAL_ROLES = frozenset({"admin"})
 ROLES = LINE_ROLES | COMMUNE_ROLES | PROVINCE_ROLES | NATIONAL_ROLES
 
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "operator": ("Tư vấn viên tổng đài", "Hotline operator"),
-    "shift_lead": ("Trưởng ca", "Shift lead"),
-    "commune_officer": ("Cán bộ bảo vệ trẻ em cấp xã", "Commune child-protection officer"),
-    "commune_chair": ("Chủ tịch UBND xã", "Commune chair"),
-    "commune_vice_chair": ("Phó Chủ tịch UBND xã (ký thay Chủ tịch)", "Commune vice chair (signing for the chair)"),
-    "commune_police": ("Công an xã", "Commune police"),
-    "province_supervisor": ("Giám sát viên cấp tỉnh (Sở Y tế)", "Province supervisor"),
-    "admin": ("Quản trị hệ thống", "Administrator"),
-}
+
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """ROLE_NAMES (role -> (vi, en)): each staff role's name, from the catalogs (`role_title.*`)."""
+    if name == "ROLE_NAMES":
+        return i18n.pairs("role_title")
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from core import i18n
 from core.db import UnitOfWork, try_hold
 from core.settings import get_settings
 from notifier import ivr
@@ -32,12 +33,7 @@ MEANS = ("sms", "voice")
 POLICY_FILE = Path(__file__).with_name("contact_alerts.toml")
 BATCH = 100
 
-# What the shift lead reads (no diacritics: an SMS; the reference only). Vietnamese; the IVR says the same.
-TEXTS = {
-    "unanswered": "111 TRUONG CA: Tin nhan {ref} cua nguoi dan chua duoc tra loi sau {minutes} phut. Can tra loi ngay.",
-    "callback": "111 TRUONG CA: Cuoc goi lai {ref} da qua han {minutes} phut. Can goi lai ngay.",
-    "no_operator": "111 TRUONG CA: Cuoc goi {ref} dang cho {minutes} phut, khong co tu van vien ranh.",
-}
+# What the shift lead reads (no diacritics: an SMS; the reference only): the catalogs' `contact_alert_sms.*`.
 
 
 class AlertPolicyError(Exception):
@@ -145,7 +141,7 @@ def _minutes(row: ContactAlert, contact: IntakeContact, now: datetime) -> int:
 
 
 def _tell(uow: UnitOfWork, contact: IntakeContact, step: Step, *, kind: str, minutes: int, now: datetime) -> None:
-    text = ascii_fold(TEXTS[kind].format(ref=contact.reference, minutes=minutes))
+    text = ascii_fold(i18n.gettext("vi", f"contact_alert_sms.{kind}", ref=contact.reference, minutes=minutes))
     for phone in _phones(uow, step.to, contact):
         if step.by == "voice":
             send(uow, to=phone, body=ivr.announcement(text), purpose="contact_alert", channel="voice", now=now,

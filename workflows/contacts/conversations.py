@@ -13,6 +13,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
+from core import i18n
 from core.db import UnitOfWork, hold, is_sqlite
 from notifier.templates import ascii_fold
 from workflows.contacts.models import ContactMessage, IntakeContact
@@ -26,13 +27,14 @@ _MESSAGES = cast(Table, ContactMessage.__table__)
 
 
 def first_answer(reference: str) -> str:
-    return ascii_fold(f"111 da nhan tin nhan cua ban (ma {reference}). Tu van vien se tra loi som. "
-                      "Neu tre em dang gap nguy hiem, hay goi ngay 111 (mien phi).")
+    return ascii_fold(i18n.gettext("vi", "public_sms.first_answer", reference=reference))
 
 
-STOPPED = ("111: Ban se khong nhan tin tu dong tu 111 nua. Neu tre em gap nguy hiem, hay goi 111. "
-           "Gui BAT DAU de nhan lai.")
-STARTED = "111: Ban se lai nhan tin tu 111. Neu tre em gap nguy hiem, hay goi 111."
+def __getattr__(name: str) -> str:
+    """STOPPED and STARTED: the answers to STOP and BAT DAU, from the catalogs (`public_sms.*`)."""
+    if name in ("STOPPED", "STARTED"):
+        return i18n.gettext("vi", f"public_sms.{name.lower()}")
+    raise AttributeError(name)
 
 
 def command_word(text: str) -> str:
@@ -82,7 +84,7 @@ def receive_public_message(
         c.execute(_SET_OPTED_OUT, {"of_channel": channel, "of_index": index, "value": stop})
         if contact is not None:
             contact.opted_out = stop
-        answer = STOPPED if stop else STARTED
+        answer = i18n.gettext("vi", "public_sms.stopped" if stop else "public_sms.started")
     if answer is not None:
         rows.append({"contact_id": contact_id, "direction": "out", "provider": "system", "external_id": None,
                      "text": answer, "at": now})

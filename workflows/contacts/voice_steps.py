@@ -15,6 +15,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, select
 
+from core import i18n
 from core.db import UnitOfWork
 from core.settings import get_settings
 from notifier import ivr
@@ -200,13 +201,13 @@ def ring_next_operator(uow: UnitOfWork, contact: IntakeContact, *, now: datetime
                                      rung_at=now))
         return True
     if contact.danger_now:
-        _alert_shift_lead(uow, contact, now=now, why="khong co tu van vien ranh" if not free
-                          else "chua ai nhan")
+        _alert_shift_lead(uow, contact, now=now, why="sms.why_none_free" if not free else "sms.why_none_took")
     return False
 
 
 def _alert_shift_lead(uow: UnitOfWork, contact: IntakeContact, *, now: datetime, why: str) -> None:
-    text = ascii_fold(f"111 TRUONG CA: Cuoc goi KHAN CAP {contact.reference} dang cho, {why}. Can nhan ngay.")
+    why_text = i18n.gettext("vi", why)
+    text = ascii_fold(i18n.gettext("vi", "sms.danger_waiting", reference=contact.reference, why=why_text))
     phones = dict.fromkeys([*get_settings().shift_leads(), *(s.phone for s in load_shift_leads(uow.session))])
     for phone in phones:
         send(uow, to=phone, body=text, purpose="shift_lead", now=now, priority=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core import i18n
 from core.db import UnitOfWork
 from notifier.templates import clock_reminder_sms, plan_approval_sms, shift_lead_sms, supervisor_sms
 from routing.directory import load_supervisors
@@ -53,7 +54,8 @@ def reminder_text(case: Case, clock: str, role: str, due_at: datetime) -> str:
     if clock == "plan_approval" and role == "chair":
         return plan_approval_sms(reference=ref, commune=commune, due_at=due_at, overdue=False)
     if role == "shift_lead":
-        return shift_lead_sms(reference=ref, what=f"{label(clock)} truoc {_hhmm(due_at)}", since=case.received_at)
+        what = i18n.gettext("vi", "sms.due_before", what=label(clock), time=_hhmm(due_at))
+        return shift_lead_sms(reference=ref, what=what, since=case.received_at)
     return clock_reminder_sms(reference=ref, commune=commune, what=label(clock), due_at=due_at)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from core import i18n
 from core.clock import as_utc
 from core.db import UnitOfWork
 from notifier.templates import (
@@ -37,26 +38,21 @@ from workflows.clocks.timers import wake_up_after_commit
 from workflows.team.assignment import chain_exhausted, current_recipient, hand_to_next
 from workflows.team.routing_step import recipients
 
-CLOCK_LABELS = {
-    "acknowledge": ("xac nhan nhan ca", "accept the case"),
-    "assessment": ("bao cao danh gia ban dau", "report the initial assessment"),
-    "routing": ("chon xa xu ly", "route the case to a commune"),
-    "emergency_protection": ("can thiep khan cap 12h", "emergency protection (12 h)"),
-    "separation_review": ("danh gia lai cach ly ngay 15", "re-assess the separation (day 15)"),
-    "plan_draft": ("du thao ke hoach ho tro", "draft the support plan"),
-    "plan_approval": ("phe duyet ke hoach", "approve the plan"),
-    "intake": ("chuyen ca toi xa", "forward the case to a commune"),
-    "separation_decision": ("quyet dinh cach ly 12h", "separation decision (12 h)"),
-    "emergency_plan": ("ke hoach khan cap 12h", "emergency plan (12 h)"),
-    "plan_follow_up": ("thuc hien ke hoach", "carry out the plan"),
-    "review": ("ra soat sau ke hoach", "review after the plan"),
-    "closure_approval": ("quyet dinh ket thuc ca", "decide the closure"),
-}
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """CLOCK_LABELS (clock -> (vi, en)): what each clock asks, inside an SMS; the catalogs' `sms_clock.*`."""
+    if name == "CLOCK_LABELS":
+        return i18n.pairs("sms_clock")
+    raise AttributeError(name)
 _TEAM_ROLES = {"officer": "child_protection_officer", "chair": "commune_chair", "police": "commune_police"}
 
 
+def _overdue(what: str) -> str:
+    return i18n.gettext("vi", "sms.overdue_what", what=what)
+
+
 def label(clock: str) -> str:
-    return CLOCK_LABELS.get(clock, (clock, clock))[0]
+    return i18n.texts("vi", "sms_clock").get(clock, clock)
 
 
 @dataclass(frozen=True)
@@ -213,9 +209,9 @@ def ladder_text(case: Case, clock: str, role: str, deadline: datetime) -> str:
     if clock == "plan_approval" and role == "chair":
         return plan_approval_sms(reference=ref, commune=commune, due_at=deadline, overdue=True)
     if role == "shift_lead":
-        return shift_lead_sms(reference=ref, what=f"qua han {what}", since=deadline)
+        return shift_lead_sms(reference=ref, what=_overdue(what), since=deadline)
     if role == "supervisor":
-        return supervisor_sms(reference=ref, commune=commune, what=f"qua han {what}", since=deadline)
+        return supervisor_sms(reference=ref, commune=commune, what=_overdue(what), since=deadline)
     return overdue_sms(reference=ref, commune=commune, what=what, due_at=deadline)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import i18n
 from core.clock import local
 from core.db import UnitOfWork
 from core.settings import get_settings
@@ -121,9 +122,9 @@ class Reminder:
 
 
 def reminder_text(level: str, deadline: Deadline, due: date) -> str:
-    who = "xa" if level == "commune" else "tinh"
-    return ascii_fold(f"111 NHAC: Bao cao thong ke {deadline.report} cua {who} can nop truoc "
-                      f"{due.strftime('%d/%m/%Y')}.")
+    who = i18n.gettext("vi", "sms.report_level_commune" if level == "commune" else "sms.report_level_province")
+    return ascii_fold(i18n.gettext("vi", "sms.report_reminder", report=deadline.report, who=who,
+                                   due=due.strftime("%d/%m/%Y")))
 
 
 def open_deadlines(rules: ProvinceRules, level: str, today: date) -> list[tuple[Deadline, date]]:

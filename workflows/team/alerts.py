@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from core import i18n
 from core.db import UnitOfWork
 from notifier.templates import shift_lead_sms
 from routing.directory import load_shift_leads, load_supervisors
@@ -25,7 +26,7 @@ def alert_operators(
     alert = OperatorAlert(case_id=case.id, kind=kind, message=f"{message_vi} / {message_en}", created_at=now)
     uow.session.add(alert)
     if sms_shift_lead:
-        body = shift_lead_sms(reference=case.reference, what=sms_what or kind.replace("_", " "), since=now)
+        body = shift_lead_sms(reference=case.reference, what=sms_what or _alert_what(kind), since=now)
         phones = [s.phone for s in load_shift_leads(uow.session)]
         if not phones and case.province_code:
             phones = [s.phone for s in load_supervisors(uow.session, case.province_code)]
@@ -48,3 +49,9 @@ def alerts_of(uow: UnitOfWork, case: Case) -> list[dict[str, object]]:
                                .order_by(OperatorAlert.id)).scalars()
     return [{"kind": a.kind, "message": a.message, "created_at": a.created_at.isoformat(),
              "resolved_at": a.resolved_at and a.resolved_at.isoformat()} for a in rows]
+
+
+def _alert_what(kind: str) -> str:
+    """What the shift lead's SMS says happened, in words (never the alert's kind)."""
+    words = i18n.texts("vi", "sms")
+    return words.get(f"alert_{kind}", words["alert_other"])

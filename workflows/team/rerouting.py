@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core import i18n
 from core.db import UnitOfWork
 from routing.rules import Recipient, RouteDecision
 from workflows.case.models import Case
@@ -28,7 +29,8 @@ def back_to_routing(uow: UnitOfWork, case: Case, *, actor: str, reason: str | No
     )
     keep(uow, case, decision, decided_by=actor, now=now)
     alert_operators(
-        uow, case, kind="wrong_commune", now=now, sms_what=f"{commune} bao khong dung dia ban",
+        uow, case, kind="wrong_commune", now=now,
+        sms_what=i18n.gettext("vi", "sms.wrong_commune_what", commune=commune),
         message_vi=f"Ca {case.reference}: {commune} báo không phải địa bàn; cần định tuyến lại ngay",
         message_en=f"Case {case.reference}: {commune} says it is not theirs; route it again now",
     )
