@@ -69,9 +69,10 @@ def test_plan_clocks_count_working_days_across_tet(clock) -> None:
         assert {t.clock for t in open_timers} == {"plan_follow_up"}
         trail = uow.session.execute(select(CaseHistory.event, CaseHistory.via, CaseHistory.actor).where(
             CaseHistory.case_id == case.id).order_by(CaseHistory.id)).all()
+        # the approved plan is then sent to those who carry it out (NĐ 56 Art. 28(5)), by the system
         assert [t[0] for t in trail] == ["assign", "acknowledge", "report_assessment", "begin_detailed_assessment",
-                                         "draft_plan", "approve_plan"]
-        assert trail[1][1] == "sms" and trail[-1][2] == "chair"
+                                         "draft_plan", "approve_plan", "plan_sent"]
+        assert trail[1][1] == "sms" and trail[-2][2] == "chair" and trail[-1][2] == "system"
 
 
 def test_emergency_separation_is_reassessed_on_day_fifteen(clock) -> None:

@@ -72,7 +72,7 @@ def directory(tmp_path: Path) -> dict[str, int]:
         return {a.name: a.id for a in uow.session.execute(select(Agency)).scalars()}
 
 
-def _do(ref: str, trigger: str, actor: str = "officer", role: str | None = None, **facts) -> None:
+def _do(ref: str, trigger: str, actor: str = "officer", role: str = "commune_officer", **facts) -> None:
     apply(UnitOfWork(), reference=ref, trigger=trigger, actor=actor, via="api", actor_role=role,
           facts=parse_facts(trigger, facts))
 
