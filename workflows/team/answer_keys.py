@@ -11,17 +11,14 @@ Functions take the unit of work's session and never commit.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.crypto import same_secret, signing_key
 from core.db import try_hold
+from core.link_tokens import make_token, read_token
 from core.settings import get_settings
 from routing.models import Contact
 from workflows.case.machine import TERMINAL
@@ -29,8 +26,6 @@ from workflows.case.models import Case
 from workflows.team.models import AnswerLink, ReplyCode
 
 MAX_CODE = 99
-_MAC_CHARS = 10
-_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -111,33 +106,17 @@ def issue_link(session: Session, case: Case, *, phone: str, now: datetime) -> An
 
 
 def link_token(link_id: int) -> str:
-    number, digits = link_id, ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _B36[rest] + digits
-        if number == 0:
-            break
-    return _mac(digits) + digits
+    return make_token("answer-link", link_id)
 
 
 def read_link_token(token: str) -> int | None:
     """The link id a token names, or None when it was not made by us."""
-    token = token.strip().lower()
-    mac, digits = token[:_MAC_CHARS], token[_MAC_CHARS:]
-    if not digits or len(digits) > 12 or any(c not in _B36 for c in digits):
-        return None
-    if not same_secret(mac, _mac(digits)):
-        return None
-    return int(digits, 36)
+    return read_token("answer-link", token)
 
 
 def link_url(link_id: int) -> str:
     return f"{get_settings().public_base_url}/x/{link_token(link_id)}"
 
-
-def _mac(digits: str) -> str:
-    raw = hmac.new(signing_key(), b"answer-link:" + digits.encode(), hashlib.sha256).digest()
-    return base64.b32encode(raw).decode().lower()[:_MAC_CHARS]
 
 
 # --- who may answer ----------------------------------------------------------------------------
