@@ -34,7 +34,7 @@ from intake.people.guard import audited, case_rule
 from intake.people.sessions import Session
 from intake.people.web import NO_STORE, current_session, session_for_form
 from intake.web.live import POLL_SECONDS, SharedReads, event_stream
-from intake.web.referral_list import HEADINGS
+from intake.web.referral_list import headings
 from intake.web.templating import render
 from routing import gazetteer
 from routing.models import Team
@@ -198,7 +198,7 @@ def board(request: Request) -> Response:
     message = board_texts(lang)[DONE[done]].format(ref=ref) if done in DONE and ref else None
     response = render("board/board.html", **_context(lang, scope, asked), **view, clocks=view["summary"].clocks,
                       outline=outline(dict(view["counts"].by_state)), mermaid=mermaid_source(), user=session.user,
-                      deadlines=deadlines, late_referrals=late, rt=HEADINGS[lang], shift=shift,
+                      deadlines=deadlines, late_referrals=late, rt=headings(lang), shift=shift,
                       shift_since=shift_start(utcnow()),
                       csrf=session.csrf_token, other=("vi" if lang == "en" else "en"), path=request.url.path,
                       stream=f"{BOARD}/su-kien{asked.query(lang)}", message=message,

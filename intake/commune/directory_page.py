@@ -6,9 +6,12 @@ its hours and contacts (staff, in clear), and the number a plan line names (`age
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core import i18n
 from core.db import UnitOfWork
 from intake.commune.officer_pages import SIGN_IN, officer_session
 from intake.web.templating import render
@@ -18,17 +21,11 @@ from workflows.services.taxonomy import LEVELS, taxonomy
 
 router = APIRouter(tags=["commune"], include_in_schema=False)
 
-TEXTS: dict[str, dict[str, str]] = {
-    "vi": {"title": "Danh bạ dịch vụ bảo vệ trẻ em", "number": "Số trong kế hoạch", "services": "Dịch vụ",
-           "hours": "Giờ làm việc", "contacts": "Liên hệ", "none": "Chưa có cơ sở nào trong danh bạ của xã và tỉnh.",
-           "hint": "Ghi số của cơ sở vào dòng dịch vụ của kế hoạch; khi Chủ tịch phê duyệt, cơ sở nhận đề nghị.",
-           "line": "Tổng đài 111 kết nối dịch vụ mà tỉnh không có.", "back": "Về danh sách ca", "other": "English"},
-    "en": {"title": "Child protection service directory", "number": "Number in the plan", "services": "Services",
-           "hours": "Hours", "contacts": "Contacts", "none": "No agency in the commune's or province's directory yet.",
-           "hint": "Write the agency's number in the plan's service line; once the chair approves, it is asked.",
-           "line": "The 111 line links services the province lacks.", "back": "Back to the cases",
-           "other": "Tiếng Việt"},
-}
+
+
+def _texts(lang: str) -> Mapping[str, str]:
+    """The page's words: the catalogs' `directory_page.*` messages (Vietnamese for any other language)."""
+    return i18n.texts(lang, "directory_page")
 
 
 @router.get("/xa/dich-vu")
@@ -47,7 +44,7 @@ def directory(request: Request) -> Response:
                  "services": [(services[c].en if lang == "en" else services[c].vi) if c in services else c
                               for c in a.services],
                  "contacts": [(c.full_name, c.phone) for c in a.contacts]} for a in agencies]
-    response: HTMLResponse = render("commune/directory.html", lang=lang, t=TEXTS[lang], agencies=rows,
+    response: HTMLResponse = render("commune/directory.html", lang=lang, t=_texts(lang), agencies=rows,
                                     suffix="?lang=en" if lang == "en" else "",
                                     other="vi" if lang == "en" else "en")
     response.headers["Cache-Control"] = "no-store"

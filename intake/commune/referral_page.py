@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from core import i18n
 from core.clock import local
 from core.crypto import same_secret, signing_key
 from core.db import UnitOfWork
@@ -33,40 +35,11 @@ from workflows.referrals.texts import ANSWERS
 router = APIRouter(tags=["referrals"], include_in_schema=False)
 COOKIE, SESSION = "gt_csrf", "gt_session"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Đề nghị cung cấp dịch vụ", "reference": "Mã đề nghị", "service": "Dịch vụ", "agency": "Cơ sở",
-        "commune": "Xã", "urgency": "Mức độ", "respond_by": "Trả lời trước", "due_on": "Hoàn thành trước",
-        "state": "Tình trạng", "emergency": "Khẩn cấp", "high": "Cao", "normal": "Bình thường",
-        "sent": "Chờ trả lời", "accepted": "Đã nhận", "declined": "Đã từ chối", "done": "Đã xong",
-        "cancelled": "Đã hủy", "accept": "Nhận", "decline": "Từ chối", "reason": "Lý do",
-        "done_action": "Báo xong", "outcome": "Kết quả", "why": "Lý do đề nghị", "child": "Trẻ em",
-        "age": "Tuổi", "place": "Nơi ở / nơi xảy ra", "no_consent":
-        "Trẻ em hoặc cha mẹ chưa đồng ý chia sẻ thông tin cá nhân: trang này không hiện danh tính (NĐ 56 Điều 33).",
-        "send_code": "Gửi mã đăng nhập về điện thoại này", "code": "Mã 6 số", "sign_in": "Đăng nhập",
-        "code_sent": "Đã gửi mã tới số điện thoại nhận tin nhắn.", "bad_code": "Mã không đúng hoặc đã hết hạn.",
-        "not_found": "Không tìm thấy đề nghị này. Hãy mở lại đường dẫn trong tin nhắn.",
-        "stale_form": "Trang đã cũ. Hãy mở lại đường dẫn.", "expired": "Đường dẫn đã hết hạn.",
-        "need_text": "Hãy ghi lý do hoặc kết quả.", "other_language": "English",
-        "privacy": "Thông tin về trẻ em là bí mật. Không chia sẻ trang này.",
-    },
-    "en": {
-        "title": "Service referral", "reference": "Referral", "service": "Service", "agency": "Agency",
-        "commune": "Commune", "urgency": "Urgency", "respond_by": "Answer by", "due_on": "Done by",
-        "state": "State", "emergency": "Emergency", "high": "High", "normal": "Normal",
-        "sent": "Waiting for an answer", "accepted": "Accepted", "declined": "Declined", "done": "Done",
-        "cancelled": "Cancelled", "accept": "Accept", "decline": "Decline", "reason": "Reason",
-        "done_action": "Report done", "outcome": "Outcome", "why": "Why it is asked", "child": "Child",
-        "age": "Age", "place": "Where", "no_consent":
-        "The child or the parent has not agreed to share identity: this page shows none (Decree 56 Art. 33).",
-        "send_code": "Send a sign-in code to this phone", "code": "6-digit code", "sign_in": "Sign in",
-        "code_sent": "A code was sent to the phone that got the SMS.", "bad_code": "Wrong or expired code.",
-        "not_found": "No such referral. Open the link in the SMS again.",
-        "stale_form": "This page is old. Open the link again.", "expired": "This link has expired.",
-        "need_text": "Write the reason or the outcome.", "other_language": "Tiếng Việt",
-        "privacy": "Information about a child is confidential. Do not share this page.",
-    },
-}
+
+
+def _texts(lang: str) -> Mapping[str, str]:
+    """The page's words: the catalogs' `referral_page.*` messages (Vietnamese for any other language)."""
+    return i18n.texts(lang, "referral_page")
 
 
 def _lang(request: Request) -> str:
@@ -82,7 +55,7 @@ def _render(request: Request, token: str, *, page: ReferralPage | None, nonce: s
     lang = _lang(request)
     suffix = "?lang=en" if lang == "en" else ""
     response = render(
-        "referral_link.html", status=status, lang=lang, t=TEXTS[lang], page=page, message=message, done=done,
+        "referral_link.html", status=status, lang=lang, t=_texts(lang), page=page, message=message, done=done,
         action=f"/gt/{token}{suffix}", csrf=_csrf(token, nonce),
         respond_by=local(page.respond_by).strftime("%H:%M %d/%m/%Y") if page else "",
         due_on=page.due_on.strftime("%d/%m/%Y") if page else "",
@@ -103,7 +76,7 @@ def referral_page(token: str, request: Request) -> HTMLResponse:
     try:
         page = show_referral(UnitOfWork(), token=token, session=request.cookies.get(SESSION))
     except ReferralLinkNotFound:
-        return _render(request, token, page=None, nonce=nonce, message=TEXTS[_lang(request)]["not_found"],
+        return _render(request, token, page=None, nonce=nonce, message=_texts(_lang(request))["not_found"],
                        status=404)
     return _render(request, token, page=page, nonce=nonce)
 
@@ -112,7 +85,7 @@ def referral_page(token: str, request: Request) -> HTMLResponse:
 def referral_action(token: str, request: Request, posted: PostedForm) -> HTMLResponse:
     form = {k: str(v) for k, v in posted.items()}
     lang = _lang(request)
-    t = TEXTS[lang]
+    t = _texts(lang)
     nonce = request.cookies.get(COOKIE, "")
     session = request.cookies.get(SESSION)
     if not nonce or not same_secret(form.get("csrf", ""), _csrf(token, nonce)):

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from core import i18n
 from core.clock import local, utcnow
 from core.db import UnitOfWork
 from workflows.referrals.queries import referrals_of_case
 
-HEADINGS: dict[str, dict[str, str]] = {
-    "vi": {"title": "Đề nghị dịch vụ", "reference": "Mã", "service": "Dịch vụ", "agency": "Cơ sở",
-           "state": "Tình trạng", "respond_by": "Trả lời trước", "due_on": "Hoàn thành trước", "late": "Quá hạn",
-           "none": "Chưa có đề nghị dịch vụ nào.", "late_title": "Đề nghị dịch vụ quá hạn", "case": "Ca",
-           "late_none": "Không có đề nghị dịch vụ nào quá hạn."},
-    "en": {"title": "Service referrals", "reference": "Ref.", "service": "Service", "agency": "Agency",
-           "state": "State", "respond_by": "Answer by", "due_on": "Done by", "late": "Late",
-           "none": "No referral yet.", "late_title": "Late referrals", "case": "Case",
-           "late_none": "No late referral."},
-}
+
+def headings(lang: str) -> Mapping[str, str]:
+    """The page's words: the catalogs' `referral_list.*` messages (Vietnamese for any other language)."""
+    return i18n.texts(lang, "referral_list")
 
 
 def referral_context(case_id: int, language: str) -> dict[str, Any]:
@@ -26,4 +22,4 @@ def referral_context(case_id: int, language: str) -> dict[str, Any]:
         lines = referrals_of_case(uow.session, case_id, now=utcnow(), language=language)
     rows = [{"line": line, "respond_by": "—" if line.kind == "task" else local(line.respond_by).strftime("%H:%M %d/%m"),
              "due_on": line.due_on.strftime("%d/%m/%Y")} for line in lines]
-    return {"referrals": rows, "rt": HEADINGS["en" if language == "en" else "vi"]}
+    return {"referrals": rows, "rt": headings("en" if language == "en" else "vi")}

@@ -8,18 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import i18n
 from workflows.case.models import Case
 from workflows.referrals.models import OPEN_STATES, Referral
 from workflows.referrals.service import due_moment, service_name
 from workflows.services.models import Agency
 
-STATE_TEXTS: dict[str, tuple[str, str]] = {
-    "sent": ("Chờ trả lời", "Waiting for an answer"),
-    "accepted": ("Đã nhận", "Accepted"),
-    "declined": ("Từ chối", "Declined"),
-    "done": ("Đã xong", "Done"),
-    "cancelled": ("Đã hủy", "Cancelled"),
-}
 LINE_NAME = ("Tổng đài 111", "The 111 line")
 TASK_NAME = ("Việc của xã", "The commune's own task")
 
@@ -55,7 +49,8 @@ def _lines(session: Session, rows: list[tuple[Referral, str]], *, now: datetime,
             agency=TASK_NAME[en] if referral.kind == "task" else
             names.get(referral.agency_id, "") if referral.agency_id else LINE_NAME[en],
             kind=referral.kind, service_detail=referral.reason if referral.kind == "task" else None,
-            state=STATE_TEXTS.get(referral.state, (referral.state, referral.state))[en], state_code=referral.state,
+            state=i18n.texts(language, "referral_state").get(referral.state, referral.state),
+            state_code=referral.state,
             respond_by=referral.respond_by, due_on=referral.due_on, late=late,
             breached=referral.breached_at is not None))
     return out
